@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cli.h: what the verbs of virt-cpreg share
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-c/json.h>
+
+#include "cpreg-profile.h"
+
+/* Exit statuses, documented in virt-cpreg(1). */
+typedef enum {
+    VIR_CPREG_EXIT_OK = 0,         /* allow, or no difference */
+    VIR_CPREG_EXIT_VETO = 1,       /* veto, or the profiles differ */
+    VIR_CPREG_EXIT_INPUT = 2,      /* bad usage or bad input */
+    VIR_CPREG_EXIT_UNCERTAIN = 3,  /* the model cannot decide */
+    VIR_CPREG_EXIT_INTERNAL = 4,   /* bug or system failure */
+} virCpregExit;
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *params;          /* for --help: "REG..." */
+    const char *summary;         /* untranslated; shown through _() */
+} virCpregVerb;
+
+int cliDecode(int argc, char **argv);
+int cliDiff(int argc, char **argv);
+
+int cliFail(GError *error);
+int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+gboolean cliParseOptions(const virCpregVerb *verb, GOptionEntry *entries,
+                         int *argc, char ***argv, GError **error);
+const virCpregVerb *cliVerb(const char *name);
+const char *cliArrow(void);
+virCpregProfile *cliLoadProfile(const char *path, gboolean all,
+                                GError **error);
+char *cliRegisterLabel(guint64 id);
+void cliPrintJSON(json_object *obj);
+json_object *cliJSONHex(guint64 value);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put);

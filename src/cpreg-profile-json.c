@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-profile-json.c: read our profile JSON (schemas/profile.schema.json)
+ *
+ * Version 1. Unknown members are ignored so that a newer writer's extra
+ * facts do not break an older reader; everything read is checked.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-profile-priv.h"
+#include "cpreg-error.h"
+#include "cpreg-text.h"
+
+#define PROFILE_VERSION 1
+
+typedef struct {
+    const char *key;
+    size_t offset;           /* of the char * in virCpregIdentity */
+} virCpregIdentityString;
+
+static const virCpregIdentityString identityStrings[] = {
+    { "kernel", G_STRUCT_OFFSET(virCpregIdentity, kernel) },
+    { "machine", G_STRUCT_OFFSET(virCpregIdentity, machine) },
+    { "qemu", G_STRUCT_OFFSET(virCpregIdentity, qemu) },
+    { "accel", G_STRUCT_OFFSET(virCpregIdentity, accel) },
+    { "cpu", G_STRUCT_OFFSET(virCpregIdentity, cpu) },
+    { "host", G_STRUCT_OFFSET(virCpregIdentity, host) },
+    { "source", G_STRUCT_OFFSET(virCpregIdentity, source) },
+};
+
+static gboolean
+hexMember(json_object *obj, const char *key, const char *origin,
+          const char *path, gboolean wide, gboolean *present, guint64 *lo,
+          guint64 *hi, GError **error)
+{
+    const char *s;
+    gboolean ok;
+
+    if (!virCpregJSONGetString(obj, key, origin, path, FALSE, &s, error))
+        return FALSE;
+    *present = s != NULL;
+    if (!s)
+        return TRUE;
+    ok = wide ? virCpregTextParseHex128(s, strlen(s), lo, hi)
+              : virCpregTextParseHex64(s, strlen(s), lo);
+    if (!ok) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s.%3$s: '%4$s' is not a hexadecimal number of at most %5$d bits"),
+                    origin, path, key, s, wide ? 128 : 64);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean
+parseFeatures(virCpregProfile *profile, json_object *ident, GError **error)
+{
+    g_autoptr(GPtrArray) features = g_ptr_array_new_with_free_func(g_free);
+    json_object *arr;
+    size_t i;
+
+    if (!json_object_object_get_ex(ident, "features", &arr))
+        return TRUE;
+    if (!json_object_is_type(arr, json_type_array)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: identity.features: expected an array of strings"),
+                    profile->origin);
+        return FALSE;
+    }
+    for (i = 0; i < json_object_array_length(arr); i++) {
+        json_object *w = json_object_array_get_idx(arr, i);
+        char *feature = NULL;
+        if (json_object_is_type(w, json_type_string))
+            feature = virCpregProfileFeaturesNormalize(json_object_get_string(w));
+        if (!feature) {
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                        _("%1$s: identity.features[%2$zu]: not a vCPU feature (pmu, sve, pauth)"),
+                        profile->origin, i);
+            return FALSE;
+        }
+        g_ptr_array_add(features, feature);
+    }
+    g_ptr_array_add(features, NULL);
+    virCpregProfileSetFeatures(profile, (const char *const *)features->pdata);
+    return TRUE;
+}
+
+static gboolean
+parseIdentity(virCpregProfile *profile, json_object *root, GError **error)
+{
+    json_object *ident;
+    gboolean present;
+    guint64 hi;
+    size_t i;
+
+    if (!json_object_object_get_ex(root, "identity", &ident) ||
+        !json_object_is_type(ident, json_type_object)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: 'identity' must be an object"), profile->origin);
+        return FALSE;
+    }
+    for (i = 0; i < G_N_ELEMENTS(identityStrings); i++) {
+        char **field = G_STRUCT_MEMBER_P(&profile->ident, identityStrings[i].offset);
+        const char *s;
+        if (!virCpregJSONGetString(ident, identityStrings[i].key,
+                                   profile->origin, "identity", FALSE, &s, error))
+            return FALSE;
+        *field = g_strdup(s);
+    }
+    if (!hexMember(ident, "midr", profile->origin, "identity", FALSE, &present,
+                   &profile->ident.midr, &hi, error))
+        return FALSE;
+    profile->ident.has_midr = present;
+    return parseFeatures(profile, ident, error);
+}
+
+static gboolean
+parseRegister(virCpregBuilder *b, json_object *reg, guint i, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("registers[%u]", i);
+    const char *origin = b->profile->origin;
+    virCpregEntry e = { 0 };
+    gboolean present;
+    guint64 hi;
+    const char *name;
+
+    if (!json_object_is_type(reg, json_type_object)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s: expected an object"), origin, path);
+        return FALSE;
+    }
+    if (!hexMember(reg, "id", origin, path, FALSE, &present, &e.id, &hi, error))
+        return FALSE;
+    if (!present) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s: missing '%3$s'"), origin, path, "id");
+        return FALSE;
+    }
+    /* the name is for people; the id is the register */
+    if (!virCpregJSONGetString(reg, "name", origin, path, FALSE, &name, error))
+        return FALSE;
+    if (!hexMember(reg, "value", origin, path, TRUE, &present, &e.value,
+                   &e.value_hi, error))
+        return FALSE;
+    e.flags |= present ? VIR_CPREG_ENTRY_VALUE : 0;
+    if (!hexMember(reg, "writable", origin, path, FALSE, &present, &e.writable,
+                   &hi, error))
+        return FALSE;
+    e.flags |= present ? VIR_CPREG_ENTRY_WRITABLE : 0;
+    return virCpregBuilderAdd(b, &e, i, error);
+}
+
+virCpregProfile *
+virCpregProfileParseJSON(const char *origin, json_object *root, GError **error)
+{
+    g_auto(virCpregBuilder) b = { 0 };
+    json_object *version, *regs;
+    size_t i;
+
+    json_object_object_get_ex(root, "libvirt-cpreg-profile", &version);
+    if (!json_object_is_type(version, json_type_int) ||
+        json_object_get_int64(version) != PROFILE_VERSION) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: unsupported profile version (expected %2$d)"),
+                    origin, PROFILE_VERSION);
+        return NULL;
+    }
+    if (!json_object_object_get_ex(root, "registers", &regs) ||
+        !json_object_is_type(regs, json_type_array)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: 'registers' must be an array"), origin);
+        return NULL;
+    }
+    virCpregBuilderInit(&b, origin, VIR_CPREG_POS_INDEX, "registers");
+    if (!parseIdentity(b.profile, root, error))
+        return NULL;
+    for (i = 0; i < json_object_array_length(regs); i++) {
+        if (!parseRegister(&b, json_object_array_get_idx(regs, i), (guint)i,
+                           error))
+            return NULL;
+    }
+    return virCpregBuilderFinish(&b, error);
+}

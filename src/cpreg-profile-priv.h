@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-profile-priv.h: what the profile readers share
+ *
+ * A reader collects raw entries with their position in the input, then
+ * the builder sorts them, folds identical duplicates and refuses
+ * conflicting ones, naming both positions.
+ */
+#pragma once
+
+#include <json-c/json.h>
+
+#include "cpreg-profile.h"
+
+typedef enum {
+    VIR_CPREG_POS_LINE,     /* pos is a 1-based line number */
+    VIR_CPREG_POS_INDEX,    /* pos is an index into a JSON array */
+} virCpregPosKind;
+
+typedef struct {
+    virCpregProfile *profile;
+    GArray *raw;            /* virCpregRawEntry */
+    virCpregPosKind poskind;
+    const char *array;      /* JSON path of the array, for POS_INDEX */
+} virCpregBuilder;
+
+void virCpregBuilderInit(virCpregBuilder *b, const char *origin,
+                         virCpregPosKind poskind, const char *array);
+gboolean virCpregBuilderAdd(virCpregBuilder *b, const virCpregEntry *entry,
+                            guint pos, GError **error);
+virCpregProfile *virCpregBuilderFinish(virCpregBuilder *b, GError **error);
+void virCpregBuilderClear(virCpregBuilder *b);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregBuilder, virCpregBuilderClear);
+
+void virCpregProfileSetMidrFromRegisters(virCpregProfile *profile);
+char *virCpregProfileFeaturesNormalize(const char *word);
+void virCpregIdentitySetFeatures(virCpregIdentity *ident,
+                                 const char *const *features);
+
+/* JSON helpers shared by the JSON readers. */
+json_object *virCpregJSONParse(const char *origin, const char *data,
+                               gsize len, GError **error);
+gboolean virCpregJSONGetString(json_object *obj, const char *key,
+                               const char *origin, const char *path,
+                               gboolean required, const char **out,
+                               GError **error);
+
+/* The readers, tried by virCpregProfileParse(). */
+virCpregProfile *virCpregProfileParseJSON(const char *origin,
+                                          json_object *root, GError **error);
+virCpregProfile *virCpregProfileParseFirecracker(const char *origin,
+                                                 json_object *root,
+                                                 GError **error);
+virCpregProfile *virCpregProfileParseDump(const char *origin,
+                                          const char *data, gsize len,
+                                          GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free);

@@ -1,0 +1,533 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-profile.c: a vCPU register profile: the model, the builder the
+ * readers share, format detection and the JSON writer
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-profile-priv.h"
+#include "cpreg-error.h"
+#include "cpreg-id.h"
+#include "cpreg-text.h"
+
+#define JSON_MAX_DEPTH 32
+
+static void
+identityClear(virCpregIdentity *ident)
+{
+    g_free(ident->kernel);
+    g_free(ident->machine);
+    g_free(ident->qemu);
+    g_free(ident->accel);
+    g_free(ident->cpu);
+    g_free(ident->host);
+    g_free(ident->source);
+    g_strfreev(ident->features);
+    memset(ident, 0, sizeof(*ident));
+}
+
+static void
+identityCopy(virCpregIdentity *dst, const virCpregIdentity *src)
+{
+    dst->kernel = g_strdup(src->kernel);
+    dst->machine = g_strdup(src->machine);
+    dst->qemu = g_strdup(src->qemu);
+    dst->accel = g_strdup(src->accel);
+    dst->cpu = g_strdup(src->cpu);
+    dst->host = g_strdup(src->host);
+    dst->source = g_strdup(src->source);
+    dst->features = g_strdupv(src->features);
+    dst->has_midr = src->has_midr;
+    dst->midr = src->midr;
+}
+
+virCpregProfile *
+virCpregProfileNew(void)
+{
+    virCpregProfile *profile = g_new0(virCpregProfile, 1);
+
+    profile->entries = g_array_new(FALSE, TRUE, sizeof(virCpregEntry));
+    profile->ident.features = g_new0(char *, 1);
+    return profile;
+}
+
+void
+virCpregProfileFree(virCpregProfile *profile)
+{
+    if (!profile)
+        return;
+    identityClear(&profile->ident);
+    g_array_unref(profile->entries);
+    g_free(profile->origin);
+    g_free(profile);
+}
+
+const virCpregEntry *
+virCpregProfileFind(const virCpregProfile *profile, guint64 id)
+{
+    guint lo = 0, hi = profile->entries->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        const virCpregEntry *e = virCpregProfileEntry(profile, mid);
+        if (e->id == id)
+            return e;
+        if (e->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* The registers QEMU's cpreg list holds: no CORE, no SVE. */
+virCpregProfile *
+virCpregProfileQemuView(const virCpregProfile *profile)
+{
+    virCpregProfile *view = virCpregProfileNew();
+    guint i;
+
+    g_strfreev(view->ident.features);
+    identityCopy(&view->ident, &profile->ident);
+    view->origin = g_strdup(profile->origin);
+    for (i = 0; i < profile->entries->len; i++) {
+        const virCpregEntry *e = virCpregProfileEntry(profile, i);
+        if (virCpregIdInQemuList(e->id))
+            g_array_append_vals(view->entries, e, 1);
+    }
+    return view;
+}
+
+/* ---- vCPU features ----------------------------------------------------- */
+
+typedef struct {
+    const char *word;
+    const char *feature;     /* NULL: the word names no optional feature */
+} virCpregFeatureWord;
+
+/* The words the sources use, and the feature each means. "base" is the
+ * kernel selftest's name for PSCI 0.2 alone; "ptrauth" is the kernel's. */
+static const virCpregFeatureWord featureWords[] = {
+    { "pmu", "pmu" },
+    { "sve", "sve" },
+    { "pauth", "pauth" },
+    { "ptrauth", "pauth" },
+    { "base", NULL },
+};
+
+/* Returns the feature a word means, "" for "base", NULL if unknown. */
+char *
+virCpregProfileFeaturesNormalize(const char *word)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(featureWords); i++) {
+        if (g_ascii_strcasecmp(word, featureWords[i].word) == 0)
+            return g_strdup(featureWords[i].feature ? featureWords[i].feature : "");
+    }
+    return NULL;
+}
+
+static int
+compareStrings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+virCpregIdentitySetFeatures(virCpregIdentity *ident,
+                            const char *const *features)
+{
+    g_autoptr(GPtrArray) list = g_ptr_array_new();
+    guint i;
+
+    for (i = 0; features && features[i]; i++) {
+        if (*features[i] && !g_ptr_array_find_with_equal_func(list, features[i],
+                                                              g_str_equal, NULL))
+            g_ptr_array_add(list, g_strdup(features[i]));
+    }
+    g_ptr_array_sort(list, compareStrings);
+    g_ptr_array_add(list, NULL);
+    g_strfreev(ident->features);
+    ident->features = (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
+}
+
+void
+virCpregProfileSetFeatures(virCpregProfile *profile,
+                           const char *const *features)
+{
+    virCpregIdentitySetFeatures(&profile->ident, features);
+}
+
+gboolean
+virCpregProfileHasFeature(const virCpregProfile *profile, const char *feature)
+{
+    return g_strv_contains((const char *const *)profile->ident.features, feature);
+}
+
+void
+virCpregProfileSetMidrFromRegisters(virCpregProfile *profile)
+{
+    const virCpregEntry *midr;
+
+    if (profile->ident.has_midr)
+        return;
+    midr = virCpregProfileFind(profile, VIR_CPREG_SYSREG(3, 0, 0, 0, 0));
+    if (midr && (midr->flags & VIR_CPREG_ENTRY_VALUE)) {
+        profile->ident.has_midr = TRUE;
+        profile->ident.midr = midr->value;
+    }
+}
+
+/* One line for messages: "6.12.107+deb13-arm64 pmu (FILE)". */
+char *
+virCpregProfileDescribe(const virCpregProfile *profile)
+{
+    g_autofree char *features = g_strjoinv("+", profile->ident.features);
+
+    return g_strdup_printf("%s %s (%s)",
+                           profile->ident.kernel ? profile->ident.kernel : "?",
+                           *features ? features : "base",
+                           profile->origin ? profile->origin : "-");
+}
+
+/* ---- the builder ------------------------------------------------------- */
+
+typedef struct {
+    virCpregEntry entry;
+    guint pos;
+} virCpregRawEntry;
+
+void
+virCpregBuilderInit(virCpregBuilder *b, const char *origin,
+                    virCpregPosKind poskind, const char *array)
+{
+    b->profile = virCpregProfileNew();
+    b->profile->origin = g_strdup(origin);
+    b->raw = g_array_new(FALSE, TRUE, sizeof(virCpregRawEntry));
+    b->poskind = poskind;
+    b->array = array;
+}
+
+void
+virCpregBuilderClear(virCpregBuilder *b)
+{
+    virCpregProfileFree(g_steal_pointer(&b->profile));
+    g_clear_pointer(&b->raw, g_array_unref);
+}
+
+static char *
+builderPos(const virCpregBuilder *b, guint pos)
+{
+    if (b->poskind == VIR_CPREG_POS_LINE)
+        return g_strdup_printf("%s:%u", b->profile->origin, pos);
+    return g_strdup_printf("%s: %s[%u]", b->profile->origin, b->array, pos);
+}
+
+gboolean
+virCpregBuilderAdd(virCpregBuilder *b, const virCpregEntry *entry, guint pos,
+                   GError **error)
+{
+    virCpregRawEntry raw = { *entry, pos };
+
+    if (!virCpregIdIsArm(entry->id)) {
+        g_autofree char *where = builderPos(b, pos);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: 0x%2$016" PRIx64 " is not an arm64 KVM register id"),
+                    where, entry->id);
+        return FALSE;
+    }
+    if (b->raw->len >= VIR_CPREG_PROFILE_MAX_REGS) {
+        g_autofree char *where = builderPos(b, pos);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: more than %2$d registers; this is not a vCPU register profile"),
+                    where, VIR_CPREG_PROFILE_MAX_REGS);
+        return FALSE;
+    }
+    g_array_append_val(b->raw, raw);
+    return TRUE;
+}
+
+static int
+compareRaw(gconstpointer a, gconstpointer b)
+{
+    const virCpregRawEntry *x = a, *y = b;
+
+    if (x->entry.id != y->entry.id)
+        return x->entry.id < y->entry.id ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static gboolean
+entryEqual(const virCpregEntry *a, const virCpregEntry *b)
+{
+    return a->flags == b->flags && a->value == b->value &&
+           a->value_hi == b->value_hi && a->writable == b->writable;
+}
+
+virCpregProfile *
+virCpregBuilderFinish(virCpregBuilder *b, GError **error)
+{
+    guint i;
+
+    g_array_sort(b->raw, compareRaw);
+    for (i = 0; i < b->raw->len; i++) {
+        const virCpregRawEntry *r = &g_array_index(b->raw, virCpregRawEntry, i);
+        const virCpregRawEntry *prev = i ? r - 1 : NULL;
+
+        if (prev && prev->entry.id == r->entry.id) {
+            char name[VIR_CPREG_NAME_MAX];
+            g_autofree char *where = builderPos(b, r->pos);
+            g_autofree char *first = builderPos(b, prev->pos);
+            if (entryEqual(&prev->entry, &r->entry))
+                continue;
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                        _("%1$s: register %2$s is listed again with another value (first at %3$s)"),
+                        where, virCpregIdFormat(r->entry.id, name), first);
+            return NULL;
+        }
+        g_array_append_vals(b->profile->entries, &r->entry, 1);
+    }
+    virCpregProfileSetMidrFromRegisters(b->profile);
+    return g_steal_pointer(&b->profile);
+}
+
+/* ---- format detection -------------------------------------------------- */
+
+json_object *
+virCpregJSONParse(const char *origin, const char *data, gsize len,
+                  GError **error)
+{
+    g_autoptr(json_tokener) tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+    json_object *root;
+    enum json_tokener_error jerr;
+    gsize end;
+
+    if (len > G_MAXINT) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: too large"), origin);
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    root = json_tokener_parse_ex(tok, data, (int)len);
+    jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_continue) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s:%2$u: unexpected end of JSON data"), origin,
+                    virCpregTextLineOf(data, len));
+        return NULL;
+    }
+    if (jerr != json_tokener_success) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s:%2$u: invalid JSON: %3$s"), origin,
+                    virCpregTextLineOf(data, end), json_tokener_error_desc(jerr));
+        return NULL;
+    }
+    for (; end < len; end++) {
+        if (!g_ascii_isspace(data[end])) {
+            json_object_put(root);
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                        _("%1$s:%2$u: unexpected data after the JSON value"),
+                        origin, virCpregTextLineOf(data, end));
+            return NULL;
+        }
+    }
+    return root;
+}
+
+gboolean
+virCpregJSONGetString(json_object *obj, const char *key, const char *origin,
+                      const char *path, gboolean required, const char **out,
+                      GError **error)
+{
+    json_object *val;
+
+    *out = NULL;
+    if (!json_object_object_get_ex(obj, key, &val) || !val) {
+        if (!required)
+            return TRUE;
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s: missing '%3$s'"), origin, path, key);
+        return FALSE;
+    }
+    if (!json_object_is_type(val, json_type_string)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s.%3$s: expected a string"), origin, path, key);
+        return FALSE;
+    }
+    *out = json_object_get_string(val);
+    return TRUE;
+}
+
+typedef struct {
+    const char *key;         /* a top-level key only this format has */
+    virCpregProfile *(*parse)(const char *origin, json_object *root,
+                              GError **error);
+} virCpregJSONFormat;
+
+static const virCpregJSONFormat jsonFormats[] = {
+    { "libvirt-cpreg-profile", virCpregProfileParseJSON },
+    { "guest_cpu_config", virCpregProfileParseFirecracker },
+};
+
+static virCpregProfile *
+parseJSONDocument(const char *origin, const char *data, gsize len,
+                  GError **error)
+{
+    g_autoptr(json_object) root = virCpregJSONParse(origin, data, len, error);
+    size_t i;
+
+    if (!root)
+        return NULL;
+    if (json_object_is_type(root, json_type_object)) {
+        for (i = 0; i < G_N_ELEMENTS(jsonFormats); i++) {
+            if (json_object_object_get_ex(root, jsonFormats[i].key, NULL))
+                return jsonFormats[i].parse(origin, root, error);
+        }
+    }
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                _("%s: JSON but not a register profile (neither a libvirt-cpreg profile nor a Firecracker fingerprint)"),
+                origin);
+    return NULL;
+}
+
+virCpregProfile *
+virCpregProfileParse(const char *origin, const char *data, gsize len,
+                     GError **error)
+{
+    gsize i;
+
+    if (!virCpregTextCheckUTF8(origin, data, len, error))
+        return NULL;
+    for (i = 0; i < len && g_ascii_isspace(data[i]); i++)
+        ;
+    if (i < len && data[i] == '{')
+        return parseJSONDocument(origin, data, len, error);
+    return virCpregProfileParseDump(origin, data, len, error);
+}
+
+virCpregProfile *
+virCpregProfileLoad(const char *path, GError **error)
+{
+    g_autofree char *data = NULL;
+    gsize len;
+
+    if (!virCpregTextReadFile(path, VIR_CPREG_PROFILE_MAX_BYTES, &data, &len,
+                              error))
+        return NULL;
+    return virCpregProfileParse(path, data, len, error);
+}
+
+/* ---- the JSON writer --------------------------------------------------- */
+
+static void
+jsonString(GString *out, const char *s)
+{
+    g_string_append_c(out, '"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            g_string_append_printf(out, "\\%c", c);
+        else if (c < 0x20)
+            g_string_append_printf(out, "\\u%04x", c);
+        else
+            g_string_append_c(out, (char)c);
+    }
+    g_string_append_c(out, '"');
+}
+
+static void
+jsonMember(GString *out, gboolean *first, const char *key, const char *value)
+{
+    if (!value)
+        return;
+    g_string_append(out, *first ? "\n    " : ",\n    ");
+    *first = FALSE;
+    jsonString(out, key);
+    g_string_append(out, ": ");
+    jsonString(out, value);
+}
+
+static void
+writeIdentity(GString *out, const virCpregIdentity *ident)
+{
+    g_autofree char *midr = ident->has_midr ?
+        g_strdup_printf("0x%" PRIx64, ident->midr) : NULL;
+    gboolean first = TRUE;
+    guint i;
+
+    g_string_append(out, "  \"identity\": {");
+    jsonMember(out, &first, "kernel", ident->kernel);
+    jsonMember(out, &first, "machine", ident->machine);
+    jsonMember(out, &first, "qemu", ident->qemu);
+    jsonMember(out, &first, "accel", ident->accel);
+    jsonMember(out, &first, "cpu", ident->cpu);
+    jsonMember(out, &first, "host", ident->host);
+    jsonMember(out, &first, "source", ident->source);
+    jsonMember(out, &first, "midr", midr);
+    g_string_append(out, first ? "\n    " : ",\n    ");
+    g_string_append(out, "\"features\": [");
+    for (i = 0; ident->features && ident->features[i]; i++) {
+        if (i)
+            g_string_append(out, ", ");
+        jsonString(out, ident->features[i]);
+    }
+    g_string_append(out, "]\n  },\n");
+}
+
+static void
+writeEntry(GString *out, const virCpregEntry *e)
+{
+    char name[VIR_CPREG_NAME_MAX];
+
+    g_string_append_printf(out, "    {\"id\": \"0x%016" PRIx64 "\", \"name\": ",
+                           e->id);
+    jsonString(out, virCpregIdFormat(e->id, name));
+    if (e->flags & VIR_CPREG_ENTRY_VALUE) {
+        g_string_append(out, ", \"value\": \"");
+        virCpregTextFormatHex128(out, e->value, e->value_hi);
+        g_string_append_c(out, '"');
+    }
+    if (e->flags & VIR_CPREG_ENTRY_WRITABLE)
+        g_string_append_printf(out, ", \"writable\": \"0x%" PRIx64 "\"",
+                               e->writable);
+    g_string_append_c(out, '}');
+}
+
+/* Our profile JSON (schemas/profile.schema.json), one register a line. */
+char *
+virCpregProfileToJSON(const virCpregProfile *profile)
+{
+    GString *out = g_string_sized_new(64 * (profile->entries->len + 8));
+    guint i;
+
+    g_string_append(out, "{\n  \"libvirt-cpreg-profile\": 1,\n");
+    writeIdentity(out, &profile->ident);
+    g_string_append(out, "  \"registers\": [");
+    for (i = 0; i < profile->entries->len; i++) {
+        g_string_append(out, i ? ",\n" : "\n");
+        writeEntry(out, virCpregProfileEntry(profile, i));
+    }
+    g_string_append(out, profile->entries->len ? "\n  ]\n}\n" : "]\n}\n");
+    return g_string_free(out, FALSE);
+}
+
+/* Atomic: readers see the old file or the new one, never a part. */
+gboolean
+virCpregProfileSave(const virCpregProfile *profile, const char *path,
+                    GError **error)
+{
+    g_autofree char *json = virCpregProfileToJSON(profile);
+    g_autoptr(GError) err = NULL;
+
+    if (g_file_set_contents(path, json, -1, &err))
+        return TRUE;
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                _("cannot write '%1$s': %2$s"), path, err->message);
+    return FALSE;
+}

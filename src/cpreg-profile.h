@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-profile.h: a vCPU register profile
+ *
+ * What one host's kernel (and, where known, QEMU) exposes for one vCPU
+ * configuration: an identity, and a sorted, de-duplicated set of register
+ * ids, each with an optional value and an optional writable mask. Every
+ * source of register data (our JSON, Firecracker fingerprints, plain
+ * dumps, probes, migration streams) converts into this one type.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Bounds on hostile input. A KVM vCPU lists about 350 registers, 420 with
+ * SVE; the bounds leave room without letting a file eat memory. */
+#define VIR_CPREG_PROFILE_MAX_REGS   8192
+#define VIR_CPREG_PROFILE_MAX_BYTES  (16 * 1024 * 1024)
+
+typedef enum {
+    VIR_CPREG_ENTRY_VALUE = 1 << 0,     /* value (and value_hi) is known */
+    VIR_CPREG_ENTRY_WRITABLE = 1 << 1,  /* writable mask is known */
+} virCpregEntryFlags;
+
+typedef struct {
+    guint64 id;
+    guint64 value;        /* bits 0..63 */
+    guint64 value_hi;     /* bits 64..127, for registers wider than 64 bits */
+    guint64 writable;     /* KVM_ARM_GET_REG_WRITABLE_MASKS: bits userspace
+                           * may change (ID registers, kernels >= 6.8) */
+    unsigned int flags;   /* virCpregEntryFlags */
+} virCpregEntry;
+
+typedef struct {
+    char *kernel;         /* kernel release (uname -r) */
+    char *machine;        /* uname -m */
+    char *qemu;           /* QEMU version, when the data came through QEMU */
+    char *accel;          /* "kvm" or "tcg" */
+    char *cpu;            /* vCPU model ("host", "max", ...) */
+    char *host;           /* free text: the host CPU the data was taken on */
+    char *source;         /* kvm-probe, qemu-stream, firecracker, dump... */
+    char **features;      /* vCPU features ("pmu", "sve", "pauth"), sorted */
+    gboolean has_midr;
+    guint64 midr;         /* host MIDR_EL1 */
+} virCpregIdentity;
+
+typedef struct _virCpregProfile virCpregProfile;
+struct _virCpregProfile {
+    virCpregIdentity ident;
+    GArray *entries;      /* virCpregEntry, ascending id, unique */
+    char *origin;         /* where it was read from, for messages */
+};
+
+virCpregProfile *virCpregProfileNew(void);
+void virCpregProfileFree(virCpregProfile *profile);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregProfile, virCpregProfileFree);
+
+static inline guint
+virCpregProfileCount(const virCpregProfile *profile)
+{
+    return profile->entries->len;
+}
+
+static inline const virCpregEntry *
+virCpregProfileEntry(const virCpregProfile *profile, guint i)
+{
+    return &g_array_index(profile->entries, virCpregEntry, i);
+}
+
+const virCpregEntry *virCpregProfileFind(const virCpregProfile *profile,
+                                         guint64 id);
+virCpregProfile *virCpregProfileQemuView(const virCpregProfile *profile);
+gboolean virCpregProfileHasFeature(const virCpregProfile *profile,
+                                   const char *feature);
+void virCpregProfileSetFeatures(virCpregProfile *profile,
+                                const char *const *features);
+char *virCpregProfileDescribe(const virCpregProfile *profile);
+
+/* Reading and writing; the format is recognised from the content. */
+virCpregProfile *virCpregProfileLoad(const char *path, GError **error);
+virCpregProfile *virCpregProfileParse(const char *origin, const char *data,
+                                      gsize len, GError **error);
+char *virCpregProfileToJSON(const virCpregProfile *profile);
+gboolean virCpregProfileSave(const virCpregProfile *profile,
+                             const char *path, GError **error);
+
+G_END_DECLS

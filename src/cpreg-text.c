@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-text.c: reading hostile text: bounded files, UTF-8, hex numbers
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <unistd.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "cpreg-text.h"
+#include "cpreg-error.h"
+
+/*
+ * Reads at most @max bytes of @path ("-" is standard input) into a
+ * NUL-terminated buffer. A larger file is an input error, not a truncation.
+ */
+gboolean
+virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
+                     GError **error)
+{
+    g_autoptr(GByteArray) buf = g_byte_array_new();
+    gboolean is_stdin = g_str_equal(path, "-");
+    int fd = is_stdin ? STDIN_FILENO : g_open(path, O_RDONLY | O_CLOEXEC, 0);
+    guint8 chunk[65536];
+
+    if (fd < 0) {
+        int err = errno;
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("cannot open '%s': %s"), path, g_strerror(err));
+        return FALSE;
+    }
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int err = errno;
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                        _("cannot read '%s': %s"), path, g_strerror(err));
+            break;
+        }
+        if (n == 0)
+            break;
+        if (buf->len + (gsize)n > max) {
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                        _("'%s' is larger than %zu bytes"), path, (size_t)max);
+            break;
+        }
+        g_byte_array_append(buf, chunk, (guint)n);
+    }
+    if (!is_stdin)
+        close(fd);
+    if (error && *error)
+        return FALSE;
+    *len = buf->len;
+    g_byte_array_append(buf, (const guint8 *)"", 1);
+    *data = (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);
+    return TRUE;
+}
+
+/* 1-based line number of byte @offset. */
+guint
+virCpregTextLineOf(const char *data, gsize offset)
+{
+    guint line = 1;
+    gsize i;
+
+    for (i = 0; i < offset; i++)
+        line += data[i] == '\n';
+    return line;
+}
+
+gboolean
+virCpregTextCheckUTF8(const char *origin, const char *data, gsize len,
+                      GError **error)
+{
+    const char *end;
+
+    if (g_utf8_validate_len(data, len, &end))
+        return TRUE;
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                _("%s:%u: not valid UTF-8 text"), origin,
+                virCpregTextLineOf(data, (gsize)(end - data)));
+    return FALSE;
+}
+
+/* "0x" then 1..@digits hex digits, exactly @len bytes. */
+static gboolean
+parseHexDigits(const char *s, gsize len, int maxdigits, guint64 *lo,
+               guint64 *hi)
+{
+    gsize i;
+
+    *lo = *hi = 0;
+    if (len < 3 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        return FALSE;
+    /* leading zeros are allowed, but only significant digits count */
+    for (i = 2; i < len - 1 && s[i] == '0'; i++)
+        ;
+    if ((gssize)(len - i) > maxdigits)
+        return FALSE;
+    for (; i < len; i++) {
+        int d = g_ascii_xdigit_value(s[i]);
+        if (d < 0)
+            return FALSE;
+        *hi = *hi << 4 | *lo >> 60;
+        *lo = *lo << 4 | (guint64)d;
+    }
+    return TRUE;
+}
+
+gboolean
+virCpregTextParseHex64(const char *s, gsize len, guint64 *out)
+{
+    guint64 hi;
+
+    return parseHexDigits(s, len, 16, out, &hi);
+}
+
+gboolean
+virCpregTextParseHex128(const char *s, gsize len, guint64 *lo, guint64 *hi)
+{
+    return parseHexDigits(s, len, 32, lo, hi);
+}
+
+void
+virCpregTextFormatHex128(GString *out, guint64 lo, guint64 hi)
+{
+    if (hi)
+        g_string_append_printf(out, "0x%" PRIx64 "%016" PRIx64, hi, lo);
+    else
+        g_string_append_printf(out, "0x%" PRIx64, lo);
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * virt-cpreg.c: the command line: one verb per action
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <glib/gi18n-lib.h>
+
+#include "cli.h"
+#include "cpreg-error.h"
+#include "cpreg-id.h"
+
+static const virCpregVerb verbs[] = {
+    { "decode", cliDecode, N_("REG..."),
+      N_("Name and explain register ids, names or encodings") },
+    { "diff", cliDiff, N_("A B"),
+      N_("Show the named differences of two register profiles") },
+};
+
+const virCpregVerb *
+cliVerb(const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(verbs); i++) {
+        if (g_str_equal(verbs[i].name, name))
+            return &verbs[i];
+    }
+    return NULL;
+}
+
+/* Error code → exit status: the one table that decides. */
+static const struct {
+    virCpregErrorCode code;
+    virCpregExit status;
+} exitStatuses[] = {
+    { VIR_CPREG_ERROR_INPUT, VIR_CPREG_EXIT_INPUT },
+    { VIR_CPREG_ERROR_USAGE, VIR_CPREG_EXIT_INPUT },
+    { VIR_CPREG_ERROR_UNSUPPORTED, VIR_CPREG_EXIT_INPUT },
+    { VIR_CPREG_ERROR_INTERNAL, VIR_CPREG_EXIT_INTERNAL },
+};
+
+int
+cliFail(GError *error)
+{
+    size_t i;
+
+    g_printerr("virt-cpreg: %s\n", error->message);
+    if (error->domain == G_OPTION_ERROR)
+        return VIR_CPREG_EXIT_INPUT;
+    if (error->domain != VIR_CPREG_ERROR)
+        return VIR_CPREG_EXIT_INPUT;
+    for (i = 0; i < G_N_ELEMENTS(exitStatuses); i++) {
+        if (exitStatuses[i].code == (virCpregErrorCode)error->code)
+            return exitStatuses[i].status;
+    }
+    return VIR_CPREG_EXIT_INTERNAL;
+}
+
+int
+cliUsage(const char *verb, const char *fmt, ...)
+{
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    va_start(ap, fmt);
+    msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_printerr("virt-cpreg %s: %s\n", verb, msg);
+    g_printerr(_("Try 'virt-cpreg %s --help'.\n"), verb);
+    return VIR_CPREG_EXIT_INPUT;
+}
+
+gboolean
+cliParseOptions(const virCpregVerb *verb, GOptionEntry *entries, int *argc,
+                char ***argv, GError **error)
+{
+    g_autoptr(GOptionContext) ctx = g_option_context_new(_(verb->params));
+
+    g_option_context_set_summary(ctx, _(verb->summary));
+    g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
+    g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
+    return g_option_context_parse(ctx, argc, argv, error);
+}
+
+/* "→" where the locale can show it. */
+const char *
+cliArrow(void)
+{
+    const char *charset;
+
+    return g_get_charset(&charset) ? "→" : "->";
+}
+
+/* A profile as QEMU's cpreg list sees it, unless @all. */
+virCpregProfile *
+cliLoadProfile(const char *path, gboolean all, GError **error)
+{
+    g_autoptr(virCpregProfile) profile = virCpregProfileLoad(path, error);
+
+    if (!profile || all)
+        return g_steal_pointer(&profile);
+    return virCpregProfileQemuView(profile);
+}
+
+/* "TCR2_EL1 (3,0,2,0,3) 0x603000000013c103" */
+char *
+cliRegisterLabel(guint64 id)
+{
+    char name[VIR_CPREG_NAME_MAX];
+    virCpregIdInfo info;
+    const char *label = virCpregIdFormat(id, name);
+
+    virCpregIdDecode(id, &info);
+    if (info.klass == VIR_CPREG_CLASS_SYSREG && info.canonical && info.name)
+        return g_strdup_printf("%s (%u,%u,%u,%u,%u) 0x%016" PRIx64, label,
+                               info.u.sys.op0, info.u.sys.op1, info.u.sys.crn,
+                               info.u.sys.crm, info.u.sys.op2, id);
+    if (g_str_has_prefix(label, "0x"))
+        return g_strdup(label);
+    return g_strdup_printf("%s 0x%016" PRIx64, label, id);
+}
+
+json_object *
+cliJSONHex(guint64 value)
+{
+    g_autofree char *s = g_strdup_printf("0x%" PRIx64, value);
+
+    return json_object_new_string(s);
+}
+
+void
+cliPrintJSON(json_object *obj)
+{
+    puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+                                             JSON_C_TO_STRING_SPACED |
+                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+static void
+usage(FILE *out)
+{
+    size_t i;
+
+    fprintf(out, _("Usage: virt-cpreg VERB [OPTION...] [ARG...]\n\n"
+                   "Predict whether an arm64 KVM guest's vCPU registers will migrate.\n\n"
+                   "Verbs:\n"));
+    for (i = 0; i < G_N_ELEMENTS(verbs); i++)
+        fprintf(out, "  %-8s %-10s %s\n", verbs[i].name, _(verbs[i].params),
+                _(verbs[i].summary));
+    fprintf(out, _("\nRun 'virt-cpreg VERB --help' for a verb's options. "
+                   "Exit status: 0 allow or no difference, 1 veto or "
+                   "difference, 2 bad usage or input, 3 uncertain, "
+                   "4 internal error.\n"));
+}
+
+int
+main(int argc, char **argv)
+{
+    const virCpregVerb *verb;
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
+    if (argc < 2) {
+        usage(stderr);
+        return VIR_CPREG_EXIT_INPUT;
+    }
+    if (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h") ||
+        g_str_equal(argv[1], "help")) {
+        usage(stdout);
+        return VIR_CPREG_EXIT_OK;
+    }
+    if (g_str_equal(argv[1], "--version")) {
+        printf("virt-cpreg %s\n", PACKAGE_VERSION);
+        return VIR_CPREG_EXIT_OK;
+    }
+    if (!(verb = cliVerb(argv[1]))) {
+        g_printerr(_("virt-cpreg: unknown verb '%s'\n"), argv[1]);
+        usage(stderr);
+        return VIR_CPREG_EXIT_INPUT;
+    }
+    return verb->run(argc - 1, argv + 1);
+}
