@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 /* Bounds on hostile input. A KVM vCPU lists about 350 registers, 420 with
  * SVE; the bounds leave room without letting a file eat memory. */
 #define VIR_CPREG_PROFILE_MAX_REGS   8192
-#define VIR_CPREG_PROFILE_MAX_BYTES  (16 * 1024 * 1024)
+#define VIR_CPREG_PROFILE_MAX_BYTES  (4 * 1024 * 1024)
 
 typedef enum {
     VIR_CPREG_ENTRY_VALUE = 1 << 0,     /* value (and value_hi) is known */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <string.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -46,8 +47,12 @@ virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
         if (n == 0)
             break;
         if (buf->len + (gsize)n > max) {
+            /* name the line the bound was reached in */
+            g_byte_array_append(buf, chunk, (guint)(max - buf->len));
             g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("'%s' is larger than %zu bytes"), path, (size_t)max);
+                        _("%1$s:%2$u: more than %3$zu bytes"), path,
+                        virCpregTextLineOf((const char *)buf->data, buf->len),
+                        (size_t)max);
             break;
         }
         g_byte_array_append(buf, chunk, (guint)n);
@@ -78,9 +83,10 @@ gboolean
 virCpregTextCheckUTF8(const char *origin, const char *data, gsize len,
                       GError **error)
 {
-    const char *end;
+    const char *end = memchr(data, '\0', len);
 
-    if (g_utf8_validate_len(data, len, &end))
+    /* a NUL byte is valid UTF-8 but never text */
+    if (!end && g_utf8_validate_len(data, len, &end))
         return TRUE;
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                 _("%s:%u: not valid UTF-8 text"), origin,

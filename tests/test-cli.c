@@ -1,0 +1,216 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-cli.c: virt-cpreg as a user runs it: arguments, output, exit status
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "testutils.h"
+
+#define LAB "@lab/"
+#define MAXV 8
+
+typedef struct {
+    const char *name;
+    const char *argv[MAXV];      /* "@x" is tests/fixtures/x */
+    const char *locale;
+    int status;
+    const char *out[MAXV];       /* must appear on stdout */
+    const char *notout[MAXV];    /* must not */
+    const char *err[MAXV];       /* must appear on stderr */
+} CliCase;
+
+static const CliCase cliCases[] = {
+    { "diff 6.12 → 7.2 pmu names the registers",
+      { "diff", LAB "linux-6.12-max-pmu.regs", LAB "linux-7.2-max-pmu.regs" },
+      "C.UTF-8", 1,
+      { "Only in A (3):\n  TCR2_EL1 (3,0,2,0,3) 0x603000000013c103",
+        "  PIRE0_EL1 (3,0,10,2,2) 0x603000000013c512",
+        "  PIR_EL1 (3,0,10,2,3) 0x603000000013c513",
+        "Only in B (1):\n  KVM_REG_ARM_VENDOR_HYP_BMAP_2 0x6030000000160003 = 0\n",
+        "KVM_REG_ARM_PSCI_VERSION 0x6030000000140000: 1.1 → 1.3",
+        "    ID_AA64MMFR2_EL1.NV 2 → 0 (read-only on B)" },
+      /* no CORE register without --all */
+      { "  pstate 0x", "  x0 0x", "  fpsr 0x", "core" }, { NULL } },
+    { "diff --all shows CORE registers that differ",
+      { "diff", "--all", LAB "linux-6.1-max-pmu.regs", LAB "linux-7.2-max-pmu-sve.regs" },
+      "C.UTF-8", 1, { "  v0 0x6040000000100054", "  SVE_Z0 0x6080000000150000", "  SVE_VLS 0x606000000015ffff" }, { NULL }, { NULL } },
+    { "diff in the C locale uses ASCII",
+      { "diff", LAB "linux-6.12-max-pmu.regs", LAB "linux-7.2-max-pmu.regs" },
+      "C", 1, { "1.1 -> 1.3" }, { "→" }, { NULL } },
+    { "diff of a profile with itself",
+      { "diff", LAB "linux-6.1-n1-pmu.regs", LAB "linux-6.1-n1-pmu.regs" },
+      "C.UTF-8", 0, { "the same registers with the same values" }, { NULL }, { NULL } },
+    { "diff of Firecracker 6.1 → 6.18 on Neoverse V1",
+      { "diff", "@firecracker/fingerprint_ARM_NEOVERSE_V1_6.1host.json",
+        "@firecracker/fingerprint_ARM_NEOVERSE_V1_6.18host.json" },
+      "C.UTF-8", 1, { "Only in B", "KVM_REG_ARM_PSCI_VERSION", "1.1 → 1.3" },
+      { NULL }, { NULL } },
+    { "diff with a missing file",
+      { "diff", LAB "linux-6.1-n1-pmu.regs", "/nonexistent/profile" },
+      "C.UTF-8", 2, { NULL }, { NULL }, { "cannot open '/nonexistent/profile'" } },
+    { "diff with one argument", { "diff", LAB "linux-6.1-n1-pmu.regs" },
+      "C.UTF-8", 2, { NULL }, { NULL }, { "expected two profiles" } },
+    { "diff with an unknown option", { "diff", "--frobnicate" },
+      "C.UTF-8", 2, { NULL }, { NULL }, { "frobnicate" } },
+    { "decode the examples",
+      { "decode", "TCR2_EL1", "S3_0_C2_C0_3", "KVM_REG_ARM_VENDOR_HYP_BMAP_2",
+        "0x40200000200e0298", "S3_6_C15_C15_7" },
+      "C.UTF-8", 0,
+      { "TCR2_EL1\n  id:        0x603000000013c103\n  class:     sysreg (64 bits)\n",
+        "  encoding:  S3_0_C2_C0_3 (op0 3, op1 0, CRn 2, CRm 0, op2 3)\n",
+        "KVM_REG_ARM_VENDOR_HYP_BMAP_2\n  id:        0x6030000000160003\n",
+        "DBGDTRTX\n  input:     0x40200000200e0298\n",
+        "S3_6_C15_C15_7\n  id:        0x603000000013f7ff\n",
+        "no architectural name known" },
+      { NULL }, { NULL } },
+    { "decode an unallocated ID-register slot", { "decode", "S3_0_C0_C3_3" },
+      "C.UTF-8", 0, { "unallocated ID-register slot" }, { NULL }, { NULL } },
+    { "decode the timer quirk", { "decode", "0x603000000013df02" },
+      "C.UTF-8", 0, { "CNTV_CVAL_EL0\n", "KVM timer ABI" }, { NULL }, { NULL } },
+    { "decode an unknown name", { "decode", "FOO_EL1" },
+      "C.UTF-8", 2, { NULL }, { NULL }, { "unknown register 'FOO_EL1'" } },
+    { "no verb", { NULL }, "C.UTF-8", 2, { NULL }, { NULL }, { "Usage:" } },
+    { "unknown verb", { "frob" }, "C.UTF-8", 2, { NULL }, { NULL }, { "unknown verb 'frob'" } },
+    { "help", { "--help" }, "C.UTF-8", 0, { "decode", "diff" }, { NULL }, { NULL } },
+};
+
+static char *
+expandArg(const char *arg)
+{
+    return arg[0] == '@' ? testFixture(arg + 1) : g_strdup(arg);
+}
+
+static int
+runCli(const char *const *args, const char *locale, char **out, char **err)
+{
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_auto(GStrv) env = g_get_environ();
+    g_autoptr(GError) error = NULL;
+    int status;
+    guint i;
+
+    g_ptr_array_add(argv, g_strdup(VIRT_CPREG));
+    for (i = 0; i < MAXV && args[i]; i++)
+        g_ptr_array_add(argv, expandArg(args[i]));
+    g_ptr_array_add(argv, NULL);
+    env = g_environ_setenv(env, "LC_ALL", locale, TRUE);
+    if (!g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL,
+                      NULL, out, err, &status, &error))
+        fail_msg("%s", error->message);
+    assert_true(WIFEXITED(status));
+    return WEXITSTATUS(status);
+}
+
+static void
+testCliCase(void **state)
+{
+    const CliCase *c = *state;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status = runCli(c->argv, c->locale, &out, &err);
+    guint i;
+
+    if (status != c->status)
+        fail_msg("exit %d, want %d; stderr: %s", status, c->status, err);
+    for (i = 0; i < MAXV && c->out[i]; i++) {
+        if (!strstr(out, c->out[i]))
+            fail_msg("stdout lacks '%s':\n%s", c->out[i], out);
+    }
+    for (i = 0; i < MAXV && c->notout[i]; i++) {
+        if (strstr(out, c->notout[i]))
+            fail_msg("stdout has '%s':\n%s", c->notout[i], out);
+    }
+    for (i = 0; i < MAXV && c->err[i]; i++) {
+        if (!strstr(err, c->err[i]))
+            fail_msg("stderr lacks '%s':\n%s", c->err[i], err);
+    }
+}
+
+/* diff --json is what scripts read: check its shape and content. */
+static void
+testDiffJSON(void **state)
+{
+    const char *const args[] = { "diff", "--json", LAB "linux-6.12-max-pmu.regs",
+                                 LAB "linux-7.2-max-pmu.regs", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    json_object *root, *onlyA, *onlyB, *changed, *v;
+    size_t i;
+    gboolean psci = FALSE;
+
+    (void)state;
+    assert_int_equal(runCli(args, "C.UTF-8", &out, &err), 1);
+    root = json_tokener_parse(out);
+    assert_non_null(root);
+    assert_true(json_object_object_get_ex(root, "only_a", &onlyA));
+    assert_true(json_object_object_get_ex(root, "only_b", &onlyB));
+    assert_true(json_object_object_get_ex(root, "changed", &changed));
+    assert_int_equal(json_object_array_length(onlyA), 3);
+    assert_int_equal(json_object_array_length(onlyB), 1);
+    json_object_object_get_ex(json_object_array_get_idx(onlyA, 0), "id", &v);
+    assert_string_equal(json_object_get_string(v), "0x603000000013c103");
+    json_object_object_get_ex(json_object_array_get_idx(onlyB, 0), "name", &v);
+    assert_string_equal(json_object_get_string(v), "KVM_REG_ARM_VENDOR_HYP_BMAP_2");
+    for (i = 0; i < json_object_array_length(changed); i++) {
+        json_object *item = json_object_array_get_idx(changed, i), *a, *b;
+        json_object_object_get_ex(item, "name", &v);
+        if (!g_str_equal(json_object_get_string(v), "KVM_REG_ARM_PSCI_VERSION"))
+            continue;
+        assert_true(json_object_object_get_ex(item, "a", &a));
+        assert_true(json_object_object_get_ex(item, "b", &b));
+        assert_string_equal(json_object_get_string(a), "1.1");
+        assert_string_equal(json_object_get_string(b), "1.3");
+        psci = TRUE;
+    }
+    assert_true(psci);
+    json_object_put(root);
+}
+
+/* A hostile file: exit 2, the message names the file and the line. */
+static void
+testBadFile(void **state)
+{
+    g_autofree char *path = testWriteTemp("bad.regs",
+                                          "0x603000000013c000 0x1\n0xnothex 0x2\n", -1);
+    const char *const args[] = { "diff", path, path, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_autofree char *want = g_strdup_printf("virt-cpreg: %s:2: expected", path);
+
+    (void)state;
+    assert_int_equal(runCli(args, "C.UTF-8", &out, &err), 2);
+    if (!strstr(err, want))
+        fail_msg("stderr: %s", err);
+    assert_string_equal(out, "");
+}
+
+int
+main(void)
+{
+    g_autoptr(GArray) tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
+    const struct CMUnitTest fixed[] = {
+        cmocka_unit_test(testDiffJSON),
+        cmocka_unit_test(testBadFile),
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(cliCases); i++) {
+        struct CMUnitTest t = {
+            .name = cliCases[i].name,
+            .test_func = testCliCase,
+            .initial_state = (void *)&cliCases[i],
+        };
+        g_array_append_val(tests, t);
+    }
+    g_array_append_vals(tests, fixed, G_N_ELEMENTS(fixed));
+    return _cmocka_run_group_tests("cli", (const struct CMUnitTest *)tests->data,
+                                   tests->len, NULL, NULL);
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * testutils.h: what the tests share
+ */
+#pragma once
+
+#include <glib.h>
+
+GPtrArray *testFixtureFiles(void);
+char *testFixture(const char *relative);
+char *testWriteTemp(const char *name, const char *data, gssize len);
