@@ -44,7 +44,7 @@ describeEncoding(const virCpregIdInfo *info)
         return g_strdup_printf(_("struct kvm_regs offset 0x%x (32-bit words)"),
                                info->u.core.offset);
     case VIR_CPREG_CLASS_CCSIDR:
-        return g_strdup_printf(_("CSSELR %u: level %u, %s cache"),
+        return g_strdup_printf(_("CSSELR %1$u: level %2$u, %3$s cache"),
                                info->u.ccsidr.csselr, info->u.ccsidr.level,
                                info->u.ccsidr.instruction ?
                                _("instruction") : _("data or unified"));

@@ -31,7 +31,7 @@ virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
     if (fd < 0) {
         int err = errno;
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("cannot open '%s': %s"), path, g_strerror(err));
+                    _("cannot open '%1$s': %2$s"), path, g_strerror(err));
         return FALSE;
     }
     for (;;) {
@@ -41,7 +41,7 @@ virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
         if (n < 0) {
             int err = errno;
             g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("cannot read '%s': %s"), path, g_strerror(err));
+                        _("cannot read '%1$s': %2$s"), path, g_strerror(err));
             break;
         }
         if (n == 0)
@@ -89,7 +89,7 @@ virCpregTextCheckUTF8(const char *origin, const char *data, gsize len,
     if (!end && g_utf8_validate_len(data, len, &end))
         return TRUE;
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                _("%s:%u: not valid UTF-8 text"), origin,
+                _("%1$s:%2$u: not valid UTF-8 text"), origin,
                 virCpregTextLineOf(data, (gsize)(end - data)));
     return FALSE;
 }

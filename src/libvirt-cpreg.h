@@ -5,8 +5,8 @@
  */
 #pragma once
 
-#include <libvirt-cpreg/cpreg-error.h>
-#include <libvirt-cpreg/cpreg-id.h>
-#include <libvirt-cpreg/cpreg-value.h>
-#include <libvirt-cpreg/cpreg-profile.h>
-#include <libvirt-cpreg/cpreg-diff.h>
+#include "cpreg-error.h"
+#include "cpreg-id.h"
+#include "cpreg-value.h"
+#include "cpreg-profile.h"
+#include "cpreg-diff.h"
