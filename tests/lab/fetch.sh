@@ -1,0 +1,325 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/lab/fetch.sh CACHE_DIR
+#
+# Fetch and unpack the ingredients of the real-kernel lab (see LAB.md) into
+# CACHE_DIR, idempotently, without touching the system's apt configuration
+# and without installing anything:
+#
+#   CACHE_DIR/kernels/<series>/Image     arm64 kernels 6.1 (bookworm),
+#                                        6.12 (trixie), 7.2 (sid)
+#   CACHE_DIR/kernels/<series>/package   the Debian package it came from
+#   CACHE_DIR/busybox/busybox            busybox-static:arm64
+#   CACHE_DIR/qemu/root/                 qemu-system-arm (amd64) from
+#                                        bookworm-backports plus the shared
+#                                        libraries the host lacks, dpkg -x'd
+#   CACHE_DIR/qemu/qemu-system-aarch64   wrapper: runs the unpacked binary
+#                                        with LD_LIBRARY_PATH on that tree
+#   CACHE_DIR/tools/root/bin/cpio        cpio, unless the host has one
+#   CACHE_DIR/lab.env                    shell variables for the other
+#                                        scripts (LAB_QEMU, LAB_BUSYBOX,
+#                                        LAB_CPIO, LAB_KERNEL_<series>)
+#
+# Two private apt configurations live under CACHE_DIR/apt: "arm64" (arm64
+# indexes of bookworm, bookworm-backports, trixie and sid) for the kernels
+# and busybox, "host" (amd64 indexes of bookworm and bookworm-backports
+# only) for the outer emulator, so that its libraries resolve to versions
+# built for this Debian 12 host's glibc.
+#
+# Kernel packages: the newest of each series in its suite, found with
+# apt-cache; override with LAB_PKG_6_1, LAB_PKG_6_12, LAB_PKG_7_2 (the
+# shared fixtures were measured with linux-image-6.1.0-50-arm64,
+# linux-image-6.12.107+deb13-arm64 and linux-binary-7.2.13+deb14-arm64).
+# LAB_REFRESH=1 re-runs apt-get update and re-resolves the kernel names.
+
+set -euo pipefail
+
+readonly MIRROR=http://deb.debian.org/debian
+readonly KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
+readonly QEMU_SUITE=bookworm-backports
+
+die() {
+    echo "fetch.sh: $*" >&2
+    exit 1
+}
+
+log() {
+    echo "fetch.sh: $*" >&2
+}
+
+[ $# -eq 1 ] || { echo "usage: fetch.sh CACHE_DIR" >&2; exit 2; }
+mkdir -p "$1"
+CACHE=$(cd "$1" && pwd)
+readonly CACHE
+DEBS=$CACHE/debs
+mkdir -p "$DEBS"
+
+for tool in apt-get apt-cache dpkg dpkg-deb; do
+    command -v "$tool" >/dev/null || die "$tool not found"
+done
+
+# ---------------------------------------------------------------------------
+# Private apt configurations
+
+# apt_opts NAME: print the -o options of private configuration NAME, one per
+# line (read them with mapfile).
+apt_opts() {
+    local d=$CACHE/apt/$1
+    printf '%s\n' \
+        -o "Dir::Etc::SourceList=$d/sources.list" \
+        -o "Dir::Etc::SourceParts=/dev/null" \
+        -o "Dir::Etc::Preferences=/dev/null" \
+        -o "Dir::Etc::PreferencesParts=/dev/null" \
+        -o "Dir::State::Lists=$d/lists" \
+        -o "Dir::Cache=$d/cache" \
+        -o "Acquire::Languages=none" \
+        -o "APT::Sandbox::User=root" \
+        -o "APT::Architectures::=arm64"
+}
+
+# apt_setup NAME ARCH SUITE...: write the sources list and update once.
+apt_setup() {
+    local name=$1 arch=$2 d=$CACHE/apt/$1 suite opts
+    shift 2
+    mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+    {
+        for suite in "$@"; do
+            echo "deb [arch=$arch signed-by=$KEYRING] $MIRROR $suite main"
+        done
+    } >"$d/sources.list.new"
+    if ! cmp -s "$d/sources.list.new" "$d/sources.list" 2>/dev/null; then
+        mv "$d/sources.list.new" "$d/sources.list"
+        rm -f "$d/updated"
+    else
+        rm -f "$d/sources.list.new"
+    fi
+    if [ ! -e "$d/updated" ] || [ "${LAB_REFRESH:-0}" = 1 ]; then
+        log "apt-get update ($name: $*)"
+        mapfile -t opts < <(apt_opts "$name")
+        apt-get "${opts[@]}" -q update >"$d/update.log" 2>&1 ||
+            { cat "$d/update.log" >&2; die "apt-get update ($name) failed"; }
+        touch "$d/updated"
+    fi
+}
+
+apt_setup arm64 arm64 bookworm bookworm-backports trixie sid
+apt_setup host amd64 bookworm "$QEMU_SUITE"
+
+mapfile -t ARM_OPTS < <(apt_opts arm64)
+mapfile -t HOST_OPTS < <(apt_opts host)
+
+# fetch_deb CONFIG PKG[:ARCH][/SUITE|=VERSION]: download into $DEBS unless a
+# .deb of that package and architecture is already there; print its path.
+fetch_deb() {
+    local config=$1 spec=$2 name arch file opts
+    name=${spec%%[/=]*}
+    arch=amd64
+    case $name in
+    *:*) arch=${name#*:}; name=${name%%:*} ;;
+    esac
+    file=$(find "$DEBS" -maxdepth 1 -name "${name}_*_${arch}.deb" | sort -V | tail -n 1)
+    if [ -z "$file" ]; then
+        mapfile -t opts < <(apt_opts "$config")
+        log "downloading $spec"
+        (cd "$DEBS" && apt-get "${opts[@]}" -q download "$spec" >/dev/null) ||
+            die "apt-get download $spec failed"
+        file=$(find "$DEBS" -maxdepth 1 -name "${name}_*_${arch}.deb" | sort -V | tail -n 1)
+        [ -n "$file" ] || die "apt-get download $spec left no .deb"
+    fi
+    echo "$file"
+}
+
+# ---------------------------------------------------------------------------
+# Kernels
+
+# newest_pkg REGEX SUITE: the highest-versioned arm64 package whose name
+# matches REGEX and that SUITE carries.
+newest_pkg() {
+    local regex=$1 suite=$2 pkg names
+    mapfile -t names < <(apt-cache "${ARM_OPTS[@]}" pkgnames linux- |
+        grep -E "$regex" | sort -V -r)
+    for pkg in "${names[@]}"; do
+        if apt-cache "${ARM_OPTS[@]}" madison "$pkg:arm64" |
+            grep -q " $suite/main arm64 Packages"; then
+            echo "$pkg"
+            return 0
+        fi
+    done
+}
+
+# Series table: series, package-name regex, suite, override variable.
+KERNELS=(
+    "6.1  ^linux-image-6\.1\.0-[0-9]+-arm64$            bookworm LAB_PKG_6_1"
+    "6.12 ^linux-image-6\.12\.[0-9]+\+deb13-arm64$      trixie   LAB_PKG_6_12"
+    "7.2  ^linux-binary-7\.2\.[0-9]+\+deb[0-9]+-arm64$  sid      LAB_PKG_7_2"
+)
+
+fetch_kernel() {
+    local series=$1 regex=$2 suite=$3 var=$4 dir pkg deb tmp image
+    dir=$CACHE/kernels/$series
+    pkg=${!var:-}
+    if [ -z "$pkg" ] && [ -s "$dir/package" ] && [ "${LAB_REFRESH:-0}" != 1 ]; then
+        pkg=$(cat "$dir/package")
+    fi
+    [ -n "$pkg" ] || pkg=$(newest_pkg "$regex" "$suite")
+    [ -n "$pkg" ] || die "no package for kernel $series in $suite"
+    if [ -s "$dir/Image" ] && [ "$(cat "$dir/package" 2>/dev/null)" = "$pkg" ]; then
+        return 0
+    fi
+    deb=$(fetch_deb arm64 "$pkg:arm64/$suite")
+    tmp=$(mktemp -d "$CACHE/.kernel.XXXXXX")
+    dpkg-deb -x "$deb" "$tmp"
+    # bookworm/trixie: boot/vmlinuz-<abi>; sid's linux-binary-*: the image
+    # moved to usr/lib/modules/<abi>/vmlinuz.
+    image=$( (find "$tmp/boot" "$tmp/usr/lib/modules" -maxdepth 2 -name 'vmlinuz*' \
+        -type f 2>/dev/null || true) | sort | head -n 1)
+    [ -n "$image" ] || { rm -rf "$tmp"; die "no vmlinuz in $deb"; }
+    mkdir -p "$dir"
+    mv "$image" "$dir/Image.new"
+    mv "$dir/Image.new" "$dir/Image"
+    echo "$pkg" >"$dir/package"
+    dpkg-deb -f "$deb" Version >"$dir/version"
+    rm -rf "$tmp"
+    rm -f "$deb"          # the modules are not needed: keep the cache small
+    log "kernel $series: $pkg $(cat "$dir/version")"
+}
+
+for row in "${KERNELS[@]}"; do
+    # shellcheck disable=SC2086 # the row is split on purpose
+    fetch_kernel $row
+done
+
+# ---------------------------------------------------------------------------
+# busybox-static:arm64 (the initramfs shell)
+
+if [ ! -x "$CACHE/busybox/busybox" ]; then
+    deb=$(fetch_deb arm64 busybox-static:arm64/bookworm)
+    tmp=$(mktemp -d "$CACHE/.busybox.XXXXXX")
+    dpkg-deb -x "$deb" "$tmp"
+    mkdir -p "$CACHE/busybox"
+    install -m 0755 "$tmp/bin/busybox" "$CACHE/busybox/busybox"
+    rm -rf "$tmp"
+fi
+
+# ---------------------------------------------------------------------------
+# cpio packs the initramfs: the host's if it has one, else unpacked from
+# bookworm (it needs nothing but libc).
+
+if command -v cpio >/dev/null; then
+    LAB_CPIO=$(command -v cpio)
+else
+    LAB_CPIO=$CACHE/tools/root/bin/cpio
+    if [ ! -x "$LAB_CPIO" ]; then
+        mkdir -p "$CACHE/tools/root"
+        dpkg-deb -x "$(fetch_deb host cpio)" "$CACHE/tools/root"
+    fi
+    "$LAB_CPIO" --version >/dev/null || die "the unpacked cpio does not run"
+fi
+
+# ---------------------------------------------------------------------------
+# The outer emulator: qemu-system-arm from bookworm-backports, unpacked.
+#
+# Its direct and indirect library dependencies that the host does not have
+# are unpacked into the same tree and found through LD_LIBRARY_PATH; nothing
+# is installed. qemu-system-common/-data (helpers, option ROMs, keymaps) are
+# left out: -M virt with -kernel, -nographic and -nic none needs none.
+
+QROOT=$CACHE/qemu/root
+
+host_has() {
+    [ "$(dpkg-query -W -f='${Status}' "$1:amd64" 2>/dev/null)" = "install ok installed" ] ||
+        [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+# direct_deps SPEC: names of the Depends/PreDepends of SPEC (first of each
+# alternative), one per line.
+direct_deps() {
+    apt-cache "${HOST_OPTS[@]}" depends --no-recommends --no-suggests \
+        --no-conflicts --no-breaks --no-replaces --no-enhances "$1" |
+        awk '$1 == "Depends:" || $1 == "PreDepends:" { print $2 }' |
+        sed 's/:any$//' | grep -v '^<' | sort -u
+}
+
+qemu_libdirs() {
+    local d
+    for d in "$QROOT/usr/lib/x86_64-linux-gnu" "$QROOT/lib/x86_64-linux-gnu"; do
+        [ -d "$d" ] && printf '%s:' "$d"
+    done
+}
+
+if [ ! -e "$CACHE/qemu/complete" ]; then
+    rm -rf "$QROOT"
+    mkdir -p "$QROOT"
+    qver=$(apt-cache "${HOST_OPTS[@]}" madison qemu-system-arm |
+        awk -F' *\\| *' -v s="$QEMU_SUITE/main" 'index($3, s) { print $2; exit }')
+    [ -n "$qver" ] || die "qemu-system-arm not found in $QEMU_SUITE"
+    dpkg-deb -x "$(fetch_deb host "qemu-system-arm=$qver")" "$QROOT"
+
+    # Breadth-first over library dependencies the host lacks.
+    declare -A seen=()
+    queue=("qemu-system-arm=$qver")
+    extra=()
+    while [ ${#queue[@]} -gt 0 ]; do
+        spec=${queue[0]}
+        queue=("${queue[@]:1}")
+        while read -r dep; do
+            [ -n "$dep" ] || continue
+            case $dep in
+            qemu-system-common | qemu-system-data) continue ;;
+            esac
+            [ -z "${seen[$dep]:-}" ] || continue
+            seen[$dep]=1
+            host_has "$dep" && continue
+            extra+=("$dep")
+            queue+=("$dep")
+        done < <(direct_deps "$spec")
+    done
+    for dep in "${extra[@]}"; do
+        dpkg-deb -x "$(fetch_deb host "$dep")" "$QROOT"
+    done
+    printf '%s\n' "${extra[@]}" >"$CACHE/qemu/extra-packages"
+
+    cat >"$CACHE/qemu/qemu-system-aarch64" <<EOF
+#!/bin/sh
+# Generated by tests/lab/fetch.sh: qemu-system-aarch64 $qver ($QEMU_SUITE),
+# unpacked, not installed. Libraries the host lacks: $QROOT.
+LD_LIBRARY_PATH=$(qemu_libdirs)\${LD_LIBRARY_PATH:-}
+export LD_LIBRARY_PATH
+exec "$QROOT/usr/bin/qemu-system-aarch64" "\$@"
+EOF
+    chmod 0755 "$CACHE/qemu/qemu-system-aarch64"
+
+    missing=$(LD_LIBRARY_PATH=$(qemu_libdirs) ldd "$QROOT/usr/bin/qemu-system-aarch64" |
+        grep 'not found' || true)
+    [ -z "$missing" ] || die "qemu-system-aarch64 still lacks: $missing"
+    "$CACHE/qemu/qemu-system-aarch64" --version | head -n 1 >"$CACHE/qemu/version" ||
+        die "the unpacked qemu-system-aarch64 does not run"
+    touch "$CACHE/qemu/complete"
+    log "$(cat "$CACHE/qemu/version"); unpacked extra libraries: ${extra[*]:-none}"
+fi
+
+# ---------------------------------------------------------------------------
+# lab.env
+
+{
+    echo "# Generated by tests/lab/fetch.sh"
+    echo "LAB_CACHE=$CACHE"
+    echo "LAB_QEMU=$CACHE/qemu/qemu-system-aarch64"
+    echo "LAB_BUSYBOX=$CACHE/busybox/busybox"
+    echo "LAB_CPIO=$LAB_CPIO"
+    for row in "${KERNELS[@]}"; do
+        series=${row%% *}
+        echo "LAB_KERNEL_${series//./_}=$CACHE/kernels/$series/Image"
+    done
+} >"$CACHE/lab.env.new"
+mv "$CACHE/lab.env.new" "$CACHE/lab.env"
+
+for row in "${KERNELS[@]}"; do
+    series=${row%% *}
+    printf 'kernel %-5s %s %s\n' "$series" "$(cat "$CACHE/kernels/$series/package")" \
+        "$(cat "$CACHE/kernels/$series/version")"
+done
+echo "qemu         $(cat "$CACHE/qemu/version")"
+echo "busybox      $CACHE/busybox/busybox"
+echo "cpio         $LAB_CPIO"
