@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <json-c/json.h>
 
+#include "cpreg-policy.h"
 #include "cpreg-profile.h"
 
 /* Exit statuses, documented in virt-cpreg(1). */
@@ -27,6 +28,9 @@ typedef struct {
 
 int cliDecode(int argc, char **argv);
 int cliDiff(int argc, char **argv);
+int cliCheck(int argc, char **argv);
+int cliMatrix(int argc, char **argv);
+int cliBaseline(int argc, char **argv);
 
 int cliFail(GError *error);
 int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -37,6 +41,7 @@ const char *cliArrow(void);
 virCpregProfile *cliLoadProfile(const char *path, gboolean all,
                                 GError **error);
 char *cliRegisterLabel(guint64 id);
+virCpregPolicy *cliLoadPolicy(const char *const *files, GError **error);
 void cliPrintJSON(json_object *obj);
 json_object *cliJSONHex(guint64 value);
 

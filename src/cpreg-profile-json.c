@@ -153,6 +153,75 @@ parseRegister(virCpregBuilder *b, json_object *reg, guint i, GError **error)
     return virCpregBuilderAdd(b, &e, i, error);
 }
 
+static gboolean
+parseTrial(virCpregProfile *profile, json_object *obj, guint i, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("trial[%u]", i);
+    const char *origin = profile->origin;
+    virCpregTrial t = { 0 };
+    const char *result, *err;
+    gboolean present;
+    guint64 hi;
+    int r;
+
+    if (!json_object_is_type(obj, json_type_object)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s: expected an object"), origin, path);
+        return FALSE;
+    }
+    if (!hexMember(obj, "id", origin, path, FALSE, &present, &t.id, &hi, error) ||
+        !hexMember(obj, "value", origin, path, FALSE, &present, &t.value, &hi, error) ||
+        !hexMember(obj, "readback", origin, path, FALSE, &t.has_readback,
+                   &t.readback, &hi, error) ||
+        !virCpregJSONGetString(obj, "result", origin, path, TRUE, &result, error) ||
+        !virCpregJSONGetString(obj, "errno", origin, path, FALSE, &err, error))
+        return FALSE;
+    if ((r = virCpregTrialResultFromString(result)) < 0) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s.result: '%3$s' is not accepted, rejected or unknown"),
+                    origin, path, result);
+        return FALSE;
+    }
+    t.result = r;
+    if (err && g_strlcpy(t.err, err, sizeof(t.err)) >= sizeof(t.err)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s.errno: not an errno name"), origin, path);
+        return FALSE;
+    }
+    if (profile->trials->len &&
+        g_array_index(profile->trials, virCpregTrial, profile->trials->len - 1).id >= t.id) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s: trial results must be sorted by id, without duplicates"),
+                    origin, path);
+        return FALSE;
+    }
+    g_array_append_val(profile->trials, t);
+    return TRUE;
+}
+
+/* The destination's trial of a source's values (virt-cpreg-probe --trial). */
+static gboolean
+parseTrials(virCpregProfile *profile, json_object *root, GError **error)
+{
+    json_object *arr;
+    size_t i;
+
+    if (!json_object_object_get_ex(root, "trial", &arr))
+        return TRUE;
+    if (!json_object_is_type(arr, json_type_array) ||
+        json_object_array_length(arr) > VIR_CPREG_PROFILE_MAX_REGS) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: 'trial' must be an array of at most %2$d results"),
+                    profile->origin, VIR_CPREG_PROFILE_MAX_REGS);
+        return FALSE;
+    }
+    for (i = 0; i < json_object_array_length(arr); i++) {
+        if (!parseTrial(profile, json_object_array_get_idx(arr, i), (guint)i, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 virCpregProfile *
 virCpregProfileParseJSON(const char *origin, json_object *root, GError **error)
 {
@@ -175,7 +244,8 @@ virCpregProfileParseJSON(const char *origin, json_object *root, GError **error)
         return NULL;
     }
     virCpregBuilderInit(&b, origin, VIR_CPREG_POS_INDEX, "registers");
-    if (!parseIdentity(b.profile, root, error))
+    if (!parseIdentity(b.profile, root, error) ||
+        !parseTrials(b.profile, root, error))
         return NULL;
     for (i = 0; i < json_object_array_length(regs); i++) {
         if (!parseRegister(&b, json_object_array_get_idx(regs, i), (guint)i,

@@ -33,6 +33,7 @@ void virCpregBuilderClear(virCpregBuilder *b);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregBuilder, virCpregBuilderClear);
 
 void virCpregProfileSetMidrFromRegisters(virCpregProfile *profile);
+int virCpregTrialResultFromString(const char *str);
 char *virCpregProfileFeaturesNormalize(const char *word);
 void virCpregIdentitySetFeatures(virCpregIdentity *ident,
                                  const char *const *features);

@@ -51,6 +51,7 @@ virCpregProfileNew(void)
     virCpregProfile *profile = g_new0(virCpregProfile, 1);
 
     profile->entries = g_array_new(FALSE, TRUE, sizeof(virCpregEntry));
+    profile->trials = g_array_new(FALSE, TRUE, sizeof(virCpregTrial));
     profile->ident.features = g_new0(char *, 1);
     return profile;
 }
@@ -62,6 +63,7 @@ virCpregProfileFree(virCpregProfile *profile)
         return;
     identityClear(&profile->ident);
     g_array_unref(profile->entries);
+    g_array_unref(profile->trials);
     g_free(profile->origin);
     g_free(profile);
 }
@@ -84,6 +86,48 @@ virCpregProfileFind(const virCpregProfile *profile, guint64 id)
     return NULL;
 }
 
+static const char *const trialResultNames[VIR_CPREG_TRIAL_LAST] = {
+    [VIR_CPREG_TRIAL_ACCEPTED] = "accepted",
+    [VIR_CPREG_TRIAL_REJECTED] = "rejected",
+    [VIR_CPREG_TRIAL_UNKNOWN] = "unknown",
+};
+
+const char *
+virCpregTrialResultToString(virCpregTrialResult result)
+{
+    return result < VIR_CPREG_TRIAL_LAST ? trialResultNames[result] : NULL;
+}
+
+int
+virCpregTrialResultFromString(const char *str)
+{
+    int i;
+
+    for (i = 0; i < VIR_CPREG_TRIAL_LAST; i++) {
+        if (g_str_equal(trialResultNames[i], str))
+            return i;
+    }
+    return -1;
+}
+
+const virCpregTrial *
+virCpregProfileFindTrial(const virCpregProfile *profile, guint64 id)
+{
+    guint lo = 0, hi = profile->trials->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+        const virCpregTrial *t = &g_array_index(profile->trials, virCpregTrial, mid);
+        if (t->id == id)
+            return t;
+        if (t->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
 /* The registers QEMU's cpreg list holds: no CORE, no SVE. */
 virCpregProfile *
 virCpregProfileQemuView(const virCpregProfile *profile)
@@ -99,6 +143,7 @@ virCpregProfileQemuView(const virCpregProfile *profile)
         if (virCpregIdInQemuList(e->id))
             g_array_append_vals(view->entries, e, 1);
     }
+    g_array_append_vals(view->trials, profile->trials->data, profile->trials->len);
     return view;
 }
 
@@ -499,6 +544,28 @@ writeEntry(GString *out, const virCpregEntry *e)
     g_string_append_c(out, '}');
 }
 
+static void
+writeTrials(GString *out, const GArray *trials)
+{
+    guint i;
+
+    if (!trials->len)
+        return;
+    g_string_append(out, ",\n  \"trial\": [");
+    for (i = 0; i < trials->len; i++) {
+        const virCpregTrial *t = &g_array_index(trials, virCpregTrial, i);
+        g_string_append_printf(out, "%s    {\"id\": \"0x%016" PRIx64 "\", \"value\": \"0x%"
+                               PRIx64 "\", \"result\": \"%s\"", i ? ",\n" : "\n",
+                               t->id, t->value, virCpregTrialResultToString(t->result));
+        if (*t->err)
+            g_string_append_printf(out, ", \"errno\": \"%s\"", t->err);
+        if (t->has_readback)
+            g_string_append_printf(out, ", \"readback\": \"0x%" PRIx64 "\"", t->readback);
+        g_string_append_c(out, '}');
+    }
+    g_string_append(out, "\n  ]");
+}
+
 /* Our profile JSON (schemas/profile.schema.json), one register a line. */
 char *
 virCpregProfileToJSON(const virCpregProfile *profile)
@@ -513,7 +580,9 @@ virCpregProfileToJSON(const virCpregProfile *profile)
         g_string_append(out, i ? ",\n" : "\n");
         writeEntry(out, virCpregProfileEntry(profile, i));
     }
-    g_string_append(out, profile->entries->len ? "\n  ]\n}\n" : "]\n}\n");
+    g_string_append(out, profile->entries->len ? "\n  ]" : "]");
+    writeTrials(out, profile->trials);
+    g_string_append(out, "\n}\n");
     return g_string_free(out, FALSE);
 }
 

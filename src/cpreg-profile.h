@@ -46,10 +46,28 @@ typedef struct {
     guint64 midr;         /* host MIDR_EL1 */
 } virCpregIdentity;
 
+/* What the destination's kernel made of a source value (probe --trial). */
+typedef enum {
+    VIR_CPREG_TRIAL_ACCEPTED,     /* KVM_SET_ONE_REG succeeded */
+    VIR_CPREG_TRIAL_REJECTED,     /* ... failed with errno */
+    VIR_CPREG_TRIAL_UNKNOWN,      /* the kernel does not list the id */
+    VIR_CPREG_TRIAL_LAST
+} virCpregTrialResult;
+
+typedef struct {
+    guint64 id;
+    guint64 value;                /* written: the source's value */
+    guint64 readback;             /* read after the write */
+    gboolean has_readback;
+    virCpregTrialResult result;
+    char err[16];                 /* errno name when rejected */
+} virCpregTrial;
+
 typedef struct _virCpregProfile virCpregProfile;
 struct _virCpregProfile {
     virCpregIdentity ident;
     GArray *entries;      /* virCpregEntry, ascending id, unique */
+    GArray *trials;       /* virCpregTrial, ascending id, possibly empty */
     char *origin;         /* where it was read from, for messages */
 };
 
@@ -71,6 +89,9 @@ virCpregProfileEntry(const virCpregProfile *profile, guint i)
 
 const virCpregEntry *virCpregProfileFind(const virCpregProfile *profile,
                                          guint64 id);
+const virCpregTrial *virCpregProfileFindTrial(const virCpregProfile *profile,
+                                              guint64 id);
+const char *virCpregTrialResultToString(virCpregTrialResult result);
 virCpregProfile *virCpregProfileQemuView(const virCpregProfile *profile);
 gboolean virCpregProfileHasFeature(const virCpregProfile *profile,
                                    const char *feature);

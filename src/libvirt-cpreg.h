@@ -10,3 +10,8 @@
 #include "cpreg-value.h"
 #include "cpreg-profile.h"
 #include "cpreg-diff.h"
+#include "cpreg-domain.h"
+#include "cpreg-policy.h"
+#include "cpreg-qemu.h"
+#include "cpreg-rules.h"
+#include "cpreg-verdict.h"

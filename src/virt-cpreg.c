@@ -19,6 +19,12 @@ static const virCpregVerb verbs[] = {
       N_("Name and explain register ids, names or encodings") },
     { "diff", cliDiff, N_("A B"),
       N_("Show the named differences of two register profiles") },
+    { "check", cliCheck, N_("--source A --dest B"),
+      N_("Decide whether a guest migrates from A to B, and why") },
+    { "matrix", cliMatrix, N_("PROFILE..."),
+      N_("Verdicts for every direction among a fleet's profiles") },
+    { "baseline", cliBaseline, N_("PROFILE..."),
+      N_("The pins and QEMU versions that keep guests migratable among them") },
 };
 
 const virCpregVerb *
@@ -105,6 +111,31 @@ cliLoadProfile(const char *path, gboolean all, GError **error)
     if (!profile || all)
         return g_steal_pointer(&profile);
     return virCpregProfileQemuView(profile);
+}
+
+/*
+ * The built-in policy, then every policy.d (the directories of
+ * VIRT_CPREG_POLICY_DIRS, colon-separated, or the installed ones), then
+ * @files in order.
+ */
+virCpregPolicy *
+cliLoadPolicy(const char *const *files, GError **error)
+{
+    g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
+    const char *env = g_getenv("VIRT_CPREG_POLICY_DIRS");
+    g_auto(GStrv) dirs = env ? g_strsplit(env, ":", -1) :
+        g_strsplit(PKGDATADIR "/policy.d:" SYSCONFDIR "/libvirt-cpreg/policy.d", ":", -1);
+    guint i;
+
+    for (i = 0; dirs[i]; i++) {
+        if (*dirs[i] && !virCpregPolicyLoadDir(policy, dirs[i], error))
+            return NULL;
+    }
+    for (i = 0; files && files[i]; i++) {
+        if (!virCpregPolicyLoadFile(policy, files[i], error))
+            return NULL;
+    }
+    return g_steal_pointer(&policy);
 }
 
 /* "TCR2_EL1 (3,0,2,0,3) 0x603000000013c103" */

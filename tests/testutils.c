@@ -15,8 +15,9 @@ testFixture(const char *relative)
     return g_build_filename(FIXTUREDIR, relative, NULL);
 }
 
-static int
-compareNames(gconstpointer a, gconstpointer b)
+/* For g_ptr_array_sort() of strings. */
+int
+testCompareStrings(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
@@ -39,7 +40,7 @@ testFixtureFiles(void)
                 g_ptr_array_add(files, g_build_filename(dir, name, NULL));
         }
     }
-    g_ptr_array_sort(files, compareNames);
+    g_ptr_array_sort(files, testCompareStrings);
     return files;
 }
 

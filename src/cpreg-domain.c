@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-domain.c: what a libvirt domain XML says about the vCPU
+ *
+ * The XML is hostile until parsed: bounded size, no DTD (so no entities
+ * and no billion laughs), no network access, and libxml2's own limits.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "cpreg-domain.h"
+#include "cpreg-error.h"
+#include "cpreg-text.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc);
+
+void
+virCpregDomainFree(virCpregDomain *domain)
+{
+    if (!domain)
+        return;
+    g_free(domain->name);
+    g_free(domain->uuid);
+    g_free(domain->type);
+    g_free(domain->arch);
+    g_free(domain->machine);
+    g_free(domain->cpu_mode);
+    g_free(domain->cpu_model);
+    g_free(domain->emulator);
+    g_free(domain->psci_pin);
+    g_free(domain->profile_json);
+    g_free(domain);
+}
+
+static xmlNode *
+child(xmlNode *node, const char *name)
+{
+    xmlNode *c;
+
+    for (c = node ? node->children : NULL; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && !c->ns &&
+            g_str_equal((const char *)c->name, name))
+            return c;
+    }
+    return NULL;
+}
+
+static char *
+prop(xmlNode *node, const char *name)
+{
+    xmlChar *v = node ? xmlGetNoNsProp(node, (const xmlChar *)name) : NULL;
+    char *s = g_strdup((const char *)v);
+
+    xmlFree(v);
+    return s;
+}
+
+static char *
+text(xmlNode *node)
+{
+    xmlChar *v = node ? xmlNodeGetContent(node) : NULL;
+    char *s = v ? g_strstrip(g_strdup((const char *)v)) : NULL;
+
+    xmlFree(v);
+    return s;
+}
+
+/* <cpu><feature policy='require|force|disable|forbid' name='sve'/> */
+static virCpregTristate
+cpuFeature(xmlNode *cpu, const char *name)
+{
+    static const struct { const char *policy; virCpregTristate state; } policies[] = {
+        { "require", VIR_CPREG_TRISTATE_ON },
+        { "force", VIR_CPREG_TRISTATE_ON },
+        { "optional", VIR_CPREG_TRISTATE_ABSENT },
+        { "disable", VIR_CPREG_TRISTATE_OFF },
+        { "forbid", VIR_CPREG_TRISTATE_OFF },
+    };
+    xmlNode *c;
+    size_t i;
+
+    for (c = cpu ? cpu->children : NULL; c; c = c->next) {
+        g_autofree char *fname = NULL;
+        g_autofree char *policy = NULL;
+        if (c->type != XML_ELEMENT_NODE || !g_str_equal((const char *)c->name, "feature"))
+            continue;
+        fname = prop(c, "name");
+        if (g_strcmp0(fname, name) != 0)
+            continue;
+        policy = prop(c, "policy");
+        for (i = 0; i < G_N_ELEMENTS(policies); i++) {
+            if (g_strcmp0(policy ? policy : "require", policies[i].policy) == 0)
+                return policies[i].state;
+        }
+    }
+    return VIR_CPREG_TRISTATE_ABSENT;
+}
+
+/* <features><pmu state='on|off'/></features> */
+static virCpregTristate
+pmuFeature(xmlNode *root)
+{
+    xmlNode *pmu = child(child(root, "features"), "pmu");
+    g_autofree char *state = prop(pmu, "state");
+
+    if (!pmu)
+        return VIR_CPREG_TRISTATE_ABSENT;
+    return g_strcmp0(state, "off") == 0 ? VIR_CPREG_TRISTATE_OFF : VIR_CPREG_TRISTATE_ON;
+}
+
+static gboolean
+isNs(xmlNode *node, const char *ns, const char *name)
+{
+    return node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
+           g_str_equal((const char *)node->ns->href, ns) &&
+           g_str_equal((const char *)node->name, name);
+}
+
+/*
+ * kvm-psci-version pinned through <qemu:commandline>:
+ * "-global" "host-arm-cpu.kvm-psci-version=1.1" (the way libvirt can say
+ * it; any *-arm-cpu type).
+ */
+static char *
+psciPin(xmlNode *root)
+{
+    xmlNode *c, *arg;
+    gboolean global = FALSE;
+
+    for (c = root->children; c; c = c->next) {
+        if (!isNs(c, VIR_CPREG_QEMU_NS, "commandline"))
+            continue;
+        for (arg = c->children; arg; arg = arg->next) {
+            g_autofree char *value = NULL;
+            const char *eq;
+            if (!isNs(arg, VIR_CPREG_QEMU_NS, "arg"))
+                continue;
+            value = prop(arg, "value");
+            if (global && value && (eq = strstr(value, "-arm-cpu.kvm-psci-version=")))
+                return g_strdup(eq + strlen("-arm-cpu.kvm-psci-version="));
+            global = g_strcmp0(value, "-global") == 0;
+        }
+    }
+    return NULL;
+}
+
+/* <metadata><cpreg:profile xmlns:cpreg='...'>{JSON}</cpreg:profile> */
+static char *
+metadataProfile(xmlNode *root)
+{
+    xmlNode *c;
+
+    for (c = child(root, "metadata") ? child(root, "metadata")->children : NULL; c; c = c->next) {
+        if (isNs(c, VIR_CPREG_METADATA_NS, "profile"))
+            return text(c);
+    }
+    return NULL;
+}
+
+static void
+fillDomain(virCpregDomain *d, xmlNode *root)
+{
+    xmlNode *os = child(child(root, "os"), "type");
+    xmlNode *cpu = child(root, "cpu");
+
+    d->type = prop(root, "type");
+    d->name = text(child(root, "name"));
+    d->uuid = text(child(root, "uuid"));
+    d->arch = prop(os, "arch");
+    d->machine = prop(os, "machine");
+    d->cpu_mode = prop(cpu, "mode");
+    d->cpu_model = text(child(cpu, "model"));
+    d->emulator = text(child(child(root, "devices"), "emulator"));
+    d->pmu = pmuFeature(root);
+    d->sve = cpuFeature(cpu, "sve");
+    d->pauth = cpuFeature(cpu, "pauth");
+    d->psci_pin = psciPin(root);
+    d->profile_json = metadataProfile(root);
+}
+
+/*
+ * A domain XML never carries a DTD; refusing any keeps entity expansion
+ * (and its billion laughs) out entirely.
+ */
+static gboolean
+checkNoDtd(const char *origin, const char *xml, gsize len, GError **error)
+{
+    static const char *const forbidden[] = { "<!DOCTYPE", "<!ENTITY" };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(forbidden); i++) {
+        const char *hit = g_strstr_len(xml, (gssize)len, forbidden[i]);
+        if (hit) {
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                        _("%1$s:%2$u: a domain XML may not declare a DTD or entities"),
+                        origin, virCpregTextLineOf(xml, (gsize)(hit - xml)));
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+virCpregDomain *
+virCpregDomainParse(const char *origin, const char *xml, gsize len,
+                    GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(virCpregDomain) domain = NULL;
+    xmlNode *root;
+
+    if (len > VIR_CPREG_DOMAIN_MAX_BYTES) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: more than %2$d bytes of domain XML"), origin,
+                    VIR_CPREG_DOMAIN_MAX_BYTES);
+        return NULL;
+    }
+    if (!virCpregTextCheckUTF8(origin, xml, len, error) ||
+        !checkNoDtd(origin, xml, len, error))
+        return NULL;
+    doc = xmlReadMemory(xml, (int)len, NULL, NULL,
+                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        const xmlError *xe = xmlGetLastError();
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s:%2$d: not well-formed XML: %3$s"), origin,
+                    xe ? xe->line : 0,
+                    xe && xe->message ? g_strchomp(xe->message) : "?");
+        return NULL;
+    }
+    root = xmlDocGetRootElement(doc);
+    if (!root || !g_str_equal((const char *)root->name, "domain")) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: not a libvirt domain XML (no <domain> root element)"),
+                    origin);
+        return NULL;
+    }
+    domain = g_new0(virCpregDomain, 1);
+    fillDomain(domain, root);
+    return g_steal_pointer(&domain);
+}
+
+virCpregDomain *
+virCpregDomainLoad(const char *path, GError **error)
+{
+    g_autofree char *xml = NULL;
+    gsize len;
+
+    if (!virCpregTextReadFile(path, VIR_CPREG_DOMAIN_MAX_BYTES, &xml, &len, error))
+        return NULL;
+    return virCpregDomainParse(path, xml, len, error);
+}
+
+gboolean
+virCpregDomainIsAarch64(const virCpregDomain *domain)
+{
+    return g_strcmp0(domain->arch, "aarch64") == 0;
+}
+
+typedef struct {
+    const char *feature;
+    size_t offset;
+} virCpregDomainFeature;
+
+static const virCpregDomainFeature domainFeatures[] = {
+    { "pmu", G_STRUCT_OFFSET(virCpregDomain, pmu) },
+    { "sve", G_STRUCT_OFFSET(virCpregDomain, sve) },
+    { "pauth", G_STRUCT_OFFSET(virCpregDomain, pauth) },
+};
+
+/*
+ * A profile (@what) taken with @features describes this domain's vCPU
+ * only if every feature the XML sets agrees.
+ */
+gboolean
+virCpregDomainCheckFeatures(const virCpregDomain *domain,
+                            const char *const *features, const char *what,
+                            GError **error)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(domainFeatures); i++) {
+        virCpregTristate want = G_STRUCT_MEMBER(virCpregTristate, domain,
+                                                domainFeatures[i].offset);
+        gboolean has = g_strv_contains(features, domainFeatures[i].feature);
+        if (want == VIR_CPREG_TRISTATE_ABSENT ||
+            has == (want == VIR_CPREG_TRISTATE_ON))
+            continue;
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    want == VIR_CPREG_TRISTATE_ON ?
+                    _("the domain's vCPU has %1$s but the %2$s profile was taken without it: compare profiles of the guest's vCPU configuration") :
+                    _("the domain's vCPU has no %1$s but the %2$s profile was taken with it: compare profiles of the guest's vCPU configuration"),
+                    domainFeatures[i].feature, what);
+        return FALSE;
+    }
+    return TRUE;
+}

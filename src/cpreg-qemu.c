@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-qemu.c: what each QEMU release does with an incoming cpreg list
+ *
+ * One row per QEMU behaviour, read from target/arm/machine.c
+ * (cpu_post_load), target/arm/kvm.c (write_list_to_kvmstate) and
+ * target/arm/cpu64.c (kvm_arm_set_cpreg_mig_tolerances). A release between
+ * two rows behaves like the older row.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-qemu.h"
+#include "cpreg-id.h"
+
+static const virCpregQemuModel qemuModels[] = {
+    /* Fixed-size arrays: VMSTATE_INT32_POSITIVE_LE length check; the
+     * matching loop ends with the destination's list, so incoming ids past
+     * its last id are dropped unseen; no register is ever named. */
+    { "10.0", 10, 0, TRUE, FALSE, FALSE, FALSE, FALSE,
+      "target/arm/machine.c cpu_post_load up to 10.1" },
+    /* write_list_to_kvmstate: "Could not set register <name> to <v> (is
+     * <v>)" (target-arm.next, September 2025) */
+    { "10.2", 10, 2, TRUE, FALSE, FALSE, TRUE, FALSE,
+      "target/arm/kvm.c write_list_to_kvmstate names failures" },
+    /* ab2ddc7b66 VMSTATE_VARRAY_INT32_ALLOC: no length check; both lists
+     * are walked to their ends and every unknown register is reported;
+     * kvm-psci-version (Sebastian Ott, v6 February 2026) */
+    { "11.0", 11, 0, FALSE, TRUE, FALSE, TRUE, TRUE,
+      "ab2ddc7b66 dynamic cpreg arrays; kvm-psci-version property" },
+    /* bb36be6fd799..234b3eaddd4f: built-in cpreg migration tolerances */
+    { "11.1", 11, 1, FALSE, TRUE, TRUE, TRUE, TRUE,
+      "bb36be6fd799 cpreg migration tolerances" },
+};
+
+/*
+ * 11.1's tolerances. KVM ones are registered by aarch64_host_initfn, so
+ * they cover -cpu host and -cpu max under KVM.
+ */
+static const virCpregTolerance tolerances[] = {
+    { VIR_CPREG_SYSREG(3, 0, 2, 0, 3), VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, FALSE,
+      "TCR2_EL1: listed whatever the CPU by 6.5-6.12 (hidden by 0fcb4eea5345 in 6.13)" },
+    { VIR_CPREG_SYSREG(3, 0, 10, 2, 2), VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, FALSE,
+      "PIRE0_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
+    { VIR_CPREG_SYSREG(3, 0, 10, 2, 3), VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, FALSE,
+      "PIR_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
+    { VIR_CPREG_VENDOR_HYP_BMAP_2, VIR_CPREG_TOLERATE_SRC_VALUE, G_MAXUINT64, 0, FALSE,
+      "KVM_REG_ARM_VENDOR_HYP_BMAP_2: new in 6.15, harmless at its reset value 0" },
+    { 0x40200000200e0298ULL, VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, TRUE,
+      "QEMU's bogus AArch32 DBGDTRTX (TCG), removed by 202126dcb9d6" },
+};
+
+const virCpregQemuModel *
+virCpregQemuModels(size_t *count)
+{
+    *count = G_N_ELEMENTS(qemuModels);
+    return qemuModels;
+}
+
+/* "10.0.2", "1:10.0.2+ds-1~bpo12+1", "11.1" → major, minor */
+gboolean
+virCpregQemuParseVersion(const char *version, unsigned int *major,
+                         unsigned int *minor)
+{
+    const char *p = strchr(version, ':');
+    char *end;
+    unsigned long ma, mi;
+
+    p = p ? p + 1 : version;
+    if (!g_ascii_isdigit(*p))
+        return FALSE;
+    ma = strtoul(p, &end, 10);
+    if (*end != '.' || !g_ascii_isdigit(end[1]))
+        return FALSE;
+    mi = strtoul(end + 1, &end, 10);
+    if (ma > 1000 || mi > 1000)
+        return FALSE;
+    *major = (unsigned int)ma;
+    *minor = (unsigned int)mi;
+    return TRUE;
+}
+
+/*
+ * The model of @version: the newest row not newer than it. *note says
+ * when that is not an exact match (NULL when it is).
+ */
+const virCpregQemuModel *
+virCpregQemuModelFor(const char *version, const char **note)
+{
+    const virCpregQemuModel *best = NULL;
+    unsigned int major, minor;
+    size_t i;
+
+    *note = NULL;
+    if (!version || !virCpregQemuParseVersion(version, &major, &minor)) {
+        *note = _("destination QEMU version unknown: modelled as the oldest known behaviour");
+        return &qemuModels[0];
+    }
+    for (i = 0; i < G_N_ELEMENTS(qemuModels); i++) {
+        const virCpregQemuModel *m = &qemuModels[i];
+        if (m->major < major || (m->major == major && m->minor <= minor))
+            best = m;
+    }
+    if (!best) {
+        *note = _("older than any modelled QEMU: modelled as the oldest known behaviour");
+        return &qemuModels[0];
+    }
+    if (best->major != major || best->minor != minor)
+        *note = _("no exact model: modelled as the nearest older release");
+    return best;
+}
+
+const virCpregTolerance *
+virCpregQemuTolerance(const virCpregQemuModel *model, guint64 id, gboolean tcg)
+{
+    size_t i;
+
+    if (!model->tolerances)
+        return NULL;
+    for (i = 0; i < G_N_ELEMENTS(tolerances); i++) {
+        if (tolerances[i].id == id && tolerances[i].tcg == tcg)
+            return &tolerances[i];
+    }
+    return NULL;
+}
+
+/* The oldest modelled QEMU that tolerates @id, or NULL. */
+const virCpregQemuModel *
+virCpregQemuFirstTolerating(guint64 id, gboolean tcg)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(qemuModels); i++) {
+        if (virCpregQemuTolerance(&qemuModels[i], id, tcg))
+            return &qemuModels[i];
+    }
+    return NULL;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-report.c: a verdict in words: findings, the one-line summary
+ * operators read in virsh and Nova, and JSON (schemas/verdict.schema.json)
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <json-c/json.h>
+
+#include "cpreg-verdict.h"
+#include "cpreg-engine.h"
+#include "cpreg-value.h"
+
+#define SUMMARY_MAX 200
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put);
+
+char *
+virCpregFindingName(const virCpregFinding *finding)
+{
+    char buf[VIR_CPREG_NAME_MAX];
+
+    /* QEMU's own name for the count it checks */
+    if (finding->kind == VIR_CPREG_FINDING_STREAM)
+        return g_strdup("cpreg_vmstate_array_len");
+    return g_strdup(virCpregIdFormat(finding->id, buf));
+}
+
+/* The PSCI version to pin on the source so that the destination takes it. */
+static guint64
+psciPinFor(const virCpregVerdict *v, const virCpregFinding *f)
+{
+    const virCpregPolicyRule *rule = virCpregPolicyFind(v->policy, VIR_CPREG_PSCI_VERSION);
+    const virCpregEntry *d = virCpregProfileFind(v->dst, VIR_CPREG_PSCI_VERSION);
+
+    if (rule && rule->has_pin && d && virCpregKvmPsciAccepted(d, rule->pin))
+        return rule->pin;
+    return f->dst;
+}
+
+typedef enum {
+    ARG_REG, ARG_SRC, ARG_DST, ARG_FIELD, ARG_FSRC, ARG_FDST, ARG_QEMU,
+    ARG_FIXQEMU, ARG_SKERNEL, ARG_DKERNEL, ARG_N, ARG_M, ARG_PIN, ARG_WHY,
+    ARG_ERR, ARG_READBACK, ARG_LAST
+} virCpregArgIndex;
+
+static const char *const argNames[ARG_LAST] = {
+    "reg", "src", "dst", "field", "fsrc", "fdst", "qemu", "fixqemu",
+    "skernel", "dkernel", "n", "m", "pin", "why", "err", "readback",
+};
+
+static char *
+renderFinding(const virCpregVerdict *v, const virCpregFinding *f,
+              const char *tmpl)
+{
+    g_autofree char *strs[ARG_LAST] = { NULL };
+    virCpregRuleArg args[ARG_LAST];
+    guint64 pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ? psciPinFor(v, f) :
+                  f->rule == VIR_CPREG_RULE_POLICY_VALUE ? f->dst : f->src;
+    size_t i;
+
+    if (!tmpl)
+        return NULL;
+    strs[ARG_REG] = virCpregFindingName(f);
+    strs[ARG_SRC] = virCpregValueFormat(f->id, f->src);
+    strs[ARG_DST] = virCpregValueFormat(f->id, f->dst);
+    strs[ARG_PIN] = virCpregValueFormat(f->id, pin);
+    strs[ARG_READBACK] = virCpregValueFormat(f->id, f->dst);
+    strs[ARG_N] = g_strdup_printf("%" PRIu64, f->src);
+    strs[ARG_M] = g_strdup_printf("%" PRIu64, f->dst);
+    if (f->field) {
+        strs[ARG_FIELD] = g_strdup(f->field->name);
+        strs[ARG_FSRC] = g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->src));
+        strs[ARG_FDST] = g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->dst));
+    }
+    strs[ARG_QEMU] = g_strdup(v->qemu_model);
+    strs[ARG_FIXQEMU] = g_strdup(f->why);
+    strs[ARG_WHY] = g_strdup(f->why && *f->why ? f->why : _("no reason given"));
+    strs[ARG_ERR] = g_strdup(f->why);
+    strs[ARG_SKERNEL] = g_strdup(v->src->ident.kernel ? v->src->ident.kernel : "?");
+    strs[ARG_DKERNEL] = g_strdup(v->dst->ident.kernel ? v->dst->ident.kernel : "?");
+    for (i = 0; i < ARG_LAST; i++)
+        args[i] = (virCpregRuleArg) { argNames[i], strs[i] };
+    return virCpregRuleRender(tmpl, args, ARG_LAST);
+}
+
+char *
+virCpregFindingMessage(const virCpregVerdict *v, const virCpregFinding *f)
+{
+    return renderFinding(v, f, virCpregRuleGet(f->rule)->message);
+}
+
+char *
+virCpregFindingRemedy(const virCpregVerdict *v, const virCpregFinding *f)
+{
+    return renderFinding(v, f, virCpregRuleGet(f->rule)->remedy);
+}
+
+/* ---- the summary ----------------------------------------------------------- */
+
+/* The registers of the findings of @severity, each once, in order. */
+static GPtrArray *
+namesOf(const virCpregVerdict *v, virCpregSeverity severity)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; i < v->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
+        char *name;
+        if (f->severity != severity)
+            continue;
+        name = virCpregFindingName(f);
+        if (g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL))
+            g_free(name);
+        else
+            g_ptr_array_add(names, name);
+    }
+    return names;
+}
+
+/* "A, B and C", or "N registers: A, B, C and N more" within @max bytes */
+static char *
+joinNames(const GPtrArray *names, gsize max)
+{
+    guint shown;
+
+    for (shown = names->len; shown > 0; shown--) {
+        g_autoptr(GString) s = g_string_new(NULL);
+        guint i;
+        if (shown < names->len)
+            g_string_append_printf(s, _("%u registers: "), names->len);
+        for (i = 0; i < shown; i++) {
+            if (i)
+                g_string_append(s, i + 1 == shown && shown == names->len ? _(" and ") : ", ");
+            g_string_append(s, names->pdata[i]);
+        }
+        if (shown < names->len)
+            g_string_append_printf(s, _(" and %u more"), names->len - shown);
+        if (s->len <= max || shown == 1)
+            return g_string_free(g_steal_pointer(&s), FALSE);
+    }
+    return g_strdup_printf(_("%u registers"), names->len);
+}
+
+/* Cuts @s to @max bytes at a UTF-8 boundary, with an ellipsis. */
+static char *
+shorten(const char *s, gsize max)
+{
+    g_autofree char *head = NULL;
+    const char *end;
+
+    if (strlen(s) <= max)
+        return g_strdup(s);
+    end = g_utf8_find_prev_char(s, s + max - strlen("…") + 1);
+    head = g_strndup(s, end - s);
+    return g_strconcat(head, "…", NULL);
+}
+
+/*
+ * What to do: a newer QEMU on the destination where one would do, else
+ * every distinct remedy of the findings of @severity, pins first (they
+ * are the ones an operator can apply).
+ */
+static char *
+fixesOf(const virCpregVerdict *v, virCpregSeverity severity)
+{
+    g_autoptr(GPtrArray) fixes = g_ptr_array_new_with_free_func(g_free);
+    int pass;
+    guint i;
+
+    if (v->fix_qemu)
+        return g_strdup_printf(_("use QEMU %s or later on the destination"), v->fix_qemu);
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < v->findings->len; i++) {
+            const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
+            gboolean pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ||
+                           f->kind == VIR_CPREG_FINDING_PIN;
+            /* no QEMU release would do: do not suggest one */
+            gboolean qemu = f->rule == VIR_CPREG_RULE_QEMU_LENGTH_CHECK ||
+                            f->rule == VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER;
+            char *remedy;
+            if (f->severity != severity || pin != (pass == 0) || qemu ||
+                !(remedy = virCpregFindingRemedy(v, f)))
+                continue;
+            if (g_ptr_array_find_with_equal_func(fixes, remedy, g_str_equal, NULL))
+                g_free(remedy);
+            else
+                g_ptr_array_add(fixes, remedy);
+        }
+    }
+    g_ptr_array_add(fixes, NULL);
+    return fixes->len > 1 ? g_strjoinv("; ", (char **)fixes->pdata) : NULL;
+}
+
+/*
+ * One self-contained sentence of at most 200 bytes: what libvirt shows in
+ * virsh migrate's error and Nova in its log. It names every blocking (or
+ * undecidable) register, or as many as fit, and the fix.
+ */
+char *
+virCpregVerdictSummary(const virCpregVerdict *v)
+{
+    virCpregSeverity sev = v->kind == VIR_CPREG_VERDICT_VETO ?
+        VIR_CPREG_SEVERITY_BLOCKING : VIR_CPREG_SEVERITY_UNCERTAIN;
+    g_autoptr(GPtrArray) names = NULL;
+    g_autofree char *list = NULL;
+    g_autofree char *fix = NULL;
+    g_autofree char *line = NULL;
+
+    switch (v->kind) {
+    case VIR_CPREG_VERDICT_ALLOW:
+        return g_strdup_printf(_("migration allowed: no vCPU register stands in the way (QEMU %s model)"),
+                               v->qemu_model);
+    case VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES: {
+        const virCpregChange *c = v->changes->pdata[0];
+        return g_strdup_printf(_("migration allowed with changes: pin %1$s=%2$s on the destination"),
+                               c->property, c->value);
+    }
+    case VIR_CPREG_VERDICT_VETO:
+    case VIR_CPREG_VERDICT_UNCERTAIN:
+    case VIR_CPREG_VERDICT_LAST:
+        break;
+    }
+    names = namesOf(v, sev);
+    fix = fixesOf(v, sev);
+    list = joinNames(names, SUMMARY_MAX / 2);
+    if (v->kind == VIR_CPREG_VERDICT_VETO)
+        line = fix ?
+            g_strdup_printf(_("migration vetoed: %1$s would fail on the destination (QEMU %2$s); fix: %3$s"),
+                            list, v->qemu_model, fix) :
+            g_strdup_printf(_("migration vetoed: %1$s would fail on the destination (QEMU %2$s)"),
+                            list, v->qemu_model);
+    else
+        line = g_strdup_printf(_("migration uncertain: the model cannot tell whether the destination takes %s"),
+                               list);
+    return shorten(line, SUMMARY_MAX);
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static json_object *
+hexJSON(guint64 value)
+{
+    g_autofree char *s = g_strdup_printf("0x%" PRIx64, value);
+
+    return json_object_new_string(s);
+}
+
+static void
+addString(json_object *obj, const char *key, const char *value)
+{
+    if (value)
+        json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+static json_object *
+findingJSON(const virCpregVerdict *v, const virCpregFinding *f)
+{
+    json_object *obj = json_object_new_object();
+    g_autofree char *name = virCpregFindingName(f);
+    g_autofree char *msg = virCpregFindingMessage(v, f);
+    g_autofree char *remedy = virCpregFindingRemedy(v, f);
+    gboolean registers = f->kind != VIR_CPREG_FINDING_STREAM;
+
+    json_object_object_add(obj, "id", hexJSON(f->id));
+    addString(obj, "name", name);
+    addString(obj, "kind", virCpregFindingKindToString(f->kind));
+    addString(obj, "severity", virCpregSeverityToString(f->severity));
+    json_object_object_add(obj, "blocking",
+                           json_object_new_boolean(f->severity == VIR_CPREG_SEVERITY_BLOCKING));
+    addString(obj, "rule", virCpregRuleGet(f->rule)->name);
+    addString(obj, "message", msg);
+    json_object_object_add(obj, "remedy", remedy ? json_object_new_string(remedy) : NULL);
+    if (registers && f->kind != VIR_CPREG_FINDING_ONLY_DEST)
+        json_object_object_add(obj, "source_value", hexJSON(f->src));
+    if (registers && f->kind != VIR_CPREG_FINDING_ONLY_SOURCE)
+        json_object_object_add(obj, "destination_value", hexJSON(f->dst));
+    if (f->field)
+        addString(obj, "field", f->field->name);
+    return obj;
+}
+
+static json_object *
+modelJSON(const virCpregVerdict *v)
+{
+    json_object *obj = json_object_new_object();
+    json_object *sources = json_object_new_array();
+    const GPtrArray *ps = virCpregPolicySources(v->policy);
+    guint i;
+
+    addString(obj, "qemu", v->qemu_model);
+    addString(obj, "qemu_requested", v->qemu_requested);
+    addString(obj, "qemu_note", v->qemu_note);
+    addString(obj, "accel", v->tcg ? "tcg" : "kvm");
+    addString(obj, "source_kernel", v->src->ident.kernel);
+    addString(obj, "destination_kernel", v->dst->ident.kernel);
+    for (i = 0; i < ps->len; i++)
+        json_object_array_add(sources, json_object_new_string(ps->pdata[i]));
+    json_object_object_add(obj, "policy", sources);
+    return obj;
+}
+
+char *
+virCpregVerdictToJSON(const virCpregVerdict *v)
+{
+    g_autoptr(json_object) root = json_object_new_object();
+    g_autofree char *summary = virCpregVerdictSummary(v);
+    json_object *findings = json_object_new_array();
+    json_object *changes = json_object_new_array();
+    guint i;
+
+    addString(root, "verdict", virCpregVerdictKindToString(v->kind));
+    addString(root, "summary", summary);
+    json_object_object_add(root, "model", modelJSON(v));
+    for (i = 0; i < v->findings->len; i++)
+        json_object_array_add(findings,
+                              findingJSON(v, &g_array_index(v->findings, virCpregFinding, i)));
+    json_object_object_add(root, "findings", findings);
+    for (i = 0; i < v->changes->len; i++) {
+        const virCpregChange *c = v->changes->pdata[i];
+        json_object *obj = json_object_new_object();
+        g_autofree char *how = g_strdup_printf("-global host-arm-cpu.%s=%s",
+                                               c->property, c->value);
+        addString(obj, "property", c->property);
+        addString(obj, "value", c->value);
+        addString(obj, "target", "destination");
+        addString(obj, "qemu_argument", how);
+        addString(obj, "reason", c->reason);
+        json_object_array_add(changes, obj);
+    }
+    json_object_object_add(root, "changes", changes);
+    return g_strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                         JSON_C_TO_STRING_SPACED |
+                                                         JSON_C_TO_STRING_NOSLASHESCAPE));
+}

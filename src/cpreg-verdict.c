@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-verdict.c: will the destination take the guest's vCPU registers?
+ *
+ * The engine replays what the destination does with the stream, in
+ * QEMU's order: the length check of older releases, cpu_post_load's walk
+ * over both sorted lists (with 11.1's tolerances), then one
+ * KVM_SET_ONE_REG per destination register. Every step that objects adds
+ * a finding naming a rule of cpreg-rules.c; the site's policy and the
+ * vCPU property pins come last. Findings carry values, not text: the text
+ * is made only when someone reads it.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-engine.h"
+#include "cpreg-error.h"
+#include "cpreg-value.h"
+
+static const char *const verdictNames[VIR_CPREG_VERDICT_LAST] = {
+    [VIR_CPREG_VERDICT_ALLOW] = "allow",
+    [VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES] = "allow-with-changes",
+    [VIR_CPREG_VERDICT_VETO] = "veto",
+    [VIR_CPREG_VERDICT_UNCERTAIN] = "uncertain",
+};
+
+static const char *const findingKindNames[VIR_CPREG_FINDING_LAST] = {
+    [VIR_CPREG_FINDING_STREAM] = "stream",
+    [VIR_CPREG_FINDING_ONLY_SOURCE] = "only-in-source",
+    [VIR_CPREG_FINDING_ONLY_DEST] = "only-in-destination",
+    [VIR_CPREG_FINDING_VALUE] = "value",
+    [VIR_CPREG_FINDING_PIN] = "pin",
+};
+
+const char *
+virCpregVerdictKindToString(virCpregVerdictKind kind)
+{
+    return kind < VIR_CPREG_VERDICT_LAST ? verdictNames[kind] : NULL;
+}
+
+const char *
+virCpregFindingKindToString(virCpregFindingKind kind)
+{
+    return kind < VIR_CPREG_FINDING_LAST ? findingKindNames[kind] : NULL;
+}
+
+void
+virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind,
+                  guint64 id, guint64 src, guint64 dst,
+                  const virCpregField *field, const char *why)
+{
+    virCpregFinding f = {
+        .rule = rule, .severity = virCpregRuleGet(rule)->severity,
+        .kind = kind, .id = id, .src = src, .dst = dst, .field = field,
+        .why = why,
+    };
+
+    g_array_append_val(e->findings, f);
+}
+
+/* ---- the walk ----------------------------------------------------------- */
+
+typedef struct {
+    virCpregEngine base;
+    gboolean has_psci_pin;          /* the domain pins kvm-psci-version */
+    guint64 psci_pin;
+    gboolean pin_change;            /* pin kvm-psci-version on the destination */
+    guint64 pin_value;
+    const virCpregPolicyRule *rules; /* the policy's rules, ascending id */
+    guint nrules;
+} virCpregRun;
+
+/* The value the stream carries: the source's, or the domain's pin. */
+static gboolean
+streamValue(const virCpregRun *r, const virCpregEntry *s, guint64 *value)
+{
+    if (s->id == VIR_CPREG_PSCI_VERSION && r->has_psci_pin) {
+        *value = r->psci_pin;
+        return TRUE;
+    }
+    *value = s->value;
+    return (s->flags & VIR_CPREG_ENTRY_VALUE) != 0;
+}
+
+/* A register in the stream that the destination does not list. */
+static void
+onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
+{
+    virCpregEngine *e = &r->base;
+    gboolean tcg = e->dfacts->tcg;
+    const virCpregTolerance *tol = virCpregQemuTolerance(e->qemu, s->id, tcg);
+    const virCpregQemuModel *fix;
+    guint64 value;
+    gboolean known = streamValue(r, s, &value);
+
+    if (tol && (tol->type == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS ||
+                (known && (value & tol->mask) == tol->value))) {
+        virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_SOURCE,
+                          s->id, value, 0, NULL, tol->why);
+        return;
+    }
+    if (!e->qemu->checks_past_end && s->id > dst_last) {
+        virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_PAST_END_DROPPED,
+                          VIR_CPREG_FINDING_ONLY_SOURCE, s->id, value, 0, NULL, NULL);
+        return;
+    }
+    fix = virCpregQemuFirstTolerating(s->id, tcg);
+    tol = fix ? virCpregQemuTolerance(fix, s->id, tcg) : NULL;
+    if (tol && tol->type == VIR_CPREG_TOLERATE_SRC_VALUE &&
+        !(known && (value & tol->mask) == tol->value))
+        fix = NULL;
+    virCpregEngineAdd(e, fix ? VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER :
+                      VIR_CPREG_RULE_QEMU_UNKNOWN, VIR_CPREG_FINDING_ONLY_SOURCE,
+                      s->id, value, 0, NULL, fix ? fix->version : NULL);
+}
+
+/* A register of the destination that the stream does not carry: it keeps
+ * its reset value (never fatal). */
+static void
+onlyDest(virCpregRun *r, const virCpregEntry *d)
+{
+    virCpregEngine *e = &r->base;
+    const virCpregTolerance *tol = virCpregQemuTolerance(e->qemu, d->id, e->dfacts->tcg);
+
+    if (tol && tol->type == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
+        virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_DEST,
+                          d->id, 0, d->value, NULL, tol->why);
+    else
+        virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_MISSING_IN_STREAM,
+                          VIR_CPREG_FINDING_ONLY_DEST, d->id, 0, d->value, NULL, NULL);
+}
+
+static void
+onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
+{
+    guint64 value;
+    gboolean known = streamValue(r, s, &value);
+
+    /* the common case: nothing to ask the kernel */
+    if (known && (d->flags & VIR_CPREG_ENTRY_VALUE) && value == d->value &&
+        !r->base.dst->trials->len)
+        return;
+    virCpregKvmCheckWrite(&r->base, s->id, known, value, d);
+}
+
+/* ---- the policy --------------------------------------------------------- */
+
+typedef enum {
+    SIDE_SOURCE,      /* in the stream only */
+    SIDE_DEST,        /* on the destination only */
+    SIDE_BOTH,
+} virCpregSide;
+
+static void
+applyRule(virCpregRun *r, const virCpregPolicyRule *rule, virCpregSide side,
+          const virCpregEntry *s, const virCpregEntry *d)
+{
+    virCpregEngine *e = &r->base;
+    guint64 value = 0;
+    gboolean known = s && streamValue(r, s, &value);
+    gboolean differs = side != SIDE_BOTH ||
+                       !known || !(d->flags & VIR_CPREG_ENTRY_VALUE) || value != d->value;
+    virCpregFindingKind kind = side == SIDE_SOURCE ? VIR_CPREG_FINDING_ONLY_SOURCE :
+                               side == SIDE_DEST ? VIR_CPREG_FINDING_ONLY_DEST :
+                               VIR_CPREG_FINDING_VALUE;
+    guint64 dvalue = d ? d->value : 0;
+
+    switch (rule->action) {
+    case VIR_CPREG_POLICY_IGNORE_IF_PRESENT:
+    case VIR_CPREG_POLICY_REQUIRE_VALUE:
+        /* dst carries the value the policy requires */
+        if (rule->has_value && known && (value & rule->mask) != rule->value)
+            virCpregEngineAdd(e, VIR_CPREG_RULE_POLICY_VALUE, kind, rule->id,
+                              value, rule->value, NULL, rule->reason);
+        break;
+    case VIR_CPREG_POLICY_DENY:
+        if (differs)
+            virCpregEngineAdd(e, VIR_CPREG_RULE_POLICY_DENY, kind, rule->id,
+                              value, dvalue, NULL, rule->reason);
+        break;
+    case VIR_CPREG_POLICY_WARN:
+        if (differs)
+            virCpregEngineAdd(e, VIR_CPREG_RULE_POLICY_WARN, kind, rule->id,
+                              value, dvalue, NULL, rule->reason);
+        break;
+    case VIR_CPREG_POLICY_PIN:
+    case VIR_CPREG_POLICY_LAST:
+        break;
+    }
+}
+
+/*
+ * One walk over both sorted lists, with a cursor over the policy's
+ * sorted rules, in the order cpu_post_load meets the registers.
+ */
+static void
+walk(virCpregRun *r)
+{
+    const virCpregProfile *src = r->base.src, *dst = r->base.dst;
+    guint ns = virCpregProfileCount(src), nd = virCpregProfileCount(dst);
+    guint64 dst_last = nd ? virCpregProfileEntry(dst, nd - 1)->id : 0;
+    guint i = 0, j = 0, k = 0;
+
+    while (i < ns || j < nd) {
+        const virCpregEntry *s = NULL, *d = NULL;
+        virCpregSide side;
+        guint64 id;
+
+        if (j == nd || (i < ns && virCpregProfileEntry(src, i)->id <
+                                  virCpregProfileEntry(dst, j)->id)) {
+            side = SIDE_SOURCE;
+            s = virCpregProfileEntry(src, i++);
+            onlySource(r, s, dst_last);
+            id = s->id;
+        } else if (i == ns || virCpregProfileEntry(dst, j)->id <
+                              virCpregProfileEntry(src, i)->id) {
+            side = SIDE_DEST;
+            d = virCpregProfileEntry(dst, j++);
+            onlyDest(r, d);
+            id = d->id;
+        } else {
+            side = SIDE_BOTH;
+            s = virCpregProfileEntry(src, i++);
+            d = virCpregProfileEntry(dst, j++);
+            onBoth(r, s, d);
+            id = s->id;
+        }
+        while (k < r->nrules && r->rules[k].id < id)
+            k++;
+        if (k < r->nrules && r->rules[k].id == id)
+            applyRule(r, &r->rules[k], side, s, d);
+    }
+}
+
+/* ---- pins ----------------------------------------------------------------- */
+
+/*
+ * kvm-psci-version: a pin in the domain is the value the stream carries,
+ * and the destination QEMU must have the property and its kernel the
+ * version. Without a pin, a guest that arrives with an older PSCI than
+ * the destination's default keeps it only if the destination pins it.
+ */
+static void
+checkPsciPin(virCpregRun *r)
+{
+    virCpregEngine *e = &r->base;
+    const virCpregEntry *s = virCpregProfileFind(e->src, VIR_CPREG_PSCI_VERSION);
+    const virCpregEntry *d = virCpregProfileFind(e->dst, VIR_CPREG_PSCI_VERSION);
+    const virCpregPolicyRule *rule = virCpregPolicyFind(e->policy, VIR_CPREG_PSCI_VERSION);
+
+    if (r->has_psci_pin) {
+        if (!e->qemu->psci_property)
+            virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_NO_PROPERTY, VIR_CPREG_FINDING_PIN,
+                              VIR_CPREG_PSCI_VERSION, r->psci_pin, d ? d->value : 0,
+                              NULL, NULL);
+        else if (d && (d->flags & VIR_CPREG_ENTRY_VALUE) &&
+                 !virCpregKvmPsciAccepted(d, r->psci_pin))
+            virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_REFUSED, VIR_CPREG_FINDING_PIN,
+                              VIR_CPREG_PSCI_VERSION, r->psci_pin, d->value, NULL, NULL);
+        return;
+    }
+    if (!s || !d || !(s->flags & d->flags & VIR_CPREG_ENTRY_VALUE) ||
+        s->value == d->value || !virCpregKvmPsciAccepted(d, s->value) ||
+        !rule || rule->action != VIR_CPREG_POLICY_PIN)
+        return;
+    if (e->qemu->psci_property) {
+        r->pin_change = TRUE;
+        r->pin_value = s->value;
+        virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_PSCI, VIR_CPREG_FINDING_PIN,
+                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, rule->reason);
+    } else {
+        virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_UNAVAILABLE, VIR_CPREG_FINDING_PIN,
+                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, NULL);
+    }
+}
+
+static virCpregVerdictKind
+runEngine(virCpregRun *r, const virCpregPolicy *policy)
+{
+    virCpregEngine *e = &r->base;
+    guint ns = virCpregProfileCount(e->src), nd = virCpregProfileCount(e->dst);
+    virCpregSeverity worst = VIR_CPREG_SEVERITY_INFO;
+    guint i;
+
+    virCpregPolicyRules(policy, &r->rules, &r->nrules);
+    g_array_set_size(e->findings, 0);
+    /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
+    if (e->qemu->length_check && ns > nd)
+        virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK, VIR_CPREG_FINDING_STREAM,
+                          0, ns, nd, NULL, NULL);
+    walk(r);
+    checkPsciPin(r);
+    for (i = 0; i < e->findings->len; i++)
+        worst = MAX(worst, g_array_index(e->findings, virCpregFinding, i).severity);
+    if (worst == VIR_CPREG_SEVERITY_BLOCKING)
+        return VIR_CPREG_VERDICT_VETO;
+    if (worst == VIR_CPREG_SEVERITY_UNCERTAIN)
+        return VIR_CPREG_VERDICT_UNCERTAIN;
+    return r->pin_change ? VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES : VIR_CPREG_VERDICT_ALLOW;
+}
+
+static gboolean
+sameCpu(const virCpregProfile *a, const virCpregProfile *b)
+{
+    return a->ident.has_midr && b->ident.has_midr && a->ident.midr == b->ident.midr;
+}
+
+/* ---- the full check ------------------------------------------------------ */
+
+void
+virCpregVerdictFree(virCpregVerdict *verdict)
+{
+    if (!verdict)
+        return;
+    g_clear_pointer(&verdict->findings, g_array_unref);
+    g_clear_pointer(&verdict->changes, g_ptr_array_unref);
+    g_free(verdict->qemu_requested);
+    virCpregProfileFree(verdict->src);
+    virCpregProfileFree(verdict->dst);
+    virCpregPolicyFree(verdict->own_policy);
+    g_free(verdict);
+}
+
+static void
+changeFree(gpointer data)
+{
+    virCpregChange *c = data;
+
+    g_free(c->property);
+    g_free(c->value);
+    g_free(c->reason);
+    g_free(c);
+}
+
+static gboolean
+checkComparable(const virCpregProfile *src, const virCpregProfile *dst,
+                const virCpregDomain *domain, GError **error)
+{
+    g_autofree char *fs = g_strjoinv("+", src->ident.features);
+    g_autofree char *fd = g_strjoinv("+", dst->ident.features);
+
+    if (!g_str_equal(fs, fd)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("the profiles describe different vCPU configurations (source: %1$s, destination: %2$s): compare profiles of the guest's vCPU configuration"),
+                    *fs ? fs : "base", *fd ? fd : "base");
+        return FALSE;
+    }
+    if (!domain)
+        return TRUE;
+    if (!virCpregDomainIsAarch64(domain)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("the domain is not an aarch64 guest (arch '%s')"),
+                    domain->arch ? domain->arch : "?");
+        return FALSE;
+    }
+    return virCpregDomainCheckFeatures(domain, (const char *const *)src->ident.features,
+                                       _("source"), error);
+}
+
+/* The oldest modelled QEMU, newer than the one vetoing, that would allow. */
+static const char *
+newerQemuAllowing(const virCpregRun *vetoed, const virCpregPolicy *policy)
+{
+    g_autoptr(GArray) scratch = g_array_new(FALSE, TRUE, sizeof(virCpregFinding));
+    size_t n, i;
+    const virCpregQemuModel *models = virCpregQemuModels(&n);
+
+    for (i = 0; i < n; i++) {
+        virCpregRun r = *vetoed;
+        virCpregVerdictKind kind;
+        if (models[i].major < vetoed->base.qemu->major ||
+            (models[i].major == vetoed->base.qemu->major &&
+             models[i].minor <= vetoed->base.qemu->minor))
+            continue;
+        r.base.qemu = &models[i];
+        r.base.findings = scratch;
+        r.pin_change = FALSE;
+        kind = runEngine(&r, policy);
+        if (kind == VIR_CPREG_VERDICT_ALLOW || kind == VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES)
+            return models[i].version;
+    }
+    return NULL;
+}
+
+static int
+compareFindings(gconstpointer a, gconstpointer b)
+{
+    const virCpregFinding *x = a, *y = b;
+
+    if (x->severity != y->severity)
+        return x->severity > y->severity ? -1 : 1;
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return (x->field ? x->field->lsb : 0) > (y->field ? y->field->lsb : 0) ? -1 :
+           (x->field ? x->field->lsb : 0) < (y->field ? y->field->lsb : 0);
+}
+
+virCpregVerdict *
+virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
+              const virCpregCheckOptions *opts, GError **error)
+{
+    g_autoptr(virCpregVerdict) v = g_new0(virCpregVerdict, 1);
+    const char *version = opts->dest_qemu ? opts->dest_qemu : dst->ident.qemu;
+    virCpregDestFacts dfacts;
+    virCpregRun r = { 0 };
+    const virCpregQemuModel *model;
+
+    if (!checkComparable(src, dst, opts->domain, error))
+        return NULL;
+    v->changes = g_ptr_array_new_with_free_func(changeFree);
+    v->findings = g_array_new(FALSE, TRUE, sizeof(virCpregFinding));
+    v->src = virCpregProfileQemuView(src);
+    v->dst = virCpregProfileQemuView(dst);
+    v->policy = opts->policy ? opts->policy : (v->own_policy = virCpregPolicyNew());
+    model = virCpregQemuModelFor(version, &v->qemu_note);
+    v->qemu_model = model->version;
+    v->qemu_requested = g_strdup(version);
+    virCpregDestFactsInit(&dfacts, v->dst);
+    v->tcg = dfacts.tcg;
+
+    r.base = (virCpregEngine) {
+        .src = v->src, .dst = v->dst, .dfacts = &dfacts, .qemu = model,
+        .policy = v->policy, .same_cpu = sameCpu(v->src, v->dst),
+        .findings = v->findings,
+    };
+    if (opts->domain && opts->domain->psci_pin) {
+        if (!virCpregPsciParse(opts->domain->psci_pin, &r.psci_pin)) {
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                        _("the domain pins kvm-psci-version='%s', which is not a PSCI version"),
+                        opts->domain->psci_pin);
+            return NULL;
+        }
+        r.has_psci_pin = TRUE;
+    }
+    v->kind = runEngine(&r, v->policy);
+    g_array_sort(v->findings, compareFindings);
+    if (v->kind == VIR_CPREG_VERDICT_VETO)
+        v->fix_qemu = newerQemuAllowing(&r, v->policy);
+    if (r.pin_change && v->kind == VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES) {
+        virCpregChange *c = g_new0(virCpregChange, 1);
+        c->property = g_strdup("kvm-psci-version");
+        c->value = virCpregPsciFormat(r.pin_value);
+        c->reason = g_strdup_printf(_("the guest runs PSCI %s; keep it on the destination so that it can migrate back"),
+                                    c->value);
+        g_ptr_array_add(v->changes, c);
+    }
+    return g_steal_pointer(&v);
+}
+
+gboolean
+virCpregVerdictBlocking(const virCpregVerdict *verdict, guint64 id)
+{
+    guint i;
+
+    for (i = 0; i < verdict->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(verdict->findings, virCpregFinding, i);
+        if (f->id == id && f->severity == VIR_CPREG_SEVERITY_BLOCKING)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* ---- the fast path ------------------------------------------------------- */
+
+struct _virCpregChecker {
+    gboolean has_psci_pin;
+    guint64 psci_pin;
+    const virCpregQemuModel *qemu;
+    const virCpregPolicy *policy;
+    virCpregPolicy *own_policy;
+    GArray *findings;
+};
+
+virCpregChecker *
+virCpregCheckerNew(const char *dest_qemu, const virCpregPolicy *policy)
+{
+    virCpregChecker *c = g_new0(virCpregChecker, 1);
+    const char *note;
+
+    c->qemu = virCpregQemuModelFor(dest_qemu, &note);
+    c->policy = policy ? policy : (c->own_policy = virCpregPolicyNew());
+    c->findings = g_array_sized_new(FALSE, TRUE, sizeof(virCpregFinding), 64);
+    return c;
+}
+
+/* Model guests started with kvm-psci-version pinned to @value. */
+void
+virCpregCheckerSetPsciPin(virCpregChecker *checker, gboolean pinned,
+                          guint64 value)
+{
+    checker->has_psci_pin = pinned;
+    checker->psci_pin = value;
+}
+
+void
+virCpregCheckerFree(virCpregChecker *checker)
+{
+    if (!checker)
+        return;
+    virCpregPolicyFree(checker->own_policy);
+    g_array_unref(checker->findings);
+    g_free(checker);
+}
+
+/*
+ * The verdict of one pair of QEMU views with the same vCPU features;
+ * *first is the severest finding (valid until the next run), or NULL.
+ */
+virCpregVerdictKind
+virCpregCheckerRun(virCpregChecker *checker, const virCpregProfile *src,
+                   const virCpregProfile *dst, const virCpregFinding **first)
+{
+    virCpregDestFacts dfacts;
+    virCpregRun r = { 0 };
+    virCpregVerdictKind kind;
+    guint i;
+
+    virCpregDestFactsInit(&dfacts, dst);
+    r.base = (virCpregEngine) {
+        .src = src, .dst = dst, .dfacts = &dfacts, .qemu = checker->qemu,
+        .policy = checker->policy, .same_cpu = sameCpu(src, dst),
+        .findings = checker->findings,
+    };
+    r.has_psci_pin = checker->has_psci_pin;
+    r.psci_pin = checker->psci_pin;
+    kind = runEngine(&r, checker->policy);
+    *first = NULL;
+    for (i = 0; i < checker->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(checker->findings, virCpregFinding, i);
+        if (!*first || f->severity > (*first)->severity)
+            *first = f;
+    }
+    return kind;
+}
