@@ -121,8 +121,11 @@ matrixText(const virCpregFleet *f, virCpregChecker *checker,
     putchar('\n');
     for (i = 0; i < n; i++) {
         printf("  %3u", i + 1);
-        for (j = 0; j < n; j++)
-            printf("  %2s", cell(pairKind(checker, f->profiles->pdata[i], f->profiles->pdata[j])));
+        for (j = 0; j < n; j++) {
+            const char *c = cell(pairKind(checker, f->profiles->pdata[i], f->profiles->pdata[j]));
+            /* pad by what the terminal shows, not by bytes */
+            printf("%*s%s", 4 - (int)g_utf8_strlen(c, -1), "", c);
+        }
         putchar('\n');
     }
     for (i = 0; i < n; i++) {
@@ -243,7 +246,7 @@ baselinePsci(const virCpregFleet *f, guint64 *psci)
 /* The index of the oldest QEMU model that takes @a's guests on @b, or -1. */
 static int
 oldestAccepting(const virCpregProfile *a, const virCpregProfile *b,
-                const virCpregPolicy *policy, const virCpregBaseline *base)
+                virCpregPolicy *policy, const virCpregBaseline *base)
 {
     size_t nmodels, m;
     const virCpregQemuModel *models = virCpregQemuModels(&nmodels);
@@ -260,8 +263,21 @@ oldestAccepting(const virCpregProfile *a, const virCpregProfile *b,
     return -1;
 }
 
+/* The oldest model with kvm-psci-version: every host needs it to start
+ * pinned guests. */
+static int
+oldestWithPsciProperty(void)
+{
+    size_t n, m;
+    const virCpregQemuModel *models = virCpregQemuModels(&n);
+
+    for (m = 0; m < n && !models[m].psci_property; m++)
+        ;
+    return (int)m;
+}
+
 static void
-baselineCompute(const virCpregFleet *f, const virCpregPolicy *policy,
+baselineCompute(const virCpregFleet *f, virCpregPolicy *policy,
                 virCpregBaseline *base)
 {
     guint n = f->profiles->len, a, b;
@@ -271,7 +287,7 @@ baselineCompute(const virCpregFleet *f, const virCpregPolicy *policy,
     base->blockers = g_ptr_array_new_with_free_func(g_free);
     for (b = 0; b < n; b++) {
         g_autoptr(GString) blockers = g_string_new(NULL);
-        int need = 0;
+        int need = base->pin ? oldestWithPsciProperty() : 0;
         for (a = 0; a < n; a++) {
             int m;
             if (a == b || !comparable(f->profiles->pdata[a], f->profiles->pdata[b]))
@@ -307,8 +323,8 @@ baselineText(const virCpregFleet *f, const virCpregBaseline *base)
         const char *blockers = base->blockers->pdata[b];
         int need = g_array_index(base->need, int, b);
         if (blockers)
-            printf(_("  %1$s: no modelled QEMU takes guests from %2$s; QEMU %3$s or later for the others\n"),
-                   (char *)f->labels->pdata[b], blockers, models[need].version);
+            printf(_("  %1$s: QEMU %2$s or later; no modelled QEMU takes guests from %3$s\n"),
+                   (char *)f->labels->pdata[b], models[need].version, blockers);
         else
             printf(_("  %1$s: QEMU %2$s or later\n"), (char *)f->labels->pdata[b],
                    models[need].version);

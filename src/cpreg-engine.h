@@ -36,6 +36,9 @@ typedef struct {
     const virCpregPolicy *policy;
     gboolean same_cpu;          /* MIDR_EL1 equal on both sides */
     GArray *findings;           /* virCpregFinding */
+    gboolean first_block_only;  /* the kind is all that matters: stop at
+                                 * the first blocking finding */
+    gboolean blocked;
 } virCpregEngine;
 
 void virCpregEngineAdd(virCpregEngine *e, virCpregRule rule,

@@ -130,7 +130,7 @@ policyAdd(virCpregPolicy *policy, virCpregPolicyRule *rule)
 virCpregPolicy *
 virCpregPolicyNew(void)
 {
-    virCpregPolicy *policy = g_new0(virCpregPolicy, 1);
+    virCpregPolicy *policy = g_rc_box_new0(virCpregPolicy);
     size_t i;
 
     policy->rules = g_array_new(FALSE, TRUE, sizeof(virCpregPolicyRule));
@@ -150,14 +150,27 @@ virCpregPolicyNew(void)
     return policy;
 }
 
+static void
+policyClear(gpointer data)
+{
+    virCpregPolicy *policy = data;
+
+    g_array_unref(policy->rules);
+    g_ptr_array_unref(policy->sources);
+}
+
+/* Policies are shared (a verdict keeps the one it was judged by). */
+virCpregPolicy *
+virCpregPolicyRef(virCpregPolicy *policy)
+{
+    return g_rc_box_acquire(policy);
+}
+
 void
 virCpregPolicyFree(virCpregPolicy *policy)
 {
-    if (!policy)
-        return;
-    g_array_unref(policy->rules);
-    g_ptr_array_unref(policy->sources);
-    g_free(policy);
+    if (policy)
+        g_rc_box_release_full(policy, policyClear);
 }
 
 const virCpregPolicyRule *

@@ -41,6 +41,7 @@ typedef struct {
 typedef struct _virCpregPolicy virCpregPolicy;
 
 virCpregPolicy *virCpregPolicyNew(void);
+virCpregPolicy *virCpregPolicyRef(virCpregPolicy *policy);
 void virCpregPolicyFree(virCpregPolicy *policy);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregPolicy, virCpregPolicyFree);
 

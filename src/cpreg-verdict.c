@@ -59,6 +59,7 @@ virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind
     };
 
     g_array_append_val(e->findings, f);
+    e->blocked = e->blocked || f.severity == VIR_CPREG_SEVERITY_BLOCKING;
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -204,7 +205,7 @@ walk(virCpregRun *r)
     guint64 dst_last = nd ? virCpregProfileEntry(dst, nd - 1)->id : 0;
     guint i = 0, j = 0, k = 0;
 
-    while (i < ns || j < nd) {
+    while ((i < ns || j < nd) && !(r->base.first_block_only && r->base.blocked)) {
         const virCpregEntry *s = NULL, *d = NULL;
         virCpregSide side;
         guint64 id;
@@ -287,6 +288,7 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
 
     virCpregPolicyRules(policy, &r->rules, &r->nrules);
     g_array_set_size(e->findings, 0);
+    e->blocked = FALSE;
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     if (e->qemu->length_check && ns > nd)
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK, VIR_CPREG_FINDING_STREAM,
@@ -320,7 +322,7 @@ virCpregVerdictFree(virCpregVerdict *verdict)
     g_free(verdict->qemu_requested);
     virCpregProfileFree(verdict->src);
     virCpregProfileFree(verdict->dst);
-    virCpregPolicyFree(verdict->own_policy);
+    virCpregPolicyFree(verdict->policy);
     g_free(verdict);
 }
 
@@ -377,6 +379,7 @@ newerQemuAllowing(const virCpregRun *vetoed, const virCpregPolicy *policy)
             continue;
         r.base.qemu = &models[i];
         r.base.findings = scratch;
+        r.base.first_block_only = TRUE;
         r.pin_change = FALSE;
         kind = runEngine(&r, policy);
         if (kind == VIR_CPREG_VERDICT_ALLOW || kind == VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES)
@@ -414,7 +417,7 @@ virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
     v->findings = g_array_new(FALSE, TRUE, sizeof(virCpregFinding));
     v->src = virCpregProfileQemuView(src);
     v->dst = virCpregProfileQemuView(dst);
-    v->policy = opts->policy ? opts->policy : (v->own_policy = virCpregPolicyNew());
+    v->policy = opts->policy ? virCpregPolicyRef(opts->policy) : virCpregPolicyNew();
     model = virCpregQemuModelFor(version, &v->qemu_note);
     v->qemu_model = model->version;
     v->qemu_requested = g_strdup(version);
@@ -469,19 +472,18 @@ struct _virCpregChecker {
     gboolean has_psci_pin;
     guint64 psci_pin;
     const virCpregQemuModel *qemu;
-    const virCpregPolicy *policy;
-    virCpregPolicy *own_policy;
+    virCpregPolicy *policy;         /* a reference */
     GArray *findings;
 };
 
 virCpregChecker *
-virCpregCheckerNew(const char *dest_qemu, const virCpregPolicy *policy)
+virCpregCheckerNew(const char *dest_qemu, virCpregPolicy *policy)
 {
     virCpregChecker *c = g_new0(virCpregChecker, 1);
     const char *note;
 
     c->qemu = virCpregQemuModelFor(dest_qemu, &note);
-    c->policy = policy ? policy : (c->own_policy = virCpregPolicyNew());
+    c->policy = policy ? virCpregPolicyRef(policy) : virCpregPolicyNew();
     c->findings = g_array_sized_new(FALSE, TRUE, sizeof(virCpregFinding), 64);
     return c;
 }
@@ -500,7 +502,7 @@ virCpregCheckerFree(virCpregChecker *checker)
 {
     if (!checker)
         return;
-    virCpregPolicyFree(checker->own_policy);
+    virCpregPolicyFree(checker->policy);
     g_array_unref(checker->findings);
     g_free(checker);
 }
@@ -522,7 +524,7 @@ virCpregCheckerRun(virCpregChecker *checker, const virCpregProfile *src,
     r.base = (virCpregEngine) {
         .src = src, .dst = dst, .dfacts = &dfacts, .qemu = checker->qemu,
         .policy = checker->policy, .same_cpu = sameCpu(src, dst),
-        .findings = checker->findings,
+        .findings = checker->findings, .first_block_only = TRUE,
     };
     r.has_psci_pin = checker->has_psci_pin;
     r.psci_pin = checker->psci_pin;

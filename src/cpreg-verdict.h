@@ -53,7 +53,8 @@ typedef struct {
 
 typedef struct {
     const char *dest_qemu;          /* destination QEMU version, or NULL */
-    const virCpregPolicy *policy;   /* NULL: the built-in policy */
+    virCpregPolicy *policy;         /* NULL: the built-in policy; the
+                                     * verdict keeps a reference */
     const virCpregDomain *domain;   /* NULL: no domain XML */
 } virCpregCheckOptions;
 
@@ -70,8 +71,7 @@ struct _virCpregVerdict {
     gboolean tcg;
     virCpregProfile *src;           /* copies of the QEMU views compared */
     virCpregProfile *dst;
-    virCpregPolicy *own_policy;     /* the built-in one, when none given */
-    const virCpregPolicy *policy;
+    virCpregPolicy *policy;         /* the policy judged by (a reference) */
 };
 
 virCpregVerdict *virCpregCheck(const virCpregProfile *src,
@@ -94,7 +94,7 @@ char *virCpregVerdictToJSON(const virCpregVerdict *verdict);
 /* The fast path for fleets: the verdict's kind only, reusing @scratch. */
 typedef struct _virCpregChecker virCpregChecker;
 virCpregChecker *virCpregCheckerNew(const char *dest_qemu,
-                                    const virCpregPolicy *policy);
+                                    virCpregPolicy *policy);
 void virCpregCheckerFree(virCpregChecker *checker);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregChecker, virCpregCheckerFree);
 void virCpregCheckerSetPsciPin(virCpregChecker *checker, gboolean pinned,

@@ -77,6 +77,47 @@ static const CliCase cliCases[] = {
       "C.UTF-8", 0, { "CNTV_CVAL_EL0\n", "KVM timer ABI" }, { NULL }, { NULL } },
     { "decode an unknown name", { "decode", "FOO_EL1" },
       "C.UTF-8", 2, { NULL }, { NULL }, { "unknown register 'FOO_EL1'" } },
+    { "check 6.12 → 7.2 on QEMU 10.0 vetoes",
+      { "check", "--source", LAB "linux-6.12-max-pmu.regs", "--dest", LAB "linux-7.2-max-pmu.regs",
+        "--dest-qemu", "10.0" }, "C.UTF-8", 1,
+      { "migration vetoed: cpreg_vmstate_array_len, TCR2_EL1, PIRE0_EL1 and PIR_EL1 would fail",
+        "fix: use QEMU 11.1 or later on the destination\n",
+        "Model: QEMU 10.0 on the destination (KVM)" }, { NULL }, { NULL } },
+    { "check 6.12 → 7.2 on QEMU 11.1 pins PSCI",
+      { "check", "--source", LAB "linux-6.12-max-pmu.regs", "--dest", LAB "linux-7.2-max-pmu.regs",
+        "--dest-qemu", "11.1.0" }, "C.UTF-8", 0,
+      { "migration allowed with changes: pin kvm-psci-version=1.1 on the destination\n",
+        "kvm-psci-version=1.1 on the destination (-global host-arm-cpu.kvm-psci-version=1.1)" },
+      { "Blocking:" }, { NULL } },
+    { "check 7.2 → 7.2 allows",
+      { "check", "--source", LAB "linux-7.2-max-pmu.regs", "--dest", LAB "linux-7.2-max-pmu.regs" },
+      "C.UTF-8", 0, { "migration allowed: no vCPU register stands in the way",
+                      "modelled as the oldest known behaviour" }, { NULL }, { NULL } },
+    { "check without masks is uncertain",
+      { "check", "--source", "@firecracker/fingerprint_ARM_NEOVERSE_N1_6.1host.json",
+        "--dest", "@firecracker/fingerprint_ARM_NEOVERSE_N1_6.18host.json", "--dest-qemu", "11.1" },
+      "C.UTF-8", 3, { "migration uncertain: the model cannot tell whether the destination takes ID_AA64DFR0_EL1",
+                      "no writable masks to decide" }, { NULL }, { NULL } },
+    { "check of different vCPU features is an input error",
+      { "check", "--source", LAB "linux-7.2-max-pmu.regs", "--dest", LAB "linux-7.2-max-pmu-sve.regs" },
+      "C.UTF-8", 2, { NULL }, { NULL }, { "different vCPU configurations" } },
+    { "check needs --dest", { "check", "--source", LAB "linux-7.2-max-pmu.regs" },
+      "C.UTF-8", 2, { NULL }, { NULL }, { "--dest is required" } },
+    { "check with a bad policy",
+      { "check", "--source", LAB "linux-7.2-max-pmu.regs", "--dest", LAB "linux-7.2-max-pmu.regs",
+        "--policy", "@../../schemas/profile.schema.json" },
+      "C.UTF-8", 2, { NULL }, { NULL }, { "profile.schema.json: $: not a libvirt-cpreg policy" } },
+    { "matrix of three kernels",
+      { "matrix", "--dest-qemu", "11.1", LAB "linux-6.1-max-pmu.regs", LAB "linux-6.12-max-pmu.regs",
+        LAB "linux-7.2-max-pmu.regs" }, "C.UTF-8", 0,
+      { "  [2] linux-6.12-max-pmu\n", "    2   ✘   ✔   ~\n",
+        "[3] → [2]: migration vetoed: ID_AA64MMFR2_EL1 and KVM_REG_ARM_PSCI_VERSION would fail" },
+      { NULL }, { NULL } },
+    { "baseline of three kernels",
+      { "baseline", LAB "linux-6.1-max-pmu.regs", LAB "linux-6.12-max-pmu.regs", LAB "linux-7.2-max-pmu.regs" },
+      "C.UTF-8", 0,
+      { "Pin on every host: kvm-psci-version=1.1", "  linux-7.2-max-pmu: QEMU 11.1 or later\n" },
+      { NULL }, { NULL } },
     { "no verb", { NULL }, "C.UTF-8", 2, { NULL }, { NULL }, { "Usage:" } },
     { "unknown verb", { "frob" }, "C.UTF-8", 2, { NULL }, { NULL }, { "unknown verb 'frob'" } },
     { "help", { "--help" }, "C.UTF-8", 0, { "decode", "diff" }, { NULL }, { NULL } },
@@ -102,6 +143,7 @@ runCli(const char *const *args, const char *locale, char **out, char **err)
         g_ptr_array_add(argv, expandArg(args[i]));
     g_ptr_array_add(argv, NULL);
     env = g_environ_setenv(env, "LC_ALL", locale, TRUE);
+    env = g_environ_setenv(env, "VIRT_CPREG_POLICY_DIRS", "", TRUE);
     if (!g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL,
                       NULL, out, err, &status, &error))
         fail_msg("%s", error->message);
@@ -174,6 +216,47 @@ testDiffJSON(void **state)
     json_object_put(root);
 }
 
+/* check --json carries what DESIGN.md promises scripts and Nova. */
+static void
+testCheckJSON(void **state)
+{
+    const char *const args[] = { "check", "--json", "--source", LAB "linux-7.2-max-pmu.regs",
+                                 "--dest", LAB "linux-6.12-max-pmu.regs", "--dest-qemu", "11.1", NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    json_object *root, *v, *findings, *changes;
+    size_t i, blocking = 0;
+
+    (void)state;
+    assert_int_equal(runCli(args, "C.UTF-8", &out, &err), 1);
+    root = json_tokener_parse(out);
+    assert_non_null(root);
+    assert_true(json_object_object_get_ex(root, "verdict", &v));
+    assert_string_equal(json_object_get_string(v), "veto");
+    assert_true(json_object_object_get_ex(root, "summary", &v));
+    assert_true(strlen(json_object_get_string(v)) <= 200);
+    assert_true(json_object_object_get_ex(root, "changes", &changes));
+    assert_int_equal(json_object_array_length(changes), 0);
+    assert_true(json_object_object_get_ex(root, "findings", &findings));
+    for (i = 0; i < json_object_array_length(findings); i++) {
+        json_object *f = json_object_array_get_idx(findings, i), *b, *id;
+        static const char *const keys[] = { "id", "name", "kind", "blocking", "severity",
+                                            "rule", "message", "remedy" };
+        size_t k;
+        for (k = 0; k < G_N_ELEMENTS(keys); k++)
+            assert_true(json_object_object_get_ex(f, keys[k], NULL));
+        json_object_object_get_ex(f, "blocking", &b);
+        json_object_object_get_ex(f, "id", &id);
+        if (json_object_get_boolean(b)) {
+            blocking++;
+            assert_true(g_str_equal(json_object_get_string(id), "0x603000000013c03a") ||
+                        g_str_equal(json_object_get_string(id), "0x6030000000140000"));
+        }
+    }
+    assert_int_equal(blocking, 2);
+    json_object_put(root);
+}
+
 /* A hostile file: exit 2, the message names the file and the line. */
 static void
 testBadFile(void **state)
@@ -198,6 +281,7 @@ main(void)
     g_autoptr(GArray) tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(testDiffJSON),
+        cmocka_unit_test(testCheckJSON),
         cmocka_unit_test(testBadFile),
     };
     size_t i;
