@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-qemu.h"
 #include "cpreg-verdict.h"
 
 static const struct {
@@ -98,6 +99,21 @@ loadSource(const char *path, const virCpregDomain *domain, GError **error)
     return NULL;
 }
 
+/*
+ * No version given and none in the destination profile: this host's
+ * emulator (the domain's, else qemu-system-aarch64), if it answers.
+ */
+static char *
+localQemuVersion(const virCpregDomain *domain)
+{
+    g_autofree char *path = NULL;
+    const char *emulator = domain && domain->emulator ? domain->emulator : NULL;
+
+    if (!emulator && !(path = g_find_program_in_path("qemu-system-aarch64")))
+        return NULL;
+    return virCpregQemuBinaryVersion(emulator ? emulator : path, NULL);
+}
+
 int
 cliCheck(int argc, char **argv)
 {
@@ -136,6 +152,8 @@ cliCheck(int argc, char **argv)
         !(dst = cliLoadProfile(dest, FALSE, &error)) ||
         !(policy = cliLoadPolicy((const char *const *)policies, &error)))
         return cliFail(error);
+    if (!destQemu && !dst->ident.qemu)
+        destQemu = localQemuVersion(domain);
     opts.dest_qemu = destQemu;
     opts.policy = policy;
     opts.domain = domain;

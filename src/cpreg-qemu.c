@@ -9,10 +9,17 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-qemu.h"
+#include "cpreg-error.h"
 #include "cpreg-id.h"
 
 static const virCpregQemuModel qemuModels[] = {
@@ -137,4 +144,69 @@ virCpregQemuFirstTolerating(guint64 id, gboolean tcg)
             return &qemuModels[i];
     }
     return NULL;
+}
+
+#define VERSION_TIMEOUT_MS 5000
+#define VERSION_MAX_BYTES 4096
+
+/* Reads at most @max bytes from @fd until EOF or @deadline (monotonic us). */
+static gsize
+readBounded(int fd, char *buf, gsize max, gint64 deadline)
+{
+    gsize len = 0;
+
+    while (len < max) {
+        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        ssize_t n;
+        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+            break;
+        n = read(fd, buf + len, max - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (gsize)n;
+    }
+    return len;
+}
+
+/*
+ * "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-1~bpo12+1)" from
+ * `EMULATOR --version`, run with a time bound and killed past it.
+ */
+char *
+virCpregQemuBinaryVersion(const char *emulator, GError **error)
+{
+    const char *argv[] = { emulator, "--version", NULL };
+    g_autoptr(GError) err = NULL;
+    char buf[VERSION_MAX_BYTES + 1];
+    unsigned int major, minor;
+    const char *p;
+    GPid pid;
+    int out;
+    gsize len;
+
+    if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
+                                  NULL, NULL, &pid, NULL, &out, NULL, &err)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("cannot run '%1$s': %2$s"), emulator, err->message);
+        return NULL;
+    }
+    len = readBounded(out, buf, VERSION_MAX_BYTES,
+                      g_get_monotonic_time() + VERSION_TIMEOUT_MS * 1000);
+    buf[len] = '\0';
+    close(out);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    g_spawn_close_pid(pid);
+    p = strstr(buf, "version ");
+    if (!p || !virCpregQemuParseVersion(p + strlen("version "), &major, &minor)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("'%s --version' did not print a QEMU version in time"), emulator);
+        return NULL;
+    }
+    p += strlen("version ");
+    return g_strndup(p, strspn(p, "0123456789."));
 }

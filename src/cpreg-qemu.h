@@ -48,6 +48,7 @@ const virCpregTolerance *virCpregQemuTolerance(const virCpregQemuModel *model,
                                                guint64 id, gboolean tcg);
 const virCpregQemuModel *virCpregQemuFirstTolerating(guint64 id,
                                                      gboolean tcg);
+char *virCpregQemuBinaryVersion(const char *emulator, GError **error);
 gboolean virCpregQemuParseVersion(const char *version, unsigned int *major,
                                   unsigned int *minor);
 

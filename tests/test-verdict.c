@@ -26,6 +26,9 @@
 #include <cmocka.h>
 
 #include "cpreg-error.h"
+#include <glib/gstdio.h>
+
+#include "cpreg-qemu.h"
 #include "cpreg-verdict.h"
 #include "testutils.h"
 
@@ -311,6 +314,30 @@ testQemuVersions(void **state)
     }
 }
 
+/* An emulator's own --version, bounded in time. */
+static void
+testBinaryVersion(void **state)
+{
+    g_autofree char *good = testWriteTemp("qemu-good",
+        "#!/bin/sh\necho 'QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-1~bpo12+1)'\n", -1);
+    g_autofree char *hung = testWriteTemp("qemu-hung", "#!/bin/sh\nexec sleep 60\n", -1);
+    g_autofree char *version = NULL;
+    g_autoptr(GError) error = NULL;
+    gint64 start;
+
+    (void)state;
+    g_chmod(good, 0755);
+    g_chmod(hung, 0755);
+    version = virCpregQemuBinaryVersion(good, &error);
+    assert_string_equal(version, "10.0.2");
+    start = g_get_monotonic_time();
+    assert_null(virCpregQemuBinaryVersion(hung, &error));
+    assert_true(g_get_monotonic_time() - start < 7 * G_USEC_PER_SEC);
+    g_clear_error(&error);
+    assert_null(virCpregQemuBinaryVersion("/nonexistent/qemu", &error));
+    assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED));
+}
+
 /*
  * Firecracker's Neoverse hosts: every ordered pair of one CPU gets a
  * verdict with reasons; going back to an older kernel always vetoes,
@@ -365,6 +392,7 @@ main(void)
         cmocka_unit_test(testNotComparable),
         cmocka_unit_test(testQemuVersions),
         cmocka_unit_test(testFirecracker),
+        cmocka_unit_test(testBinaryVersion),
     };
     size_t i;
 
