@@ -31,6 +31,9 @@ int cliDiff(int argc, char **argv);
 int cliCheck(int argc, char **argv);
 int cliMatrix(int argc, char **argv);
 int cliBaseline(int argc, char **argv);
+int cliHook(int argc, char **argv);
+int cliStamp(int argc, char **argv);
+int cliPin(int argc, char **argv);
 
 int cliFail(GError *error);
 int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -15,3 +15,8 @@
 #include "cpreg-qemu.h"
 #include "cpreg-rules.h"
 #include "cpreg-verdict.h"
+#include "cpreg-conf.h"
+#include "cpreg-hook.h"
+#include "cpreg-log.h"
+#include "cpreg-metadata.h"
+#include "cpreg-stamp.h"

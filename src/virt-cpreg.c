@@ -25,6 +25,12 @@ static const virCpregVerb verbs[] = {
       N_("Verdicts for every direction among a fleet's profiles") },
     { "baseline", cliBaseline, N_("PROFILE..."),
       N_("The pins and QEMU versions that keep guests migratable among them") },
+    { "hook", cliHook, N_("NAME OP SUBOP EXTRA"),
+      N_("libvirt's qemu hook: check an incoming guest (XML on stdin)") },
+    { "stamp", cliStamp, N_("DOMAIN | --xml FILE"),
+      N_("Put this host's profile into a domain's metadata") },
+    { "pin", cliPin, N_("DOMAIN --persistent"),
+      N_("Write the guest's vCPU property pins into its persistent definition") },
 };
 
 const virCpregVerb *

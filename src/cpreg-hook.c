@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-hook.c: an incoming guest (migrate begin, restore begin), decided
+ *
+ * libvirt runs the qemu hook with the domain XML on stdin (virhook.c);
+ * for "migrate begin" that is the destination, before any state moves.
+ * A non-zero exit refuses the migration and libvirt shows our stderr in
+ * virsh's error; XML on stdout replaces the live definition (only
+ * <metadata> and <qemu:commandline> may differ, which is what we touch).
+ */
+#include "config.h"
+
+#include <string.h>
+#include <syslog.h>
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-hook.h"
+#include "cpreg-domain.h"
+#include "cpreg-error.h"
+#include "cpreg-log.h"
+#include "cpreg-metadata.h"
+#include "cpreg-qemu.h"
+#include "cpreg-verdict.h"
+
+void
+virCpregHookAnswerInit(virCpregHookAnswer *answer)
+{
+    answer->status = 0;
+    answer->out = g_string_new(NULL);
+    answer->err = g_string_new(NULL);
+}
+
+void
+virCpregHookAnswerClear(virCpregHookAnswer *answer)
+{
+    if (answer->out)
+        g_string_free(answer->out, TRUE);
+    if (answer->err)
+        g_string_free(answer->err, TRUE);
+    answer->out = answer->err = NULL;
+}
+
+static void
+logDomain(int priority, const char *message, const virCpregDomain *d,
+          const char *op, const char *verdict, const char *registers)
+{
+    const virCpregLogField fields[] = {
+        { "CPREG_DOMAIN", d ? d->name : NULL },
+        { "CPREG_DOMAIN_UUID", d ? d->uuid : NULL },
+        { "CPREG_OPERATION", op },
+        { "CPREG_VERDICT", verdict },
+        { "CPREG_REGISTERS", registers },
+    };
+
+    virCpregLog(priority, message, fields, G_N_ELEMENTS(fields));
+}
+
+/*
+ * What the hook does when it cannot decide (bad configuration, an
+ * unreadable profile, a probe that fails or outruns the budget):
+ * on-internal-error=allow lets the guest in unchanged, deny refuses it.
+ */
+void
+virCpregHookInternalError(const virCpregConf *conf, const char *op,
+                          const char *why, virCpregHookAnswer *answer)
+{
+    gboolean deny = conf && conf->on_internal_error == VIR_CPREG_ON_DENY;
+    g_autofree char *msg = g_strdup_printf(deny ?
+        _("libvirt-cpreg: cannot check the guest's vCPU registers, refusing it (on-internal-error=deny): %s") :
+        _("libvirt-cpreg: cannot check the guest's vCPU registers, letting it in unchecked (on-internal-error=allow): %s"),
+        why);
+
+    logDomain(deny ? LOG_ERR : LOG_WARNING, msg, NULL, op, deny ? "error-deny" : "error-allow", NULL);
+    g_string_truncate(answer->out, 0);
+    g_string_truncate(answer->err, 0);
+    if (deny)
+        g_string_append_printf(answer->err, "%s\n", msg);
+    answer->status = deny ? 1 : 0;
+}
+
+/* The destination's profile for the guest's vCPU features. */
+static virCpregProfile *
+hostProfile(const virCpregConf *conf, GError **error)
+{
+    if (conf->host_profile)
+        return virCpregProfileLoad(conf->host_profile, error);
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED, "%s",
+                _("no profile of this host: set host-profile= in cpreg.conf (virt-cpreg probe -o FILE writes one)"));
+    return NULL;
+}
+
+static char *
+qemuVersion(const virCpregConf *conf, const virCpregDomain *domain)
+{
+    if (conf->qemu_version)
+        return g_strdup(conf->qemu_version);
+    if (domain->emulator)
+        return virCpregQemuBinaryVersion(domain->emulator, NULL);
+    return NULL;
+}
+
+static virCpregPolicy *
+hookPolicy(const virCpregConf *conf, GError **error)
+{
+    g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
+    const char *defaults[] = { PKGDATADIR "/policy.d", SYSCONFDIR "/libvirt-cpreg/policy.d", NULL };
+    const char *const *dirs = conf->policy_dirs ? (const char *const *)conf->policy_dirs : defaults;
+    guint i;
+
+    for (i = 0; dirs[i]; i++) {
+        if (!virCpregPolicyLoadDir(policy, dirs[i], error))
+            return NULL;
+    }
+    return g_steal_pointer(&policy);
+}
+
+static char *
+blockingList(const virCpregVerdict *v)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < v->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
+        g_autofree char *name = NULL;
+        if (f->severity != VIR_CPREG_SEVERITY_BLOCKING &&
+            f->severity != VIR_CPREG_SEVERITY_UNCERTAIN)
+            continue;
+        name = virCpregFindingName(f);
+        if (!strstr(s->str, name))
+            g_string_append_printf(s, "%s%s", s->len ? "," : "", name);
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* The refusal: the summary is stderr's first line; details follow. */
+static void
+answerVeto(const virCpregVerdict *v, virCpregHookAnswer *answer)
+{
+    g_autofree char *summary = virCpregVerdictSummary(v);
+    guint i;
+
+    g_string_append_printf(answer->err, "%s\n", summary);
+    for (i = 0; i < v->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
+        g_autofree char *msg = NULL;
+        g_autofree char *remedy = NULL;
+        if (f->severity < VIR_CPREG_SEVERITY_UNCERTAIN)
+            continue;
+        msg = virCpregFindingMessage(v, f);
+        remedy = virCpregFindingRemedy(v, f);
+        g_string_append_printf(answer->err, "  %s\n", msg);
+        if (remedy)
+            g_string_append_printf(answer->err, _("    fix: %s\n"), remedy);
+    }
+    answer->status = 1;
+}
+
+/* The admission: our metadata refreshed to this host, and the pins. */
+static gboolean
+answerAllow(const virCpregVerdict *v, const virCpregProfile *host,
+            const char *xml, gsize len, virCpregHookAnswer *answer,
+            GError **error)
+{
+    const virCpregChange *pin = v->changes->len ? v->changes->pdata[0] : NULL;
+    virCpregDomainEdit edit = { .profile = host, .psci_pin = pin ? pin->value : NULL };
+    g_autofree char *out = virCpregDomainRewrite("stdin", xml, len, &edit, error);
+
+    if (!out)
+        return FALSE;
+    g_string_append(answer->out, out);
+    return TRUE;
+}
+
+static void
+noSourceProfile(const virCpregConf *conf, const virCpregDomain *domain,
+                const char *op, virCpregHookAnswer *answer)
+{
+    gboolean deny = conf->on_missing_profile == VIR_CPREG_ON_DENY;
+    g_autofree char *msg = g_strdup_printf(deny ?
+        _("libvirt-cpreg: guest '%1$s' carries no vCPU register profile, refusing it (on-missing-profile=deny); stamp it on its host with: virt-cpreg stamp %1$s") :
+        _("libvirt-cpreg: guest '%1$s' carries no vCPU register profile and is let in unchecked; stamp it on its host with: virt-cpreg stamp %1$s"),
+        domain->name ? domain->name : "?");
+
+    logDomain(LOG_WARNING, msg, domain, op, deny ? "no-profile-deny" : "no-profile-allow", NULL);
+    if (deny) {
+        g_string_append_printf(answer->err, "%s\n", msg);
+        answer->status = 1;
+    }
+}
+
+void
+virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
+                     gsize len, virCpregHookAnswer *answer)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregDomain) domain = virCpregDomainParse("stdin", xml, len, &error);
+    g_autoptr(virCpregProfile) src = NULL;
+    g_autoptr(virCpregProfile) dst = NULL;
+    g_autoptr(virCpregPolicy) policy = NULL;
+    g_autoptr(virCpregVerdict) v = NULL;
+    g_autofree char *qemu = NULL;
+    g_autofree char *summary = NULL;
+    g_autofree char *registers = NULL;
+    virCpregCheckOptions opts = { 0 };
+
+    if (!domain)
+        return virCpregHookInternalError(conf, op, error->message, answer);
+    if (!virCpregDomainIsAarch64(domain))
+        return;
+    if (!domain->profile_json)
+        return noSourceProfile(conf, domain, op, answer);
+    if (!(src = virCpregProfileParse(_("the domain's metadata"), domain->profile_json,
+                                     strlen(domain->profile_json), &error)) ||
+        !(dst = hostProfile(conf, &error)) ||
+        !(policy = hookPolicy(conf, &error)))
+        return virCpregHookInternalError(conf, op, error->message, answer);
+    qemu = qemuVersion(conf, domain);
+    opts.dest_qemu = qemu;
+    opts.policy = policy;
+    opts.domain = domain;
+    if (!(v = virCpregCheck(src, dst, &opts, &error)))
+        return virCpregHookInternalError(conf, op, error->message, answer);
+    summary = virCpregVerdictSummary(v);
+    registers = blockingList(v);
+    logDomain(v->kind == VIR_CPREG_VERDICT_VETO ? LOG_ERR :
+              v->kind == VIR_CPREG_VERDICT_UNCERTAIN ? LOG_WARNING : LOG_INFO, summary, domain, op,
+              virCpregVerdictKindToString(v->kind), *registers ? registers : NULL);
+    if (v->kind == VIR_CPREG_VERDICT_VETO) {
+        answerVeto(v, answer);
+        return;
+    }
+    /* uncertain: the hook has nobody to ask; the journal has the warning */
+    if (!answerAllow(v, v->dst, xml, len, answer, &error))
+        return virCpregHookInternalError(conf, op, error->message, answer);
+}

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-metadata.c: edits of a domain XML
+ *
+ * Only <metadata> and <qemu:commandline> change: libvirt's ABI-stability
+ * check on an incoming migration compares neither, so a hook may rewrite
+ * them (qemu_migration.c). Everything else is serialised as parsed.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "cpreg-metadata.h"
+#include "cpreg-domain.h"
+#include "cpreg-error.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc);
+
+#define PSCI_GLOBAL "host-arm-cpu.kvm-psci-version="
+
+static gboolean
+isElement(xmlNode *n, const char *ns, const char *name)
+{
+    if (n->type != XML_ELEMENT_NODE || !g_str_equal((const char *)n->name, name))
+        return FALSE;
+    if (!ns)
+        return !n->ns;
+    return n->ns && n->ns->href && g_str_equal((const char *)n->ns->href, ns);
+}
+
+static xmlNode *
+findChild(xmlNode *parent, const char *ns, const char *name)
+{
+    xmlNode *c;
+
+    for (c = parent->children; c; c = c->next) {
+        if (isElement(c, ns, name))
+            return c;
+    }
+    return NULL;
+}
+
+static xmlNode *
+ensureChild(xmlNode *parent, const char *name)
+{
+    xmlNode *c = findChild(parent, NULL, name);
+
+    return c ? c : xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
+}
+
+/* <cpreg:profile xmlns:cpreg="...">{profile JSON}</cpreg:profile> */
+static void
+stampProfile(xmlNode *root, const virCpregProfile *profile)
+{
+    xmlNode *metadata = ensureChild(root, "metadata");
+    g_autofree char *json = virCpregProfileToJSON(profile);
+    xmlNode *old, *node;
+    xmlNs *ns;
+
+    while ((old = findChild(metadata, VIR_CPREG_METADATA_NS, "profile"))) {
+        xmlUnlinkNode(old);
+        xmlFreeNode(old);
+    }
+    node = xmlNewChild(metadata, NULL, (const xmlChar *)"profile", NULL);
+    ns = xmlNewNs(node, (const xmlChar *)VIR_CPREG_METADATA_NS,
+                  (const xmlChar *)VIR_CPREG_METADATA_PREFIX);
+    xmlSetNs(node, ns);
+    xmlNodeAddContent(node, (const xmlChar *)json);
+}
+
+/* The namespace the root declares for QEMU's, or a new "qemu" one. */
+static xmlNs *
+qemuNs(xmlNode *root)
+{
+    xmlNs *ns;
+
+    for (ns = root->nsDef; ns; ns = ns->next) {
+        if (ns->href && g_str_equal((const char *)ns->href, VIR_CPREG_QEMU_NS))
+            return ns;
+    }
+    return xmlNewNs(root, (const xmlChar *)VIR_CPREG_QEMU_NS, (const xmlChar *)"qemu");
+}
+
+/*
+ * "-global host-arm-cpu.kvm-psci-version=X": replace the value of an
+ * existing pin, or append the two arguments.
+ */
+static void
+pinPsci(xmlNode *root, const char *version)
+{
+    g_autofree char *value = g_strconcat(PSCI_GLOBAL, version, NULL);
+    xmlNs *ns = qemuNs(root);
+    xmlNode *cmd = findChild(root, VIR_CPREG_QEMU_NS, "commandline");
+    xmlNode *arg;
+
+    if (!cmd)
+        cmd = xmlNewChild(root, ns, (const xmlChar *)"commandline", NULL);
+    for (arg = cmd->children; arg; arg = arg->next) {
+        xmlChar *v;
+        gboolean match;
+        if (!isElement(arg, VIR_CPREG_QEMU_NS, "arg"))
+            continue;
+        v = xmlGetNoNsProp(arg, (const xmlChar *)"value");
+        match = v && strstr((const char *)v, "-arm-cpu.kvm-psci-version=") != NULL;
+        xmlFree(v);
+        if (match) {
+            xmlSetProp(arg, (const xmlChar *)"value", (const xmlChar *)value);
+            return;
+        }
+    }
+    arg = xmlNewChild(cmd, ns, (const xmlChar *)"arg", NULL);
+    xmlSetProp(arg, (const xmlChar *)"value", (const xmlChar *)"-global");
+    arg = xmlNewChild(cmd, ns, (const xmlChar *)"arg", NULL);
+    xmlSetProp(arg, (const xmlChar *)"value", (const xmlChar *)value);
+}
+
+/*
+ * @xml with @edit applied. The XML must already have passed
+ * virCpregDomainParse() (no DTD, bounded size).
+ */
+char *
+virCpregDomainRewrite(const char *origin, const char *xml, gsize len,
+                      const virCpregDomainEdit *edit, GError **error)
+{
+    g_autoptr(xmlDoc) doc = xmlReadMemory(xml, (int)len, NULL, NULL,
+                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                          XML_PARSE_NOWARNING);
+    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlChar *out = NULL;
+    int outlen = 0;
+    char *result;
+
+    if (!root || doc->intSubset) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: not a domain XML that can be rewritten"), origin);
+        return NULL;
+    }
+    if (edit->profile)
+        stampProfile(root, edit->profile);
+    if (edit->psci_pin)
+        pinPsci(root, edit->psci_pin);
+    xmlDocDumpMemoryEnc(doc, &out, &outlen, "UTF-8");
+    result = g_strndup((const char *)out, outlen);
+    xmlFree(out);
+    return result;
+}
+
+/* The element virDomainSetMetadata() takes for our namespace. */
+char *
+virCpregMetadataElement(const virCpregProfile *profile)
+{
+    g_autofree char *json = virCpregProfileToJSON(profile);
+    g_autofree char *escaped = g_markup_escape_text(json, -1);
+
+    return g_strdup_printf("<profile>%s</profile>", escaped);
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-metadata.h: edits of a domain XML: our profile in <metadata>, a
+ * vCPU property pin in <qemu:commandline>
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "cpreg-profile.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    const virCpregProfile *profile;   /* stamp this profile, or NULL */
+    const char *psci_pin;             /* pin kvm-psci-version, or NULL */
+} virCpregDomainEdit;
+
+char *virCpregDomainRewrite(const char *origin, const char *xml, gsize len,
+                            const virCpregDomainEdit *edit, GError **error);
+char *virCpregMetadataElement(const virCpregProfile *profile);
+
+G_END_DECLS
