@@ -34,6 +34,8 @@ int cliBaseline(int argc, char **argv);
 int cliHook(int argc, char **argv);
 int cliStamp(int argc, char **argv);
 int cliPin(int argc, char **argv);
+int cliExecLibvirtTool(const char *verb, const char *domain, const char *uri,
+                       const char *arg);
 
 int cliFail(GError *error);
 int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "cpreg-profile.h"
+
 G_BEGIN_DECLS
 
 #define VIR_CPREG_CONF_ENV "VIRT_CPREG_CONF"
@@ -29,6 +31,8 @@ typedef struct {
 virCpregConf *virCpregConfLoad(GError **error);
 virCpregConf *virCpregConfLoadFile(const char *path, GError **error);
 void virCpregConfFree(virCpregConf *conf);
+virCpregProfile *virCpregConfHostProfile(const virCpregConf *conf,
+                                         GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregConf, virCpregConfFree);
 
 G_END_DECLS

@@ -78,17 +78,6 @@ virCpregHookInternalError(const virCpregConf *conf, const char *op,
     answer->status = deny ? 1 : 0;
 }
 
-/* The destination's profile for the guest's vCPU features. */
-static virCpregProfile *
-hostProfile(const virCpregConf *conf, GError **error)
-{
-    if (conf->host_profile)
-        return virCpregProfileLoad(conf->host_profile, error);
-    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED, "%s",
-                _("no profile of this host: set host-profile= in cpreg.conf (virt-cpreg probe -o FILE writes one)"));
-    return NULL;
-}
-
 static char *
 qemuVersion(const virCpregConf *conf, const virCpregDomain *domain)
 {
@@ -212,7 +201,7 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
         return noSourceProfile(conf, domain, op, answer);
     if (!(src = virCpregProfileParse(_("the domain's metadata"), domain->profile_json,
                                      strlen(domain->profile_json), &error)) ||
-        !(dst = hostProfile(conf, &error)) ||
+        !(dst = virCpregConfHostProfile(conf, &error)) ||
         !(policy = hookPolicy(conf, &error)))
         return virCpregHookInternalError(conf, op, error->message, answer);
     qemu = qemuVersion(conf, domain);

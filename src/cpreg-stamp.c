@@ -29,17 +29,6 @@ libvirtError(GError **error, const char *what)
     return FALSE;
 }
 
-/* This host's profile: the configured file. */
-virCpregProfile *
-virCpregStampHostProfile(const virCpregConf *conf, GError **error)
-{
-    if (conf->host_profile)
-        return virCpregProfileLoad(conf->host_profile, error);
-    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED, "%s",
-                _("no profile of this host: give --profile, or set host-profile= in cpreg.conf"));
-    return NULL;
-}
-
 static virCpregDomain *
 domainOf(virDomainPtr dom, unsigned int flags, char **xmlOut, GError **error)
 {

@@ -13,8 +13,6 @@
 
 G_BEGIN_DECLS
 
-virCpregProfile *virCpregStampHostProfile(const virCpregConf *conf,
-                                          GError **error);
 gboolean virCpregStampDomain(virDomainPtr dom, const virCpregProfile *profile,
                              GError **error);
 gboolean virCpregStampPinPersistent(virConnectPtr conn, virDomainPtr dom,
