@@ -123,7 +123,7 @@ isNs(xmlNode *node, const char *ns, const char *name)
 /*
  * kvm-psci-version pinned through <qemu:commandline>:
  * "-global" "host-arm-cpu.kvm-psci-version=1.1" (the way libvirt can say
- * it; any *-arm-cpu type).
+ * it; any *-arm-cpu type: max-arm-cpu for -cpu max).
  */
 static char *
 psciPin(xmlNode *root)
@@ -258,6 +258,26 @@ gboolean
 virCpregDomainIsAarch64(const virCpregDomain *domain)
 {
     return g_strcmp0(domain->arch, "aarch64") == 0;
+}
+
+/* A domain without a type attribute is not one libvirt would run. */
+gboolean
+virCpregDomainIsKvm(const virCpregDomain *domain)
+{
+    return g_strcmp0(domain->type, "kvm") == 0;
+}
+
+/*
+ * The QOM type of the guest's vCPU, which -global addresses:
+ * host-passthrough runs "-cpu host" (host-arm-cpu), a custom model M
+ * runs "-cpu M" (M-arm-cpu).
+ */
+char *
+virCpregDomainCpuType(const virCpregDomain *domain)
+{
+    if (domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0)
+        return g_strdup_printf("%s-arm-cpu", domain->cpu_model);
+    return g_strdup("host-arm-cpu");
 }
 
 typedef struct {

@@ -152,7 +152,10 @@ answerAllow(const virCpregVerdict *v, const virCpregProfile *host,
             GError **error)
 {
     const virCpregChange *pin = v->changes->len ? v->changes->pdata[0] : NULL;
-    virCpregDomainEdit edit = { .profile = host, .psci_pin = pin ? pin->value : NULL };
+    virCpregDomainEdit edit = {
+        .profile = host, .psci_pin = pin ? pin->value : NULL,
+        .qom_type = pin ? pin->qom_type : NULL,
+    };
     g_autofree char *out = virCpregDomainRewrite("stdin", xml, len, &edit, error);
 
     if (!out)

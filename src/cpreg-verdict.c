@@ -68,6 +68,7 @@ typedef struct {
     virCpregEngine base;
     gboolean has_psci_pin;          /* the domain pins kvm-psci-version */
     guint64 psci_pin;
+    gboolean no_pins;               /* a TCG guest: kvm-* properties do not exist */
     gboolean pin_change;            /* pin kvm-psci-version on the destination */
     guint64 pin_value;
     const virCpregPolicyRule *rules; /* the policy's rules, ascending id */
@@ -263,7 +264,7 @@ checkPsciPin(virCpregRun *r)
                               VIR_CPREG_PSCI_VERSION, r->psci_pin, d->value, NULL, NULL);
         return;
     }
-    if (!s || !d || !(s->flags & d->flags & VIR_CPREG_ENTRY_VALUE) ||
+    if (r->no_pins || !s || !d || !(s->flags & d->flags & VIR_CPREG_ENTRY_VALUE) ||
         s->value == d->value || !virCpregKvmPsciAccepted(d, s->value) ||
         !rule || rule->action != VIR_CPREG_POLICY_PIN)
         return;
@@ -331,6 +332,7 @@ changeFree(gpointer data)
 {
     virCpregChange *c = data;
 
+    g_free(c->qom_type);
     g_free(c->property);
     g_free(c->value);
     g_free(c->reason);
@@ -438,12 +440,16 @@ virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
         }
         r.has_psci_pin = TRUE;
     }
+    /* QEMU adds kvm-psci-version only when KVM is enabled */
+    r.no_pins = opts->domain && !virCpregDomainIsKvm(opts->domain);
     v->kind = runEngine(&r, v->policy);
     g_array_sort(v->findings, compareFindings);
     if (v->kind == VIR_CPREG_VERDICT_VETO)
         v->fix_qemu = newerQemuAllowing(&r, v->policy);
     if (r.pin_change && v->kind == VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES) {
         virCpregChange *c = g_new0(virCpregChange, 1);
+        c->qom_type = opts->domain ? virCpregDomainCpuType(opts->domain) :
+                                     g_strdup("host-arm-cpu");
         c->property = g_strdup("kvm-psci-version");
         c->value = virCpregPsciFormat(r.pin_value);
         c->reason = g_strdup_printf(_("the guest runs PSCI %s; keep it on the destination so that it can migrate back"),

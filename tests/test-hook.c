@@ -185,6 +185,45 @@ testAllowWithChanges(void **state)
     assert_non_null(strstr(r.journal, "CPREG_VERDICT=allow-with-changes\n"));
 }
 
+/*
+ * The pin addresses the guest's vCPU type, and only under KVM: QEMU has
+ * kvm-psci-version only with KVM, and an unknown -global stops it.
+ */
+static void
+testPinTarget(void **state)
+{
+    g_autofree char *conf = writeConf(LAB_72, "qemu-version=11.1.0\n");
+    g_autofree char *base = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *max = NULL;
+    g_autofree char *tcg = NULL;
+    g_auto(HookRun) r1;
+    g_auto(HookRun) r2;
+    g_autoptr(virCpregDomain) d1 = NULL;
+    g_autoptr(virCpregDomain) d2 = NULL;
+    g_autoptr(GString) s = g_string_new(base);
+
+    (void)state;
+    g_string_replace(s, "<cpu mode=\"host-passthrough\"/>",
+                     "<cpu mode=\"custom\"><model>max</model></cpu>", 1);
+    max = g_strdup(s->str);
+    g_string_replace(s, "<domain type=\"kvm\">", "<domain type=\"qemu\">", 1);
+    tcg = g_strdup(s->str);
+    assert_true(strcmp(max, base) != 0 && strcmp(tcg, max) != 0);
+
+    runHook(&r1, conf, "migrate", "begin", max, -1);
+    assert_int_equal(r1.status, 0);
+    assert_non_null(strstr(r1.out, "max-arm-cpu.kvm-psci-version=1.1"));
+    d1 = virCpregDomainParse("stdout", r1.out, strlen(r1.out), NULL);
+    assert_string_equal(d1->psci_pin, "1.1");
+
+    runHook(&r2, conf, "restore", "begin", tcg, -1);
+    assert_int_equal(r2.status, 0);
+    d2 = virCpregDomainParse("stdout", r2.out, strlen(r2.out), NULL);
+    assert_non_null(d2);
+    assert_null(d2->psci_pin);
+    assert_null(strstr(r2.out, "kvm-psci-version"));
+}
+
 static void
 testAllow(void **state)
 {
@@ -392,6 +431,7 @@ main(void)
         cmocka_unit_test(testVeto),
         cmocka_unit_test(testAllowWithChanges),
         cmocka_unit_test(testAllow),
+        cmocka_unit_test(testPinTarget),
         cmocka_unit_test(testMissingProfile),
         cmocka_unit_test(testSilent),
         cmocka_unit_test(testReconnect),
