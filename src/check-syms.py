@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# check-syms.py SYMS HEADER...: every function the public headers declare
-# is in the version script, and the script lists nothing else. Run by the
-# test suite so that the explicit export list cannot drift.
+# check-syms.py [--write] SYMS HEADER...: every function the public
+# headers declare is in the version script, and the script lists nothing
+# else. Run by the test suite so that the explicit export list cannot
+# drift; --write rewrites SYMS from the headers after an API change.
 
 import re
 import sys
@@ -26,8 +27,21 @@ def exported(path):
     return set(re.findall(r'^\s+(vir\w+);', text, flags=re.M))
 
 
+def write(syms, names):
+    with open(syms, 'w', encoding='utf-8') as f:
+        f.write('# The exported symbols of libvirt-cpreg; everything else is local.\n'
+                '# src/check-syms.py (a test) keeps this list and the public headers equal.\n'
+                'LIBVIRT_CPREG_0.1 {\n  global:\n')
+        f.writelines('    %s;\n' % n for n in sorted(names))
+        f.write('  local:\n    *;\n};\n')
+
+
 def main():
-    syms, headers = sys.argv[1], sys.argv[2:]
+    args = sys.argv[1:]
+    if args and args[0] == '--write':
+        write(args[1], declared(args[2:]))
+        return
+    syms, headers = args[0], args[1:]
     want, have = declared(headers), exported(syms)
     ok = True
     for n in sorted(want - have):
