@@ -16,6 +16,7 @@
 typedef struct {
     GPtrArray *profiles;          /* virCpregProfile, QEMU views */
     GPtrArray *labels;            /* char *: file names without directory */
+    virCpregPolicy *policy;
 } virCpregFleet;
 
 static void
@@ -23,6 +24,7 @@ fleetClear(virCpregFleet *fleet)
 {
     g_clear_pointer(&fleet->profiles, g_ptr_array_unref);
     g_clear_pointer(&fleet->labels, g_ptr_array_unref);
+    g_clear_pointer(&fleet->policy, virCpregPolicyFree);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregFleet, fleetClear);
 
@@ -45,6 +47,26 @@ fleetLoad(virCpregFleet *fleet, int argc, char **argv, GError **error)
         g_ptr_array_add(fleet->labels, g_steal_pointer(&base));
     }
     return TRUE;
+}
+
+/*
+ * A fleet verb's start: its options (@entries, which fill *@policies),
+ * its profiles and its policy. Returns -1 to go on, else the exit status.
+ */
+static int
+fleetOpen(const char *verb, GOptionEntry *entries, int argc, char **argv,
+          char ***policies, virCpregFleet *fleet)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!cliParseOptions(cliVerb(verb), entries, &argc, &argv, &error))
+        return cliFail(error);
+    if (argc < 2)
+        return cliUsage(verb, "%s", _("expected at least one profile"));
+    if (!fleetLoad(fleet, argc, argv, &error) ||
+        !(fleet->policy = cliLoadPolicy((const char *const *)*policies, &error)))
+        return cliFail(error);
+    return -1;
 }
 
 static gboolean
@@ -190,22 +212,16 @@ cliMatrix(int argc, char **argv)
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    g_autoptr(GError) error = NULL;
     g_auto(virCpregFleet) fleet = { 0 };
-    g_autoptr(virCpregPolicy) policy = NULL;
     g_autoptr(virCpregChecker) checker = NULL;
     virCpregCheckOptions opts = { 0 };
+    int status;
 
-    if (!cliParseOptions(cliVerb("matrix"), entries, &argc, &argv, &error))
-        return cliFail(error);
-    if (argc < 2)
-        return cliUsage("matrix", "%s", _("expected at least one profile"));
-    if (!fleetLoad(&fleet, argc, argv, &error) ||
-        !(policy = cliLoadPolicy((const char *const *)policies, &error)))
-        return cliFail(error);
-    checker = virCpregCheckerNew(destQemu, policy);
+    if ((status = fleetOpen("matrix", entries, argc, argv, &policies, &fleet)) >= 0)
+        return status;
+    checker = virCpregCheckerNew(destQemu, fleet.policy);
     opts.dest_qemu = destQemu;
-    opts.policy = policy;
+    opts.policy = fleet.policy;
     if (json)
         matrixJSON(&fleet, checker, &opts);
     else
@@ -377,19 +393,13 @@ cliBaseline(int argc, char **argv)
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    g_autoptr(GError) error = NULL;
     g_auto(virCpregFleet) fleet = { 0 };
-    g_autoptr(virCpregPolicy) policy = NULL;
     virCpregBaseline base = { 0 };
+    int status;
 
-    if (!cliParseOptions(cliVerb("baseline"), entries, &argc, &argv, &error))
-        return cliFail(error);
-    if (argc < 2)
-        return cliUsage("baseline", "%s", _("expected at least one profile"));
-    if (!fleetLoad(&fleet, argc, argv, &error) ||
-        !(policy = cliLoadPolicy((const char *const *)policies, &error)))
-        return cliFail(error);
-    baselineCompute(&fleet, policy, &base);
+    if ((status = fleetOpen("baseline", entries, argc, argv, &policies, &fleet)) >= 0)
+        return status;
+    baselineCompute(&fleet, fleet.policy, &base);
     if (json)
         baselineJSON(&fleet, &base);
     else

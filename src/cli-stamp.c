@@ -24,20 +24,6 @@
 #include "cpreg-text.h"
 
 /* This host's profile for a guest: --profile, else the configured one. */
-static virCpregProfile *
-hostProfile(const char *path, GError **error)
-{
-    g_autoptr(virCpregConf) conf = NULL;
-    g_autoptr(virCpregProfile) profile = NULL;
-
-    if (!path && !(conf = virCpregConfLoad(error)))
-        return NULL;
-    if (!(profile = path ? virCpregProfileLoad(path, error) :
-                           virCpregConfHostProfile(conf, error)))
-        return NULL;
-    /* what travels is what QEMU's list holds */
-    return virCpregProfileQemuView(profile);
-}
 
 static int
 stampOffline(const char *xmlPath, const char *profilePath)
@@ -52,7 +38,7 @@ stampOffline(const char *xmlPath, const char *profilePath)
 
     if (!virCpregTextReadFile(xmlPath, VIR_CPREG_DOMAIN_MAX_BYTES, &xml, &len, &error) ||
         !(domain = virCpregDomainParse(xmlPath, xml, len, &error)) ||
-        !(profile = hostProfile(profilePath, &error)))
+        !(profile = virCpregConfLoadHostProfile(profilePath, &error)))
         return cliFail(error);
     if (!virCpregDomainIsAarch64(domain))
         return cliUsage("stamp", _("'%s' is not an aarch64 guest"), xmlPath);

@@ -151,3 +151,21 @@ virCpregConfHostProfile(const virCpregConf *conf, GError **error)
                 _("no profile of this host: set host-profile= in cpreg.conf (virt-cpreg probe -o FILE writes one), or give --profile"));
     return NULL;
 }
+
+/*
+ * This host's profile as QEMU's list sees it: @path if given, else the
+ * configured host-profile=.
+ */
+virCpregProfile *
+virCpregConfLoadHostProfile(const char *path, GError **error)
+{
+    g_autoptr(virCpregConf) conf = NULL;
+    g_autoptr(virCpregProfile) profile = NULL;
+
+    if (!path && !(conf = virCpregConfLoad(error)))
+        return NULL;
+    if (!(profile = path ? virCpregProfileLoad(path, error) :
+                           virCpregConfHostProfile(conf, error)))
+        return NULL;
+    return virCpregProfileQemuView(profile);
+}

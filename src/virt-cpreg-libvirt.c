@@ -42,19 +42,6 @@ optional(const char *s)
     return s && *s ? s : NULL;
 }
 
-static virCpregProfile *
-hostProfile(const char *path, GError **error)
-{
-    g_autoptr(virCpregConf) conf = NULL;
-    g_autoptr(virCpregProfile) profile = NULL;
-
-    if (!path && !(conf = virCpregConfLoad(error)))
-        return NULL;
-    if (!(profile = path ? virCpregProfileLoad(path, error) :
-                           virCpregConfHostProfile(conf, error)))
-        return NULL;
-    return virCpregProfileQemuView(profile);
-}
 
 int
 main(int argc, char **argv)
@@ -71,7 +58,7 @@ main(int argc, char **argv)
         g_printerr("%s\n", _("virt-cpreg-libvirt: run by virt-cpreg stamp and virt-cpreg pin"));
         return 2;
     }
-    if (g_str_equal(argv[1], "stamp") && !(profile = hostProfile(optional(argv[4]), &error)))
+    if (g_str_equal(argv[1], "stamp") && !(profile = virCpregConfLoadHostProfile(optional(argv[4]), &error)))
         return fail(NULL, error);
     if (!(conn = virConnectOpen(optional(argv[3]))))
         return fail(_("cannot connect to libvirt"), NULL);

@@ -149,8 +149,6 @@ main(int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(virCpregConf) conf = NULL;
-    g_autoptr(virCpregProfile) host = NULL;
     virCpregDaemon d = { .verbose = FALSE };
     struct sigaction sa = { .sa_handler = onSignal };
     unsigned int backoff = BACKOFF_MIN_S;
@@ -165,16 +163,10 @@ main(int argc, char **argv)
         g_printerr("virt-cpregd: %s\n", error->message);
         return 2;
     }
-    if (!profile && !(conf = virCpregConfLoad(&error))) {
+    if (!(d.profile = virCpregConfLoadHostProfile(profile, &error))) {
         g_printerr("virt-cpregd: %s\n", error->message);
         return 2;
     }
-    host = profile ? virCpregProfileLoad(profile, &error) : virCpregConfHostProfile(conf, &error);
-    if (!host) {
-        g_printerr("virt-cpregd: %s\n", error->message);
-        return 2;
-    }
-    d.profile = virCpregProfileQemuView(host);
     d.verbose = verbose;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
