@@ -27,6 +27,8 @@ typedef struct {
 
 int cliDecode(int argc, char **argv);
 int cliDiff(int argc, char **argv);
+int cliInspect(int argc, char **argv);
+int cliProbe(int argc, char **argv);
 
 int cliFail(GError *error);
 int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

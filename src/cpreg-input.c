@@ -181,9 +181,12 @@ fill(virCpregInput *in, GError **error)
     return TRUE;
 }
 
+/* The end came too early: a decompressor's failure explains why. */
 static gboolean
 truncated(virCpregInput *in, GError **error)
 {
+    if (in->child && !virCpregInputFinish(in, error))
+        return FALSE;
     virCpregInputError(in, in->base + in->consumed + in->len, error,
                        _("unexpected end of data"));
     return FALSE;

@@ -33,7 +33,6 @@ void virCpregBuilderClear(virCpregBuilder *b);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregBuilder, virCpregBuilderClear);
 
 void virCpregProfileSetMidrFromRegisters(virCpregProfile *profile);
-char *virCpregProfileFeaturesNormalize(const char *word);
 void virCpregIdentitySetFeatures(virCpregIdentity *ident,
                                  const char *const *features);
 

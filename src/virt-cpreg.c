@@ -19,6 +19,10 @@ static const virCpregVerb verbs[] = {
       N_("Name and explain register ids, names or encodings") },
     { "diff", cliDiff, N_("A B"),
       N_("Show the named differences of two register profiles") },
+    { "inspect", cliInspect, N_("FILE"),
+      N_("Show what a QEMU migration stream or libvirt save image holds") },
+    { "probe", cliProbe, "",
+      N_("This host's register profile for a vCPU configuration") },
 };
 
 const virCpregVerb *
