@@ -406,8 +406,8 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
     if (runProbe(&run, opts, emulator, facts, &ident, error))
         profile = streamProfile(&run, opts, facts, error);
     if (profile) {
-        g_strfreev(profile->ident.features);
-        profile->ident.features = g_steal_pointer(&ident.features);
+        virCpregIdentitySetFeatures(&profile->ident,
+                                    (const char *const *)ident.features);
         profile->ident.cpu = g_steal_pointer(&ident.cpu);
         profile->ident.has_midr = ident.has_midr;
         profile->ident.midr = ident.midr;

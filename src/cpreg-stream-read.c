@@ -66,7 +66,7 @@ openSaveImage(const char *path, int fd, const guint8 *head, gsize headlen,
         return FALSE;
     if (got < hdr.data_len) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s: byte %2$zu: the file ends inside the domain XML"),
+                    _("%1$s: byte %2$zu: the image ends inside the domain XML"),
                     path, (size_t)(VIR_CPREG_SAVE_HEADER_SIZE + got));
         return FALSE;
     }
@@ -136,7 +136,7 @@ virCpregStreamParse(const char *origin, const guint8 *data, gsize len,
             return NULL;
         if (len - VIR_CPREG_SAVE_HEADER_SIZE < hdr.data_len) {
             g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("%1$s: byte %2$zu: the data ends inside the domain XML"),
+                        _("%1$s: byte %2$zu: the image ends inside the domain XML"),
                         origin, (size_t)len);
             return NULL;
         }

@@ -15,6 +15,7 @@
 #define MAX_DEPTH 8             /* nested subsections */
 #define MAX_FIELDS 65536        /* per section */
 #define MAX_DEVICES 65536
+#define MAX_JSON_DEPTH 64       /* structs in structs in subsections */
 
 typedef struct {
     const char *origin;
@@ -29,6 +30,31 @@ vmdescFail(const VmdescCtx *ctx, const char *where, const char *what,
                 _("%1$s: byte %2$" G_GUINT64_FORMAT ": the VM description is invalid: %3$s: %4$s"),
                 ctx->origin, ctx->offset, where, what);
     return FALSE;
+}
+
+/* Errors name the byte in the file, not a line. */
+static json_object *
+parseJSON(const VmdescCtx *ctx, const char *json, gsize len, GError **error)
+{
+    g_autoptr(json_tokener) tok = json_tokener_new_ex(MAX_JSON_DEPTH);
+    json_object *root;
+    enum json_tokener_error jerr;
+    gsize end;
+
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    root = json_tokener_parse_ex(tok, json, (int)MIN(len, (gsize)G_MAXINT));
+    jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_success && end == len)
+        return root;
+    json_object_put(root);
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                _("%1$s: byte %2$" G_GUINT64_FORMAT ": the VM description is not valid JSON: %3$s"),
+                ctx->origin, ctx->offset + end,
+                jerr == json_tokener_success ? _("data after the end") :
+                jerr == json_tokener_continue ? _("unexpected end") :
+                json_tokener_error_desc(jerr));
+    return NULL;
 }
 
 static void
@@ -171,7 +197,7 @@ virCpregVmdescParse(const char *origin, guint64 offset, const char *json,
 {
     VmdescCtx ctx = { origin, offset };
     g_autoptr(virCpregVmdesc) desc = g_new0(virCpregVmdesc, 1);
-    g_autoptr(json_object) root = virCpregJSONParse(origin, json, len, error);
+    g_autoptr(json_object) root = parseJSON(&ctx, json, len, error);
     json_object *devices;
     gboolean found;
     guint64 n = 0;
