@@ -404,11 +404,13 @@ parseJSONDocument(const char *origin, const char *data, gsize len,
 static virCpregProfile *
 streamProfile(virCpregStreamInfo *info, GError **error)
 {
-    g_autoptr(virCpregStreamInfo) owned = info;
+    virCpregProfile *profile;
 
     if (!info)
         return NULL;
-    return virCpregStreamToProfile(info, NULL, error);
+    profile = virCpregStreamToProfile(info, NULL, error);
+    virCpregStreamInfoFree(info);
+    return profile;
 }
 
 virCpregProfile *
