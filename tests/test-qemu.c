@@ -249,6 +249,11 @@ testCacheConcurrent(void **state)
     }
     assert_true(g_file_get_contents(count, &counted, NULL, NULL));
     assert_string_equal(counted, "x\n");
+    {
+        const char *rm[] = { "rm", "-rf", dir, NULL };
+        g_spawn_sync(NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     NULL, NULL, NULL, NULL);
+    }
 }
 
 /* A `virsh save` image from a real libvirt daemon: not driven from here
