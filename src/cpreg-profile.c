@@ -5,13 +5,17 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-profile-priv.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
+#include "cpreg-stream.h"
 #include "cpreg-text.h"
 
 #define JSON_MAX_DEPTH 32
@@ -441,12 +445,29 @@ parseJSONDocument(const char *origin, const char *data, gsize len,
     return NULL;
 }
 
+/* A QEMU stream or libvirt save image: vCPU 0's registers. */
+static virCpregProfile *
+streamProfile(virCpregStreamInfo *info, GError **error)
+{
+    virCpregProfile *profile;
+
+    if (!info)
+        return NULL;
+    profile = virCpregStreamToProfile(info, NULL, error);
+    virCpregStreamInfoFree(info);
+    return profile;
+}
+
 virCpregProfile *
 virCpregProfileParse(const char *origin, const char *data, gsize len,
                      GError **error)
 {
     gsize i;
 
+    /* binary formats first: they are not UTF-8 */
+    if (virCpregStreamDetect((const guint8 *)data, len))
+        return streamProfile(virCpregStreamParse(origin, (const guint8 *)data,
+                                                 len, error), error);
     if (!virCpregTextCheckUTF8(origin, data, len, error))
         return NULL;
     for (i = 0; i < len && g_ascii_isspace(data[i]); i++)
@@ -456,12 +477,31 @@ virCpregProfileParse(const char *origin, const char *data, gsize len,
     return virCpregProfileParseDump(origin, data, len, error);
 }
 
+/* Does @path start like a QEMU stream or a libvirt save image? Those are
+ * read as they stream, not into memory. */
+static gboolean
+isStreamFile(const char *path)
+{
+    guint8 head[16];
+    gssize n = 0;
+    int fd;
+
+    if (g_str_equal(path, "-") || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+        return FALSE;
+    while ((n = read(fd, head, sizeof(head))) < 0 && errno == EINTR)
+        ;
+    close(fd);
+    return n > 0 && virCpregStreamDetect(head, (gsize)n);
+}
+
 virCpregProfile *
 virCpregProfileLoad(const char *path, GError **error)
 {
     g_autofree char *data = NULL;
     gsize len;
 
+    if (isStreamFile(path))
+        return streamProfile(virCpregStreamRead(path, 0, error), error);
     if (!virCpregTextReadFile(path, VIR_CPREG_PROFILE_MAX_BYTES, &data, &len,
                               error))
         return NULL;

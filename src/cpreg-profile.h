@@ -98,6 +98,9 @@ gboolean virCpregProfileHasFeature(const virCpregProfile *profile,
 void virCpregProfileSetFeatures(virCpregProfile *profile,
                                 const char *const *features);
 char *virCpregProfileDescribe(const virCpregProfile *profile);
+/* The feature a word means ("ptrauth" is "pauth"), "" for "base", NULL
+ * for an unknown word. */
+char *virCpregProfileFeaturesNormalize(const char *word);
 
 /* Reading and writing; the format is recognised from the content. */
 virCpregProfile *virCpregProfileLoad(const char *path, GError **error);

@@ -20,3 +20,7 @@
 #include "cpreg-log.h"
 #include "cpreg-metadata.h"
 #include "cpreg-stamp.h"
+#include "cpreg-cache.h"
+#include "cpreg-qemu-probe.h"
+#include "cpreg-qmp.h"
+#include "cpreg-stream.h"

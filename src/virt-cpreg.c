@@ -31,6 +31,10 @@ static const virCpregVerb verbs[] = {
       N_("Put this host's profile into a domain's metadata") },
     { "pin", cliPin, N_("DOMAIN --persistent"),
       N_("Write the guest's vCPU property pins into its persistent definition") },
+    { "inspect", cliInspect, N_("FILE"),
+      N_("Show what a QEMU migration stream or libvirt save image holds") },
+    { "probe", cliProbe, "",
+      N_("This host's register profile for a vCPU configuration") },
 };
 
 const virCpregVerb *

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-qemu-probe.c: QEMU's own cpreg list, from a scratch QEMU
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "cpreg-qemu-probe.h"
+#include "cpreg-error.h"
+#include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
+#include "cpreg-qmp.h"
+#include "cpreg-stream.h"
+
+#define DEFAULT_EMULATOR "qemu-system-aarch64"
+#define QMP_STEP_MS 10000        /* no single command takes longer */
+#define STDERR_MAX 2048
+
+/* The vCPU properties QEMU's Arm CPUs have for the features
+ * (target/arm/cpu64.c: "pmu", "sve", "pauth"). */
+static const char *const featureProps[] = { "pmu", "sve", "pauth" };
+
+typedef struct {
+    GPid pid;
+    gboolean exited;
+    int status;
+    char *dir;                   /* private temporary directory */
+    char *sock;
+    char *stream;
+    char *errlog;
+    gint64 deadline;
+    virCpregQmp *qmp;
+} QemuRun;
+
+void
+virCpregQemuFactsClear(virCpregQemuFacts *facts)
+{
+    g_free(facts->version);
+    g_free(facts->package);
+    g_free(facts->accel);
+    g_free(facts->cpu_type);
+    memset(facts, 0, sizeof(*facts));
+}
+
+static int
+remainingMs(const QemuRun *run)
+{
+    gint64 left = run->deadline - g_get_monotonic_time();
+
+    return left <= 0 ? 0 : (int)MIN(left / 1000 + 1, QMP_STEP_MS);
+}
+
+static gboolean
+qemuAlive(gpointer opaque)
+{
+    QemuRun *run = opaque;
+
+    if (!run->exited && waitpid(run->pid, &run->status, WNOHANG) == run->pid)
+        run->exited = TRUE;
+    return !run->exited;
+}
+
+/* Kills QEMU (if it still runs), reaps it, removes the directory. */
+static void
+runClear(QemuRun *run)
+{
+    g_clear_pointer(&run->qmp, virCpregQmpFree);
+    if (run->pid && !run->exited) {
+        kill(run->pid, SIGKILL);
+        while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
+            ;
+        run->exited = TRUE;
+    }
+    if (run->pid)
+        g_spawn_close_pid(run->pid);
+    run->pid = 0;
+    if (run->dir) {
+        const char *files[] = { run->sock, run->stream, run->errlog };
+        size_t i;
+        for (i = 0; i < G_N_ELEMENTS(files); i++) {
+            if (files[i])
+                g_unlink(files[i]);
+        }
+        g_rmdir(run->dir);
+    }
+    g_clear_pointer(&run->dir, g_free);
+    g_clear_pointer(&run->sock, g_free);
+    g_clear_pointer(&run->stream, g_free);
+    g_clear_pointer(&run->errlog, g_free);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(QemuRun, runClear);
+
+/* What QEMU said on stderr, for an error message. */
+static char *
+qemuStderr(const QemuRun *run)
+{
+    g_autofree char *text = NULL;
+    gsize len;
+
+    if (!g_file_get_contents(run->errlog, &text, &len, NULL) || !len)
+        return g_strdup(_("no message"));
+    if (len > STDERR_MAX)
+        text[STDERR_MAX] = '\0';
+    return g_strdup(g_strstrip(text));
+}
+
+static gboolean
+qemuFailed(QemuRun *run, const char *emulator, GError **prev, GError **error)
+{
+    g_autofree char *said = NULL;
+
+    qemuAlive(run);
+    if (!run->exited) {
+        g_propagate_error(error, g_steal_pointer(prev));
+        return FALSE;
+    }
+    said = qemuStderr(run);
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                _("'%1$s' exited (status 0x%2$x): %3$s"), emulator, run->status, said);
+    g_clear_error(prev);
+    return FALSE;
+}
+
+static char *
+cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu)
+{
+    GString *s = g_string_new(cpu);
+    size_t i;
+
+    if (!opts->features)
+        return g_string_free(s, FALSE);
+    for (i = 0; i < G_N_ELEMENTS(featureProps); i++)
+        g_string_append_printf(s, ",%s=%s", featureProps[i],
+                               g_strv_contains(opts->features, featureProps[i]) ? "on" : "off");
+    return g_string_free(s, FALSE);
+}
+
+static gboolean
+startQemu(QemuRun *run, const char *emulator, const char *accel,
+          const char *cpu, const virCpregQemuProbeOptions *opts,
+          GError **error)
+{
+    g_autofree char *cpuopt = cpuOption(opts, cpu);
+    g_autofree char *qmpopt = g_strdup_printf("unix:%s,server=on,wait=off", run->sock);
+    g_autofree char *smp = g_strdup_printf("%u", opts->smp ? opts->smp : 1);
+    const char *argv[] = {
+        emulator, "-S", "-nodefaults", "-no-user-config", "-display", "none",
+        "-machine", "virt", "-accel", accel, "-cpu", cpuopt, "-m", "64",
+        "-smp", smp, "-qmp", qmpopt, NULL,
+    };
+    g_autoptr(GError) err = NULL;
+    int errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
+    gboolean ok;
+
+    ok = errfd >= 0 && devnull >= 0 &&
+         g_spawn_async_with_pipes_and_fds(NULL, argv, NULL,
+                                          G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                          NULL, NULL, devnull, devnull, errfd,
+                                          NULL, NULL, 0, &run->pid, NULL, NULL,
+                                          NULL, &err);
+    if (errfd >= 0)
+        close(errfd);
+    if (devnull >= 0)
+        close(devnull);
+    if (!ok) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("cannot run '%1$s': %2$s"), emulator,
+                    err ? err->message : g_strerror(errno));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- questions over QMP ------------------------------------------------- */
+
+static json_object *
+qmpCall(QemuRun *run, const char *command, json_object *args, GError **error)
+{
+    return virCpregQmpCommand(run->qmp, command, args, (guint)remainingMs(run), error);
+}
+
+static json_object *
+qomArgs(const char *path, const char *property)
+{
+    json_object *args = json_object_new_object();
+
+    json_object_object_add(args, "path", json_object_new_string(path));
+    json_object_object_add(args, "property", json_object_new_string(property));
+    return args;
+}
+
+/* query-cpus-fast: the QOM path of vCPU 0. */
+static char *
+cpuPath(QemuRun *run, GError **error)
+{
+    g_autoptr(json_object) cpus = qmpCall(run, "query-cpus-fast", NULL, error);
+    json_object *path;
+
+    if (!cpus)
+        return NULL;
+    if (!json_object_is_type(cpus, json_type_array) || !json_object_array_length(cpus) ||
+        !json_object_object_get_ex(json_object_array_get_idx(cpus, 0), "qom-path", &path) ||
+        !json_object_is_type(path, json_type_string)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("query-cpus-fast returned no vCPU with a qom-path"));
+        return NULL;
+    }
+    return g_strdup(json_object_get_string(path));
+}
+
+static gboolean
+hasProperty(json_object *props, const char *name)
+{
+    size_t i;
+
+    for (i = 0; props && json_object_is_type(props, json_type_array) &&
+                i < json_object_array_length(props); i++) {
+        json_object *n;
+        if (json_object_object_get_ex(json_object_array_get_idx(props, i), "name", &n) &&
+            json_object_is_type(n, json_type_string) &&
+            g_str_equal(json_object_get_string(n), name))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The vCPU's type, whether it can pin the PSCI version, its MIDR and which
+ * features are on. */
+static gboolean
+askCpu(QemuRun *run, virCpregQemuFacts *facts, virCpregIdentity *ident,
+       GError **error)
+{
+    g_autofree char *path = cpuPath(run, error);
+    g_autoptr(json_object) type = NULL;
+    g_autoptr(json_object) props = NULL;
+    g_autoptr(json_object) midr = NULL;
+    g_autoptr(GPtrArray) on = g_ptr_array_new_with_free_func(g_free);
+    json_object *args;
+    size_t i;
+
+    if (!path || !(type = qmpCall(run, "qom-get", qomArgs(path, "type"), error)))
+        return FALSE;
+    facts->cpu_type = g_strdup(json_object_get_string(type));
+    args = json_object_new_object();
+    json_object_object_add(args, "typename", json_object_new_string(facts->cpu_type));
+    if (!(props = qmpCall(run, "qom-list-properties", args, error)))
+        return FALSE;
+    facts->has_psci_property = hasProperty(props, "kvm-psci-version");
+    if ((midr = qmpCall(run, "qom-get", qomArgs(path, "midr"), NULL)) &&
+        json_object_is_type(midr, json_type_int)) {
+        ident->has_midr = TRUE;
+        ident->midr = (guint64)json_object_get_uint64(midr);
+    }
+    for (i = 0; i < G_N_ELEMENTS(featureProps); i++) {
+        g_autoptr(json_object) v = NULL;
+        if (hasProperty(props, featureProps[i]) &&
+            (v = qmpCall(run, "qom-get", qomArgs(path, featureProps[i]), NULL)) &&
+            json_object_get_boolean(v))
+            g_ptr_array_add(on, g_strdup(featureProps[i]));
+    }
+    g_ptr_array_add(on, NULL);
+    g_strfreev(ident->features);
+    ident->features = g_strdupv((char **)on->pdata);
+    return TRUE;
+}
+
+static gboolean
+migrateToFile(QemuRun *run, const char *version, GError **error)
+{
+    g_autofree char *uri = NULL;
+    g_autoptr(json_object) ret = NULL;
+    json_object *args = json_object_new_object();
+    int major = 0, minor = 0;
+
+    /* the file: transport exists since QEMU 8.2; exec: before */
+    sscanf(version, "%d.%d", &major, &minor);
+    if (major > 8 || (major == 8 && minor >= 2))
+        uri = g_strdup_printf("file:%s", run->stream);
+    else
+        uri = g_strdup_printf("exec:cat > '%s'", run->stream);
+    json_object_object_add(args, "uri", json_object_new_string(uri));
+    if (!(ret = qmpCall(run, "migrate", args, error)))
+        return FALSE;
+    for (;;) {
+        g_autoptr(json_object) st = qmpCall(run, "query-migrate", NULL, error);
+        json_object *status;
+        const char *s;
+        if (!st)
+            return FALSE;
+        s = json_object_object_get_ex(st, "status", &status) ?
+            json_object_get_string(status) : "";
+        if (g_str_equal(s, "completed"))
+            return TRUE;
+        if (g_str_equal(s, "failed") || g_str_equal(s, "cancelled") || !remainingMs(run)) {
+            json_object *desc;
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                        _("migrating the scratch QEMU to a file: %s"),
+                        json_object_object_get_ex(st, "error-desc", &desc) ?
+                        json_object_get_string(desc) : (*s ? s : _("timed out")));
+            return FALSE;
+        }
+        g_usleep(5000);
+    }
+}
+
+/* ---- the probe ---------------------------------------------------------- */
+
+static const char *
+defaultAccel(void)
+{
+    struct utsname u;
+
+    if (uname(&u) == 0 && g_str_equal(u.machine, "aarch64") &&
+        g_access("/dev/kvm", R_OK | W_OK) == 0)
+        return "kvm";
+    return "tcg";
+}
+
+static gboolean
+runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
+         const char *emulator, virCpregQemuFacts *facts,
+         virCpregIdentity *ident, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(json_object) ver = NULL;
+
+    if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, error))
+        return FALSE;
+    if (!(run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run),
+                                        qemuAlive, run, &err)) ||
+        !(ver = qmpCall(run, "query-version", NULL, &err)) ||
+        !askCpu(run, facts, ident, &err))
+        return qemuFailed(run, emulator, &err, error);
+    facts->version = g_strdup(virCpregQmpVersion(run->qmp));
+    facts->package = g_strdup(virCpregQmpPackage(run->qmp));
+    if (!migrateToFile(run, facts->version, &err))
+        return qemuFailed(run, emulator, &err, error);
+    /* done with QEMU: the stream is complete */
+    g_clear_pointer(&run->qmp, virCpregQmpFree);
+    kill(run->pid, SIGKILL);
+    while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
+        ;
+    run->exited = TRUE;
+    return TRUE;
+}
+
+static virCpregProfile *
+streamProfile(QemuRun *run, const virCpregQemuProbeOptions *opts,
+              virCpregQemuFacts *facts, GError **error)
+{
+    g_autoptr(virCpregStreamInfo) info = virCpregStreamRead(run->stream, 0, error);
+
+    if (!info)
+        return NULL;
+    if (opts->stream_copy) {
+        g_autofree char *data = NULL;
+        gsize len;
+        if (!g_file_get_contents(run->stream, &data, &len, NULL) ||
+            !g_file_set_contents(opts->stream_copy, data, (gssize)len, NULL)) {
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                        _("cannot copy the stream to '%s'"), opts->stream_copy);
+            return NULL;
+        }
+    }
+    facts->vcpus = info->cpus->len;
+    return virCpregStreamToProfile(info, &facts->vcpus_differ, error);
+}
+
+virCpregProfile *
+virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
+                  virCpregQemuFacts *facts, GError **error)
+{
+    g_auto(virCpregQemuFacts) myfacts = { 0 };
+    g_auto(QemuRun) run = { 0 };
+    g_autoptr(GError) err = NULL;
+    g_autoptr(virCpregProfile) profile = NULL;
+    virCpregIdentity ident = { 0 };
+    const char *emulator = opts->emulator ? opts->emulator : DEFAULT_EMULATOR;
+    guint timeout = opts->timeout_ms ? opts->timeout_ms : VIR_CPREG_QEMU_PROBE_TIMEOUT_MS;
+    struct utsname u;
+
+    if (!facts)
+        facts = &myfacts;
+    facts->accel = g_strdup(opts->accel ? opts->accel : defaultAccel());
+    ident.cpu = g_strdup(opts->cpu ? opts->cpu :
+                         g_str_equal(facts->accel, "kvm") ? "host" : "max");
+    run.deadline = g_get_monotonic_time() + (gint64)timeout * 1000;
+    if (!(run.dir = g_dir_make_tmp("virt-cpreg-qemu-XXXXXX", &err))) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                    _("cannot make a temporary directory: %s"), err->message);
+        g_free(ident.cpu);
+        return NULL;
+    }
+    run.sock = g_build_filename(run.dir, "qmp.sock", NULL);
+    run.stream = g_build_filename(run.dir, "stream", NULL);
+    run.errlog = g_build_filename(run.dir, "stderr", NULL);
+    if (runProbe(&run, opts, emulator, facts, &ident, error))
+        profile = streamProfile(&run, opts, facts, error);
+    if (profile) {
+        virCpregIdentitySetFeatures(&profile->ident,
+                                    (const char *const *)ident.features);
+        profile->ident.cpu = g_steal_pointer(&ident.cpu);
+        profile->ident.has_midr = ident.has_midr;
+        profile->ident.midr = ident.midr;
+        profile->ident.qemu = g_strdup(facts->version);
+        profile->ident.accel = g_strdup(facts->accel);
+        g_free(profile->origin);
+        profile->origin = g_strdup_printf("%s -accel %s -cpu %s", emulator,
+                                          facts->accel, profile->ident.cpu);
+        if (g_str_equal(facts->accel, "kvm") && uname(&u) == 0)
+            profile->ident.kernel = g_strdup(u.release);
+    }
+    g_free(ident.cpu);
+    g_strfreev(ident.features);
+    return g_steal_pointer(&profile);
+}
