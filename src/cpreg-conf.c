@@ -6,7 +6,6 @@
  *   host-profile=/var/lib/libvirt-cpreg/host.json
  *   qemu-version=10.0.2
  *   policy-dirs=/usr/share/libvirt-cpreg/policy.d;/etc/libvirt-cpreg/policy.d
- *   cache-dir=/run/libvirt-cpreg
  *   on-missing-profile=allow
  *   on-internal-error=allow
  *   time-budget-ms=5000
@@ -36,7 +35,6 @@ virCpregConfFree(virCpregConf *conf)
     g_free(conf->host_profile);
     g_free(conf->qemu_version);
     g_strfreev(conf->policy_dirs);
-    g_free(conf->cache_dir);
     g_free(conf);
 }
 
@@ -45,7 +43,6 @@ confDefaults(void)
 {
     virCpregConf *conf = g_new0(virCpregConf, 1);
 
-    conf->cache_dir = g_strdup("/run/libvirt-cpreg");
     conf->on_missing_profile = VIR_CPREG_ON_ALLOW;
     conf->on_internal_error = VIR_CPREG_ON_ALLOW;
     conf->time_budget_ms = BUDGET_DEFAULT_MS;
@@ -71,7 +68,7 @@ parseOn(GKeyFile *kf, const char *path, const char *key, virCpregOnAction *out,
 }
 
 static const char *const knownKeys[] = {
-    "host-profile", "qemu-version", "policy-dirs", "cache-dir",
+    "host-profile", "qemu-version", "policy-dirs",
     "on-missing-profile", "on-internal-error", "time-budget-ms",
 };
 
@@ -116,10 +113,6 @@ virCpregConfLoadFile(const char *path, GError **error)
     conf->host_profile = g_key_file_get_string(kf, GROUP, "host-profile", NULL);
     conf->qemu_version = g_key_file_get_string(kf, GROUP, "qemu-version", NULL);
     conf->policy_dirs = g_key_file_get_string_list(kf, GROUP, "policy-dirs", NULL, NULL);
-    if (g_key_file_has_key(kf, GROUP, "cache-dir", NULL)) {
-        g_free(conf->cache_dir);
-        conf->cache_dir = g_key_file_get_string(kf, GROUP, "cache-dir", NULL);
-    }
     if ((budget = g_key_file_get_string(kf, GROUP, "time-budget-ms", NULL))) {
         ms = g_ascii_strtoull(g_strstrip(budget), &end, 10);
         if (*end || end == budget || ms < BUDGET_MIN_MS || ms > BUDGET_MAX_MS) {

@@ -19,10 +19,11 @@ typedef enum {
 
 typedef struct {
     char *path;                 /* the file read, or NULL for defaults */
-    char *host_profile;         /* host-profile=: use this file, not a probe */
+    char *host_profile;         /* host-profile=: use this file, not a probe
+                                 * (whose results are cached per boot in
+                                 * /run/libvirt-cpreg, VIRT_CPREG_CACHE_DIR) */
     char *qemu_version;         /* qemu-version=: the destination QEMU model */
     char **policy_dirs;         /* policy-dirs=: replaces the defaults */
-    char *cache_dir;            /* cache-dir=: /run/libvirt-cpreg */
     virCpregOnAction on_missing_profile;
     virCpregOnAction on_internal_error;
     unsigned int time_budget_ms;

@@ -17,6 +17,7 @@
 #include "cpreg-hook.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-hostprobe.h"
 #include "cpreg-log.h"
 #include "cpreg-metadata.h"
 #include "cpreg-qemu.h"
@@ -76,6 +77,38 @@ virCpregHookInternalError(const virCpregConf *conf, const char *op,
     if (deny)
         g_string_append_printf(answer->err, "%s\n", msg);
     answer->status = deny ? 1 : 0;
+}
+
+/*
+ * This host's side for the guest's vCPU: the configured profile, else a
+ * probe: on a KVM host the KVM probe with a trial of the source's values
+ * (the kernel's own answer, register by register), else a scratch QEMU
+ * like the guest's (cached for this boot).
+ */
+static virCpregProfile *
+hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
+               const virCpregProfile *src, GError **error)
+{
+    gboolean kvm = virCpregDomainIsKvm(domain);
+    g_autofree char *cpu = NULL;
+    virCpregHostProbe req = { .features = (const char *const *)src->ident.features };
+    g_autofree char *report = NULL;
+    gboolean hit;
+
+    if (conf->host_profile)
+        return virCpregProfileLoad(conf->host_profile, error);
+    if (kvm && virCpregHostProbeKvmUsable()) {
+        req.via = "kvm";
+        if (!(report = virCpregHostProbeTrial(&req, src, error)))
+            return NULL;
+        return virCpregProfileParse(_("this host's KVM probe"), report, strlen(report), error);
+    }
+    req.via = "qemu";
+    req.emulator = domain->emulator;
+    req.accel = kvm ? "kvm" : "tcg";
+    if (domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0)
+        req.cpu = cpu = g_strdup(domain->cpu_model);
+    return virCpregHostProbeProfile(&req, &hit, error);
 }
 
 static char *
@@ -204,7 +237,7 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
         return noSourceProfile(conf, domain, op, answer);
     if (!(src = virCpregProfileParse(_("the domain's metadata"), domain->profile_json,
                                      strlen(domain->profile_json), &error)) ||
-        !(dst = virCpregConfHostProfile(conf, &error)) ||
+        !(dst = hostProfileFor(conf, domain, src, &error)) ||
         !(policy = hookPolicy(conf, &error)))
         return virCpregHookInternalError(conf, op, error->message, answer);
     qemu = qemuVersion(conf, domain);

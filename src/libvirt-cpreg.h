@@ -21,6 +21,7 @@
 #include "cpreg-metadata.h"
 #include "cpreg-stamp.h"
 #include "cpreg-cache.h"
+#include "cpreg-hostprobe.h"
 #include "cpreg-qemu-probe.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"

@@ -112,6 +112,8 @@ drainJournal(int fd)
     return g_string_free(all, FALSE);
 }
 
+static const char *extraEnv;   /* one more NAME=VALUE for the hook */
+
 /* Runs the hook as libvirt does, with @stdinData (len bytes). */
 static void
 runHook(HookRun *r, const char *conf, const char *op, const char *subop,
@@ -125,7 +127,7 @@ runHook(HookRun *r, const char *conf, const char *op, const char *subop,
     const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
     g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
     g_autofree char *envSock = g_strdup_printf("VIRT_CPREG_JOURNAL_SOCKET=%s", sock);
-    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, envSock, NULL };
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, envSock, extraEnv, NULL };
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
     int status;
@@ -409,6 +411,61 @@ testBadConfig(void **state)
     assert_non_null(strstr(r.journal, "time-budget-ms: expected 100 to 600000, not 'forever'"));
 }
 
+/*
+ * No host-profile=: the hook probes this host with a scratch QEMU like
+ * the guest's (here TCG, -cpu max) and caches it for the boot. The source
+ * was stamped from the same QEMU, so the guest is let in.
+ */
+static void
+testProbedHost(void **state)
+{
+    g_autofree char *qemu = g_find_program_in_path("qemu-system-aarch64");
+    g_autofree char *cache = NULL;
+    g_autofree char *env = NULL;
+    g_autofree char *conf = writeConf(NULL, "qemu-version=10.0.2\n");
+    g_autofree char *profilePath = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(GString) tcg = NULL;
+    g_autoptr(virCpregProfile) src = NULL;
+    virCpregDomainEdit edit = { 0 };
+    const char *probeArgv[] = { VIRT_CPREG, "probe", "--via", "qemu", "--accel", "tcg",
+                                "--cpu", "max", NULL };
+    g_auto(HookRun) r1;
+    g_auto(HookRun) r2;
+    int status;
+
+    (void)state;
+    if (!qemu)
+        skip();
+    cache = g_dir_make_tmp("cpreg-hook-cache-XXXXXX", NULL);
+    env = g_strdup_printf("VIRT_CPREG_CACHE_DIR=%s", cache);
+    g_setenv("VIRT_CPREG_CACHE_DIR", cache, TRUE);
+    assert_true(g_spawn_sync(NULL, (char **)probeArgv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out, NULL, &status, NULL));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    profilePath = testWriteTemp("tcg-source.json", out, -1);
+    src = virCpregProfileLoad(profilePath, NULL);
+    assert_non_null(src);
+    tcg = g_string_new(NULL);
+    g_string_printf(tcg, "<domain type='qemu'><name>guest1</name>"
+                    "<os><type arch='aarch64' machine='virt'>hvm</type></os>"
+                    "<cpu mode='custom'><model>max</model></cpu>"
+                    "<devices><emulator>%s</emulator></devices></domain>", qemu);
+    edit.profile = src;
+    xml = virCpregDomainRewrite("guest", tcg->str, tcg->len, &edit, NULL);
+    extraEnv = env;
+    runHook(&r1, conf, "restore", "begin", xml, -1);
+    runHook(&r2, conf, "restore", "begin", xml, -1);
+    extraEnv = NULL;
+    if (r1.status != 0 || !strstr(r1.journal, "CPREG_VERDICT=allow\n"))
+        fail_msg("status %d, stderr %s, journal %s", r1.status, r1.err, r1.journal);
+    assert_non_null(strstr(r1.out, "\"source\": \"qemu-stream\""));
+    /* the second run reads this boot's cache: no second QEMU */
+    assert_int_equal(r2.status, 0);
+    assert_true(r2.ms < r1.ms || r2.ms < 100);
+}
+
 static void
 testUsage(void **state)
 {
@@ -439,6 +496,7 @@ main(void)
         cmocka_unit_test(testTimeBudget),
         cmocka_unit_test(testBadConfig),
         cmocka_unit_test(testUsage),
+        cmocka_unit_test(testProbedHost),
     };
 
     return cmocka_run_group_tests_name("hook", tests, NULL, NULL);

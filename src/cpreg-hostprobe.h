@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-hostprobe.h: this host's profile for a vCPU configuration
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "cpreg-profile.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    const char *via;               /* "kvm", "qemu"; NULL: KVM if usable */
+    const char *emulator;          /* qemu: NULL is qemu-system-aarch64 */
+    const char *accel;             /* qemu: "kvm", "tcg" */
+    const char *cpu;               /* qemu: vCPU model */
+    const char *const *features;   /* NULL: the probe's default */
+} virCpregHostProbe;
+
+gboolean virCpregHostProbeCheck(virCpregHostProbe *req, GError **error);
+gboolean virCpregHostProbeKvmUsable(void);
+virCpregProfile *virCpregHostProbeProfile(virCpregHostProbe *req,
+                                          gboolean *hit, GError **error);
+char *virCpregHostProbeTrial(virCpregHostProbe *req,
+                             const virCpregProfile *source, GError **error);
+
+G_END_DECLS
