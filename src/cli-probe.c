@@ -51,10 +51,11 @@ static int
 runTrial(virCpregHostProbe *req, const char *trial, const char *output)
 {
     g_autoptr(GError) error = NULL;
-    g_autoptr(virCpregProfile) source = virCpregProfileLoad(trial, &error);
+    g_autoptr(virCpregProfile) source = NULL;
     g_autofree char *out = NULL;
 
-    if (!source || !(out = virCpregHostProbeTrial(req, source, &error)) ||
+    if (!virCpregHostProbeCanTrial(req, &error) ||
+        !(source = virCpregProfileLoad(trial, &error)) || !(out = virCpregHostProbeTrial(req, source, &error)) ||
         (output && !g_file_set_contents(output, out, -1, &error)))
         return cliFail(error);
     if (!output)

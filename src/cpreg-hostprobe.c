@@ -194,6 +194,19 @@ virCpregHostProbeProfile(virCpregHostProbe *req, gboolean *hit, GError **error)
                             VIR_CPREG_QEMU_PROBE_TIMEOUT_MS + 10000, hit, error);
 }
 
+/* Only the KVM probe writes values into a vCPU. */
+gboolean
+virCpregHostProbeCanTrial(virCpregHostProbe *req, GError **error)
+{
+    if (!virCpregHostProbeCheck(req, error))
+        return FALSE;
+    if (g_str_equal(req->via, "kvm"))
+        return TRUE;
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE, "%s",
+                _("--trial needs --via kvm"));
+    return FALSE;
+}
+
 /*
  * The KVM probe's report (profile and trial results, JSON) of writing
  * @source's values into a fresh vCPU of this kernel.
@@ -205,14 +218,8 @@ virCpregHostProbeTrial(virCpregHostProbe *req, const virCpregProfile *source,
     g_autofree char *dump = NULL;
     char *out;
 
-    if (!virCpregHostProbeCheck(req, error))
-        return NULL;
-    if (!g_str_equal(req->via, "kvm")) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE, "%s",
-                    _("--trial needs --via kvm"));
-        return NULL;
-    }
-    if (!(dump = writeTrialDump(source, error)))
+    if (!virCpregHostProbeCanTrial(req, error) ||
+        !(dump = writeTrialDump(source, error)))
         return NULL;
     out = runKvmProbe(req, dump, error);
     g_unlink(dump);

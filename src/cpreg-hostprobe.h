@@ -20,6 +20,7 @@ typedef struct {
 
 gboolean virCpregHostProbeCheck(virCpregHostProbe *req, GError **error);
 gboolean virCpregHostProbeKvmUsable(void);
+gboolean virCpregHostProbeCanTrial(virCpregHostProbe *req, GError **error);
 virCpregProfile *virCpregHostProbeProfile(virCpregHostProbe *req,
                                           gboolean *hit, GError **error);
 char *virCpregHostProbeTrial(virCpregHostProbe *req,
