@@ -215,6 +215,13 @@ def read_boot(run, boot_id):
                      "out": os.path.join(d, n + ".out"),
                      "stderr": read_text(os.path.join(d, n + ".err")).splitlines()})
     console = read_text(os.path.join(d, "console.log"))
+    # Guest uptime at boot and at the end of each command: per-command time.
+    stamps = {0: None}
+    for mm in re.finditer(r"^@@LAB-(?:BOOTED \S+|END (\d+) \d+) ([0-9.]+)@@$", console, re.M):
+        stamps[int(mm.group(1) or 0)] = float(mm.group(2))
+    for c in cmds:
+        prev, end = stamps.get(c["n"] - 1), stamps.get(c["n"])
+        c["seconds"] = round(end - prev, 2) if prev is not None and end is not None else None
     m = re.search(r"^@@LAB-BOOTED (\S+) ", console, re.M)
     seconds = read_text(os.path.join(d, "seconds")).strip()
     return {"id": boot_id, "seconds": float(seconds) if seconds else None,
@@ -255,7 +262,7 @@ def cmd_collect(cache, run):
         with open(os.path.join(run, "run.json")) as f:
             run_extra = json.load(f)
     res = {"libvirt-cpreg-lab": RESULTS_FORMAT,
-           "run": {"id": os.path.basename(run), "directory": run,
+           "run": {"id": os.path.basename(os.path.realpath(run)), "directory": os.path.realpath(run),
                    "collected": datetime.datetime.now(datetime.timezone.utc)
                    .strftime("%Y-%m-%dT%H:%M:%SZ"), **run_extra},
            "kernels": {}, "qemu": {}, "configs": configs,
@@ -346,6 +353,7 @@ def cmd_collect(cache, run):
                         "status_after_cont": t["statuses"][-1] if len(t["statuses"]) > 1 else None,
                         "qmp_exit": t["qmp_exit"], "qemu_exit": t["qemu_exit"],
                         "qemu_stderr": cmd["stderr"], "boot": boot["id"],
+                        "boot_seconds": boot["seconds"], "load_seconds": cmd["seconds"],
                         "verdicts": {"offline": None, "destination": None}}
                 src_regs = stream_regs.get((s, a, c))
                 # A configuration saved on some kernels only (psci-1.1) is
@@ -449,6 +457,41 @@ def cmd_report(path, verdicts_path=None):
         w("| %s | `%s` | %s | %s |" % (n, v["cpu"], v["probe_features"],
                                        "all" if v["source_kernels"] == "*" else v["source_kernels"]))
     w("")
+    w("## Matrix")
+    w("")
+    w("Rows: source kernel; columns: destination kernel. A failed cell shows QEMU's first"
+      " stderr line that is not a warning (`qemu-system-aarch64: ` left out).")
+    w("")
+    kernels = sorted(res["kernels"], key=kernel_key)
+    for q in sorted(res["qemu"]):
+        for cfg in res["configs"]:
+            sub = {(c["source"], c["destination"]): c for c in cases
+                   if c["qemu"] == q and c["config"] == cfg}
+            if not sub:
+                continue
+            w("QEMU %s, `-cpu %s`:" % (q, res["configs"][cfg]["cpu"]))
+            w("")
+            w("| source ↓ destination → | %s |" % " | ".join(kernels))
+            w("|---|%s" % ("---|" * len(kernels)))
+            for a in kernels:
+                if not any((a, b) in sub for b in kernels):
+                    continue
+                cells = []
+                for b in kernels:
+                    c = sub.get((a, b))
+                    if c is None:
+                        cells.append("")
+                    elif c["outcome"] == "migrated":
+                        warn = sum(1 for l in c["qemu_stderr"] if "warning:" in l)
+                        cells.append("migrated" + (" (%d warning%s)" % (warn, "s" * (warn > 1))
+                                                   if warn else ""))
+                    else:
+                        first = next((l for l in c["qemu_stderr"] if "warning:" not in l),
+                                     "no message")
+                        first = first.replace("qemu-system-aarch64: ", "")
+                        cells.append("**failed**: `%s`" % md_escape(first))
+                w("| **%s** | %s |" % (a, " | ".join(cells)))
+            w("")
     w("## Outcomes")
     w("")
     w("Outcome: `migrated` = after `migrate-incoming` QEMU reached a paused state and after"
@@ -457,8 +500,8 @@ def cmd_report(path, verdicts_path=None):
       " stream list (same QEMU and config). The verdict columns are left for"
       " `virt-cpreg check` (offline, and on the destination).")
     w("")
-    w("| source → destination | QEMU | config | outcome | QEMU's messages (stderr) | only in stream | only on destination | offline verdict | destination-side verdict |")
-    w("|---|---|---|---|---|---|---|---|---|")
+    w("| source → destination | QEMU | config | outcome | QEMU's messages (stderr) | only in stream | only on destination | seconds (load / its boot) | offline verdict | destination-side verdict |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
     for c in cases:
         outcome = c["outcome"] if c["outcome"] == "migrated" else "failed (%s, exit %s)" % (
             c["failed_at"], c["qemu_exit"])
@@ -468,9 +511,10 @@ def cmd_report(path, verdicts_path=None):
             if lst is None:
                 return "?"
             return "<br>".join(md_escape(x) for x in lst) or "—"
-        w("| %s → %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+        w("| %s → %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |" % (
             c["source"], c["destination"], c["qemu"], c["config"], outcome, msgs,
             regs(c.get("only_in_stream")), regs(c.get("only_on_destination")),
+            c.get("load_seconds"), c.get("boot_seconds"),
             c["verdicts"].get("offline") or "", c["verdicts"].get("destination") or ""))
     w("")
     w("## The probe's trial of the source's values on the destination")
