@@ -11,7 +11,8 @@
 #
 #   KERNEL   an Image file, or a series fetched by fetch.sh (6.1, 6.12, 7.2)
 #   PAYLOAD  a directory or a newc cpio archive added to the initramfs
-#            (appears at /), or "-" for none
+#            (appears at /), several of them separated by commas (added
+#            in that order: later files win), or "-" for none
 #   COMMAND  a shell command line, run by busybox sh in the guest; the
 #            guest has busybox applets in /bin, /proc, /sys and devtmpfs
 #            (so /dev/kvm) mounted
@@ -107,19 +108,19 @@ pack() {
 }
 
 pack "$base" "$work/initrd.cpio"
-case $payload in
--) ;;
-*)
-    if [ -d "$payload" ]; then
-        pack "$payload" "$work/payload.cpio"
-        cat "$work/payload.cpio" >>"$work/initrd.cpio"
-    elif [ -f "$payload" ]; then
-        cat "$payload" >>"$work/initrd.cpio"
-    else
-        die "$payload: no such directory or cpio archive"
-    fi
-    ;;
-esac
+if [ "$payload" != - ]; then
+    IFS=, read -r -a payloads <<<"$payload"
+    for p in "${payloads[@]}"; do
+        if [ -d "$p" ]; then
+            pack "$p" "$work/payload.cpio"
+            cat "$work/payload.cpio" >>"$work/initrd.cpio"
+        elif [ -f "$p" ]; then
+            cat "$p" >>"$work/initrd.cpio"
+        else
+            die "$p: no such directory or cpio archive"
+        fi
+    done
+fi
 
 # --- boot
 

@@ -1,19 +1,20 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/lab/build-probe.sh OUT
+# tests/lab/build-probe.sh OUT [SOURCE]
 #
-# Cross-compile src/probe/virt-cpreg-probe.c into a static arm64 executable
-# OUT, with Debian 12's aarch64-linux-gnu toolchain (installed with apt-get
+# Cross-compile SOURCE (default src/probe/virt-cpreg-probe.c; the lab's
+# other helpers, such as tests/lab/qmp-lite.c, too) into a static arm64
+# executable OUT, with Debian 12's aarch64-linux-gnu toolchain (installed with apt-get
 # if missing: gcc-aarch64-linux-gnu, libc6-dev-arm64-cross,
 # linux-libc-dev-arm64-cross). Rebuilds only when the source is newer.
 
 set -euo pipefail
 
-[ $# -eq 1 ] || { echo "usage: build-probe.sh OUT" >&2; exit 2; }
+[ $# -eq 1 ] || [ $# -eq 2 ] || { echo "usage: build-probe.sh OUT [SOURCE]" >&2; exit 2; }
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-SRC=$HERE/../../src/probe/virt-cpreg-probe.c
+SRC=${2:-$HERE/../../src/probe/virt-cpreg-probe.c}
 OUT=$1
 CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
 readonly PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross)

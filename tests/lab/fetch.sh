@@ -16,16 +16,24 @@
 #                                        libraries the host lacks, dpkg -x'd
 #   CACHE_DIR/qemu/qemu-system-aarch64   wrapper: runs the unpacked binary
 #                                        with LD_LIBRARY_PATH on that tree
+#   CACHE_DIR/inner/<suite>/runtime/     the inner QEMU (arm64) of trixie and
+#                                        of sid with the libraries it needs,
+#                                        from that suite's dependency closure
+#                                        (inner/<suite>/root: all of it,
+#                                        dpkg -x'd; see "The inner QEMU")
 #   CACHE_DIR/tools/root/bin/cpio        cpio, unless the host has one
 #   CACHE_DIR/lab.env                    shell variables for the other
 #                                        scripts (LAB_QEMU, LAB_BUSYBOX,
-#                                        LAB_CPIO, LAB_KERNEL_<series>)
+#                                        LAB_CPIO, LAB_KERNEL_<series>,
+#                                        LAB_INNER_SUITES, LAB_INNER_<suite>,
+#                                        LAB_INNER_VERSION_<suite>)
 #
 # Two private apt configurations live under CACHE_DIR/apt: "arm64" (arm64
 # indexes of bookworm, bookworm-backports, trixie and sid) for the kernels
 # and busybox, "host" (amd64 indexes of bookworm and bookworm-backports
 # only) for the outer emulator, so that its libraries resolve to versions
-# built for this Debian 12 host's glibc.
+# built for this Debian 12 host's glibc; and "inner-<suite>" per suite of
+# the inner QEMU (arm64, that suite only, an empty dpkg status of its own).
 #
 # Kernel packages: the newest of each series in its suite, found with
 # apt-cache; override with LAB_PKG_6_1, LAB_PKG_6_12, LAB_PKG_7_2 (the
@@ -76,13 +84,22 @@ apt_opts() {
         -o "Acquire::Languages=none" \
         -o "APT::Sandbox::User=root" \
         -o "APT::Architectures::=arm64"
+    # A configuration with its own (empty) dpkg status resolves dependency
+    # closures as if for an empty arm64 system.
+    if [ -e "$d/status" ]; then
+        printf '%s\n' -o "Dir::State::status=$d/status" -o "APT::Architecture=arm64"
+    fi
 }
 
 # apt_setup NAME ARCH SUITE...: write the sources list and update once.
+# A configuration named inner-* gets an empty dpkg status of its own.
 apt_setup() {
     local name=$1 arch=$2 d=$CACHE/apt/$1 suite opts
     shift 2
     mkdir -p "$d/lists/partial" "$d/cache/archives/partial"
+    case $name in
+    inner-*) [ -e "$d/status" ] || : >"$d/status" ;;
+    esac
     {
         for suite in "$@"; do
             echo "deb [arch=$arch signed-by=$KEYRING] $MIRROR $suite main"
@@ -300,6 +317,109 @@ EOF
 fi
 
 # ---------------------------------------------------------------------------
+# The inner QEMU: qemu-system-arm:arm64 of each suite in INNER_SUITES, with
+# that suite's dependency closure (resolved by apt for an empty arm64
+# system, recommends left out), every package unpacked with dpkg -x into
+#   CACHE/inner/<suite>/root/       (maintainer scripts never run)
+# and, from it, the runtime tree that goes into the lab's initramfs:
+#   CACHE/inner/<suite>/runtime/    usr/bin/qemu-system-aarch64, the shared
+#                                   libraries it needs (the DT_NEEDED
+#                                   closure, read with readelf), the
+#                                   dynamic loader, lib -> usr/lib
+# No firmware, ROMs, keymaps or modules: -M virt -accel kvm -nodefaults
+# with -S needs none (run-lab.sh's boots are the check).
+#   CACHE/inner/<suite>/packages    "name version" of the closure
+#   CACHE/inner/<suite>/version     qemu-system-arm's Debian version
+
+readonly INNER_SUITES=(trixie sid)
+
+for suite in "${INNER_SUITES[@]}"; do
+    apt_setup "inner-$suite" arm64 "$suite"
+done
+
+# inner_closure SUITE: "name=version" of every package that installing
+# qemu-system-arm:arm64 on an empty system of SUITE would unpack.
+inner_closure() {
+    local opts
+    mapfile -t opts < <(apt_opts "inner-$1")
+    apt-get "${opts[@]}" -s -q install --no-install-recommends qemu-system-arm |
+        awk '$1 == "Inst" { v = $3; sub(/^\(/, "", v); print $2 "=" v }'
+}
+
+# needed_closure ROOT ELF...: the files under ROOT (relative paths) of the
+# shared libraries ELF needs, directly or indirectly, and its interpreter.
+needed_closure() {
+    local root=$1 lib dir found
+    shift
+    local -A seen=()
+    local queue=("$@")
+    while [ ${#queue[@]} -gt 0 ]; do
+        local elf=${queue[0]}
+        queue=("${queue[@]:1}")
+        while read -r lib; do
+            [ -z "${seen[$lib]:-}" ] || continue
+            seen[$lib]=1
+            found=
+            for dir in usr/lib/aarch64-linux-gnu lib/aarch64-linux-gnu usr/lib lib; do
+                if [ -e "$root/$dir/$lib" ]; then
+                    found=$dir/$lib
+                    break
+                fi
+            done
+            [ -n "$found" ] || die "$elf needs $lib, which the closure lacks"
+            echo "$found"
+            queue+=("$root/$found")
+        done < <(readelf -d "$elf" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p')
+    done
+    readelf -l "$1" | sed -n 's/.*Requesting program interpreter: \/\(.*\)\]$/\1/p'
+}
+
+fetch_inner() {
+    local suite=$1 dir=$CACHE/inner/$1 spec deb opts rel
+    [ ! -e "$dir/complete" ] || [ "${LAB_REFRESH:-0}" = 1 ] || return 0
+    rm -rf "$dir"
+    mkdir -p "$dir/debs" "$dir/root" "$dir/runtime"
+    inner_closure "$suite" >"$dir/closure"
+    [ -s "$dir/closure" ] || die "no qemu-system-arm:arm64 closure in $suite"
+    log "inner QEMU ($suite): downloading $(wc -l <"$dir/closure") packages"
+    mapfile -t opts < <(apt_opts "inner-$suite")
+    mapfile -t specs <"$dir/closure"
+    (cd "$dir/debs" && apt-get "${opts[@]}" -q download "${specs[@]}" >/dev/null) ||
+        die "apt-get download of the $suite closure failed"
+    for deb in "$dir"/debs/*.deb; do
+        dpkg-deb -x "$deb" "$dir/root"
+        # shellcheck disable=SC2016 # dpkg-deb's format, not the shell's
+        dpkg-deb --show --showformat='${Package} ${Version}\n' "$deb" >>"$dir/packages.new"
+    done
+    LC_ALL=C sort "$dir/packages.new" >"$dir/packages"
+    rm -f "$dir/packages.new"
+    awk '$1 == "qemu-system-arm" { print $2 }' "$dir/packages" >"$dir/version"
+    [ -s "$dir/version" ] || die "qemu-system-arm missing from the $suite closure"
+
+    # The runtime tree: the binary, its libraries, the loader.
+    local bin=usr/bin/qemu-system-aarch64
+    [ -x "$dir/root/$bin" ] || die "$suite: no $bin in qemu-system-arm"
+    mkdir -p "$dir/runtime/usr/bin"
+    cp "$dir/root/$bin" "$dir/runtime/$bin"
+    while read -r rel; do
+        # Merged /usr: the loader's path (lib/...) lives under usr/lib.
+        [ -e "$dir/root/$rel" ] || rel=usr/$rel
+        [ -e "$dir/root/$rel" ] || die "$suite: no dynamic loader $rel"
+        mkdir -p "$dir/runtime/$(dirname "$rel")"
+        cp -L "$dir/root/$rel" "$dir/runtime/$rel"
+    done < <(needed_closure "$dir/root" "$dir/root/$bin")
+    [ -e "$dir/runtime/lib" ] || ln -s usr/lib "$dir/runtime/lib"
+    rm -rf "$dir/debs"     # the unpacked root and the package list remain
+    touch "$dir/complete"
+    log "inner QEMU ($suite): qemu-system-arm $(cat "$dir/version"), runtime $(du -sh "$dir/runtime" | cut -f1)"
+}
+
+command -v readelf >/dev/null || die "readelf (binutils) not found"
+for suite in "${INNER_SUITES[@]}"; do
+    fetch_inner "$suite"
+done
+
+# ---------------------------------------------------------------------------
 # lab.env
 
 {
@@ -312,6 +432,11 @@ fi
         series=${row%% *}
         echo "LAB_KERNEL_${series//./_}=$CACHE/kernels/$series/Image"
     done
+    echo "LAB_INNER_SUITES=\"${INNER_SUITES[*]}\""
+    for suite in "${INNER_SUITES[@]}"; do
+        echo "LAB_INNER_$suite=$CACHE/inner/$suite/runtime"
+        echo "LAB_INNER_VERSION_$suite=$(cat "$CACHE/inner/$suite/version")"
+    done
 } >"$CACHE/lab.env.new"
 mv "$CACHE/lab.env.new" "$CACHE/lab.env"
 
@@ -321,5 +446,8 @@ for row in "${KERNELS[@]}"; do
         "$(cat "$CACHE/kernels/$series/version")"
 done
 echo "qemu         $(cat "$CACHE/qemu/version")"
+for suite in "${INNER_SUITES[@]}"; do
+    printf 'inner %-6s qemu-system-arm:arm64 %s\n' "$suite" "$(cat "$CACHE/inner/$suite/version")"
+done
 echo "busybox      $CACHE/busybox/busybox"
 echo "cpio         $LAB_CPIO"

@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""The host side of the migration lab (tests/lab/migrate-matrix.sh).
+
+  labtool.py stream-regs STREAM          the cpreg list of a QEMU migration
+                                         stream (gzip'd or not) as
+                                         "0x<id> 0x<value>" lines
+  labtool.py profile-regs PROFILE        the same from a probe profile (JSON)
+  labtool.py collect CACHE RUNDIR        results.json of a run, on stdout
+  labtool.py report RESULTS [VERDICTS]   REPORT.md of a results.json, on
+                                         stdout; VERDICTS (optional) is a
+                                         JSON object {case id: {"offline":
+                                         V, "destination": V}} that
+                                         overrides the cases' "verdicts"
+
+Register names come from `virt-cpreg decode --json` when the environment
+variable VIRT_CPREG names that program; ids are printed bare otherwise.
+Standard library only.
+"""
+
+import datetime
+import gzip
+import json
+import os
+import re
+import struct
+import subprocess
+import sys
+
+RESULTS_FORMAT = 1
+
+# ---------------------------------------------------------------------------
+# Streams (FACTS.md §4): big-endian; the "cpu" section holds the int32
+# cpreg_vmstate_array_len, then N be64 indexes, then N be64 values.
+
+
+def read_stream(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data
+
+
+def stream_cpregs(data):
+    """[(id, value)] of the first "cpu" section, or None."""
+    if data[:4] != b"QEVM":
+        return None
+    # A FULL (0x04) section header: be32 id, u8 3, "cpu", be32 instance,
+    # be32 version.
+    start = data.find(b"\x03cpu")
+    while start >= 0 and data[start - 5] != 0x04:
+        start = data.find(b"\x03cpu", start + 1)
+    if start < 0:
+        return None
+    # The arrays: the first position where a plausible length is followed by
+    # that many ascending KVM ids (arch KVM_REG_ARM64 or KVM_REG_ARM).
+    for pos in range(start + 12, len(data) - 8):
+        (n,) = struct.unpack_from(">i", data, pos)
+        if not 16 <= n <= 8192 or data[pos + 4] not in (0x60, 0x40):
+            continue
+        end = pos + 4 + 16 * n
+        if end > len(data):
+            continue
+        ids = struct.unpack_from(">%dQ" % n, data, pos + 4)
+        if all(i >> 56 in (0x60, 0x40) for i in ids) and list(ids) == sorted(set(ids)):
+            values = struct.unpack_from(">%dQ" % n, data, pos + 4 + 8 * n)
+            return list(zip(ids, values))
+    return None
+
+
+def cmd_stream_regs(path):
+    regs = stream_cpregs(read_stream(path))
+    if regs is None:
+        sys.exit("labtool.py: %s: no cpu section with a cpreg list" % path)
+    for i, v in regs:
+        print("0x%016x 0x%x" % (i, v))
+
+
+def profile_registers(path):
+    with open(path) as f:
+        prof = json.load(f)
+    return [(int(r["id"], 16), int(r["value"], 16))
+            for r in prof.get("registers", []) if "value" in r]
+
+
+def cmd_profile_regs(path):
+    for i, v in profile_registers(path):
+        print("0x%016x 0x%x" % (i, v))
+
+
+# ---------------------------------------------------------------------------
+# Register names
+
+
+class Names:
+    def __init__(self):
+        self.prog = os.environ.get("VIRT_CPREG")
+        self.cache = {}
+
+    def load(self, ids):
+        todo = sorted({i for i in ids if i not in self.cache})
+        if not self.prog or not todo:
+            return
+        for k in range(0, len(todo), 200):
+            chunk = todo[k:k + 200]
+            try:
+                out = subprocess.run([self.prog, "decode", "--json"] +
+                                     ["0x%016x" % i for i in chunk],
+                                     capture_output=True, text=True, check=False).stdout
+                for entry in json.loads(out):
+                    self.cache[int(entry["id"], 16)] = entry.get("name") or ""
+            except (OSError, ValueError, KeyError):
+                return
+
+    def __call__(self, i):
+        name = self.cache.get(i, "")
+        return "0x%016x%s" % (i, " " + name if name else "")
+
+
+# ---------------------------------------------------------------------------
+# collect
+
+
+def read_text(path, default=""):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except OSError:
+        return default
+
+
+def qemu_label(debian_version):
+    """1:10.0.13+ds-0+deb13u1 -> ("10.0", "10.0.13")."""
+    upstream = re.sub(r"^\d+:", "", debian_version)
+    upstream = re.split(r"[+~-]", upstream)[0]
+    parts = upstream.split(".")
+    return ".".join(parts[:2]), upstream
+
+
+def parse_transcript(text):
+    """The facts of a guest.sh transcript."""
+    t = {"qmp_exit": None, "qemu_exit": None, "statuses": [], "replies": [],
+         "events": [], "notes": []}
+    last_cmd = None
+    for line in text.splitlines():
+        m = re.match(r"@(qmp|qemu)-exit (\d+)$", line)
+        if m:
+            t[m.group(1) + "_exit"] = int(m.group(2))
+        elif line.startswith("-> "):
+            last_cmd = line[3:]
+        elif line.startswith("<- "):
+            try:
+                msg = json.loads(line[3:])
+            except ValueError:
+                continue
+            if "event" in msg:
+                t["events"].append(msg["event"])
+            elif "return" in msg or "error" in msg:
+                try:
+                    cmd = json.loads(last_cmd)["execute"] if last_cmd else None
+                except ValueError:
+                    cmd = None
+                t["replies"].append((cmd, msg))
+                if cmd == "query-status" and "return" in msg:
+                    t["statuses"].append(msg["return"].get("status"))
+        elif line.startswith("qmp-lite: "):
+            t["notes"].append(line)
+    return t
+
+
+def load_outcome(t):
+    """migrated, or failed with the phase where it failed."""
+    if (t["qmp_exit"] == 0 and t["qemu_exit"] == 0 and t["statuses"]
+            and t["statuses"][-1] == "running"):
+        return "migrated", None
+    if any("exited before it listened" in n for n in t["notes"]):
+        return "failed", "start"
+    for cmd, msg in t["replies"]:
+        if "error" in msg:
+            return "failed", cmd
+    if not t["statuses"]:
+        return "failed", "load"
+    if t["qemu_exit"] == 143 or any("no reply" in n for n in t["notes"]):
+        return "failed", "timeout"
+    return "failed", "cont"
+
+
+def parse_trial(text):
+    try:
+        prof = json.loads(text)
+    except ValueError:
+        return None
+    res = {"accepted": 0, "rejected": [], "unknown": []}
+    for r in prof.get("trial", []):
+        if r["result"] == "accepted":
+            res["accepted"] += 1
+        elif r["result"] == "rejected":
+            res["rejected"].append({"id": r["id"], "value": r["value"],
+                                    "errno": r.get("errno"),
+                                    "readback": r.get("readback")})
+        else:
+            res["unknown"].append(r["id"])
+    return res
+
+
+def read_boot(run, boot_id):
+    d = os.path.join(run, "boots", boot_id)
+    cmds = []
+    for line in read_text(os.path.join(d, "commands.tsv")).splitlines():
+        n, kind, src, cfg = line.split("\t")
+        rc = read_text(os.path.join(d, n + ".rc")).strip()
+        cmds.append({"n": int(n), "kind": kind, "source": src, "config": cfg,
+                     "rc": int(rc) if rc else None,
+                     "out": os.path.join(d, n + ".out"),
+                     "stderr": read_text(os.path.join(d, n + ".err")).splitlines()})
+    console = read_text(os.path.join(d, "console.log"))
+    # Guest uptime at boot and at the end of each command: per-command time.
+    stamps = {0: None}
+    for mm in re.finditer(r"^@@LAB-(?:BOOTED \S+|END (\d+) \d+) ([0-9.]+)@@$", console, re.M):
+        stamps[int(mm.group(1) or 0)] = float(mm.group(2))
+    for c in cmds:
+        prev, end = stamps.get(c["n"] - 1), stamps.get(c["n"])
+        c["seconds"] = round(end - prev, 2) if prev is not None and end is not None else None
+    m = re.search(r"^@@LAB-BOOTED (\S+) ", console, re.M)
+    seconds = read_text(os.path.join(d, "seconds")).strip()
+    return {"id": boot_id, "seconds": float(seconds) if seconds else None,
+            "release": m.group(1) if m else None,
+            "complete": "@@LAB-DONE@@" in console, "commands": cmds}
+
+
+def regs_file(path):
+    regs = {}
+    for line in read_text(path).splitlines():
+        f = line.split()
+        if len(f) >= 2:
+            regs[int(f[0], 16)] = int(f[1], 16)
+    return regs
+
+
+def is_qemu_listed(i):
+    """QEMU's cpreg list leaves out CORE (0x10) and SVE (0x15) registers."""
+    return (i >> 16) & 0xfff not in (0x10, 0x15)
+
+
+def cmd_collect(cache, run):
+    env = {}
+    for line in read_text(os.path.join(cache, "lab.env")).splitlines():
+        if "=" in line and not line.startswith("#"):
+            k, v = line.split("=", 1)
+            env[k] = v.strip('"')
+    kernels = os.environ.get("LAB_KERNELS", "6.1 6.12 7.2").split()
+    suites = os.environ.get("LAB_SUITES", env.get("LAB_INNER_SUITES", "")).split()
+    configs = {}
+    for line in read_text(os.path.join(run, "configs.tsv")).splitlines():
+        name, cpu, features, sources = line.split("\t")
+        configs[name] = {"cpu": cpu, "probe_features": features,
+                         "source_kernels": sources}
+
+    run_extra = {}
+    if os.path.exists(os.path.join(run, "run.json")):
+        with open(os.path.join(run, "run.json")) as f:
+            run_extra = json.load(f)
+    res = {"libvirt-cpreg-lab": RESULTS_FORMAT,
+           "run": {"id": os.path.basename(os.path.realpath(run)), "directory": os.path.realpath(run),
+                   "collected": datetime.datetime.now(datetime.timezone.utc)
+                   .strftime("%Y-%m-%dT%H:%M:%SZ"), **run_extra},
+           "kernels": {}, "qemu": {}, "configs": configs,
+           "boots": [], "sources": [], "cases": []}
+    for k in kernels:
+        kd = os.path.join(cache, "kernels", k)
+        res["kernels"][k] = {"package": read_text(os.path.join(kd, "package")).strip(),
+                             "version": read_text(os.path.join(kd, "version")).strip()}
+    label_of = {}
+    for s in suites:
+        deb = read_text(os.path.join(cache, "inner", s, "version")).strip()
+        label, upstream = qemu_label(deb)
+        label_of[s] = label
+        res["qemu"][label] = {"suite": s, "package_version": deb, "version": upstream,
+                              "kvm_psci_version_property": None}
+
+    names = Names()
+    stream_regs = {}     # (suite, kernel, config) -> {id: value}
+    for s in suites:
+        for k in kernels:
+            for c in configs:
+                p = os.path.join(run, "streams", s, "%s-%s.regs" % (k, c))
+                if os.path.exists(p):
+                    stream_regs[(s, k, c)] = regs_file(p)
+                    names.load(stream_regs[(s, k, c)])
+
+    # Source boots
+    for s in suites:
+        q = label_of[s]
+        for k in kernels:
+            boot = read_boot(run, "src-%s-%s" % (k, s))
+            res["boots"].append({"id": boot["id"], "role": "source", "kernel": k,
+                                 "qemu": q, "seconds": boot["seconds"],
+                                 "release": boot["release"], "complete": boot["complete"],
+                                 "commands": len(boot["commands"])})
+            if boot["release"]:
+                res["kernels"][k]["release"] = boot["release"]
+            by = {(c["kind"], c["config"]): c for c in boot["commands"]}
+            info = by.get(("info", "-"))
+            if info:
+                t = parse_transcript(read_text(info["out"]))
+                for cmd, msg in t["replies"]:
+                    if cmd == "qom-list-properties" and "return" in msg:
+                        has = any(p["name"] == "kvm-psci-version" for p in msg["return"])
+                        res["qemu"][q]["kvm_psci_version_property"] = has
+            for c, cfg in configs.items():
+                save = by.get(("save", c))
+                if not save:
+                    continue
+                t = parse_transcript(read_text(save["out"]))
+                ok = t["qmp_exit"] == 0 and t["qemu_exit"] == 0
+                src = {"kernel": k, "qemu": q, "config": c, "boot": boot["id"],
+                       "saved": ok, "qmp_exit": t["qmp_exit"], "qemu_exit": t["qemu_exit"],
+                       "qemu_stderr": save["stderr"]}
+                regs = stream_regs.get((s, k, c))
+                if regs is not None:
+                    src["stream_registers"] = len(regs)
+                    prof = os.path.join(run, "profiles", s, "%s-%s.json" % (k, c))
+                    if os.path.exists(prof):
+                        plist = {i for i, _ in profile_registers(prof) if is_qemu_listed(i)}
+                        names.load(plist)
+                        src["profile_registers"] = len(plist)
+                        src["only_in_stream"] = [names(i) for i in sorted(set(regs) - plist)]
+                        src["only_in_profile"] = [names(i) for i in sorted(plist - set(regs))]
+                res["sources"].append(src)
+
+    # Destination boots
+    for s in suites:
+        q = label_of[s]
+        for b in kernels:
+            boot = read_boot(run, "dst-%s-%s" % (b, s))
+            res["boots"].append({"id": boot["id"], "role": "destination", "kernel": b,
+                                 "qemu": q, "seconds": boot["seconds"],
+                                 "release": boot["release"], "complete": boot["complete"],
+                                 "commands": len(boot["commands"])})
+            trials = {(c["kind"], c["source"], c["config"]): c for c in boot["commands"]
+                      if c["kind"].startswith("trial-")}
+            for cmd in boot["commands"]:
+                if cmd["kind"] != "load":
+                    continue
+                a, c = cmd["source"], cmd["config"]
+                t = parse_transcript(read_text(cmd["out"]))
+                outcome, phase = load_outcome(t)
+                case = {"id": "%s->%s/%s/%s" % (a, b, q, c), "source": a,
+                        "destination": b, "qemu": q, "config": c,
+                        "outcome": outcome, "failed_at": phase,
+                        "status_after_load": t["statuses"][0] if t["statuses"] else None,
+                        "status_after_cont": t["statuses"][-1] if len(t["statuses"]) > 1 else None,
+                        "qmp_exit": t["qmp_exit"], "qemu_exit": t["qemu_exit"],
+                        "qemu_stderr": cmd["stderr"], "boot": boot["id"],
+                        "boot_seconds": boot["seconds"], "load_seconds": cmd["seconds"],
+                        "verdicts": {"offline": None, "destination": None}}
+                src_regs = stream_regs.get((s, a, c))
+                # A configuration saved on some kernels only (psci-1.1) is
+                # compared with the destination's host list: the same vCPU.
+                dst_cfg = c if (s, b, c) in stream_regs else "host"
+                dst_regs = stream_regs.get((s, b, dst_cfg))
+                if src_regs is not None and dst_regs is not None:
+                    case["destination_list_config"] = dst_cfg
+                    case["stream_registers"] = len(src_regs)
+                    case["destination_registers"] = len(dst_regs)
+                    case["only_in_stream"] = [names(i) for i in sorted(set(src_regs) - set(dst_regs))]
+                    case["only_on_destination"] = [names(i) for i in sorted(set(dst_regs) - set(src_regs))]
+                for kind in ("trial-profile", "trial-stream"):
+                    tc = trials.get((kind, a, c))
+                    if tc:
+                        tr = parse_trial(read_text(tc["out"])) if tc["rc"] == 0 else None
+                        if tr:
+                            ids = [int(r["id"], 16) for r in tr["rejected"]]
+                            ids += [int(i, 16) for i in tr["unknown"]]
+                            names.load(ids)
+                            for r in tr["rejected"]:
+                                r["name"] = names(int(r["id"], 16))
+                            tr["unknown"] = [names(int(i, 16)) for i in tr["unknown"]]
+                        else:
+                            tr = {"error": "exit %s" % tc["rc"], "stderr": tc["stderr"]}
+                        case[kind.replace("-", "_")] = tr
+                res["cases"].append(case)
+
+    migrated = sum(1 for c in res["cases"] if c["outcome"] == "migrated")
+    res["summary"] = {"cases": len(res["cases"]), "migrated": migrated,
+                      "failed": len(res["cases"]) - migrated,
+                      "boots": len(res["boots"]),
+                      "boot_seconds": round(sum(b["seconds"] or 0 for b in res["boots"]), 1)}
+    json.dump(res, sys.stdout, indent=1)
+    print()
+
+
+# ---------------------------------------------------------------------------
+# report
+
+
+def md_escape(s):
+    return s.replace("|", "\\|")
+
+
+def kernel_key(k):
+    return [int(x) for x in k.split(".")]
+
+
+def cmd_report(path, verdicts_path=None):
+    with open(path) as f:
+        res = json.load(f)
+    if verdicts_path:
+        with open(verdicts_path) as f:
+            extra = json.load(f)
+        for c in res["cases"]:
+            if c["id"] in extra:
+                c["verdicts"].update(extra[c["id"]])
+    out = []
+    w = out.append
+    sm = res["summary"]
+    cases = sorted(res["cases"], key=lambda c: (c["qemu"], c["config"],
+                                                kernel_key(c["source"]),
+                                                kernel_key(c["destination"])))
+    by_q = {}
+    for c in cases:
+        by_q.setdefault(c["qemu"], [0, 0])
+        by_q[c["qemu"]][0 if c["outcome"] == "migrated" else 1] += 1
+    judged = [c for c in cases if c["verdicts"].get("offline") or c["verdicts"].get("destination")]
+
+    w("# Migration lab: real outcomes")
+    w("")
+    w("Generated by `tests/lab/report.sh` from `%s` (run `%s`). Do not edit;"
+      " re-run the lab (`meson test --suite lab`) instead." %
+      (os.path.basename(path), res["run"]["id"]))
+    w("")
+    w("lab: %d pairs, %d migrated, %d failed (%s); %d boots, %.0f s of boots; "
+      "verdicts for %d" % (
+          sm["cases"], sm["migrated"], sm["failed"],
+          ", ".join("QEMU %s: %d migrated, %d failed" % (q, v[0], v[1])
+                    for q, v in sorted(by_q.items())),
+          sm["boots"], sm["boot_seconds"], len(judged)))
+    w("")
+    w("## Ingredients")
+    w("")
+    w("| kernel | package | version | uname -r |")
+    w("|---|---|---|---|")
+    for k in sorted(res["kernels"], key=kernel_key):
+        v = res["kernels"][k]
+        w("| %s | %s | %s | %s |" % (k, v["package"], v["version"], v.get("release", "")))
+    w("")
+    w("| QEMU | suite | package version | `kvm-psci-version` on host-arm-cpu |")
+    w("|---|---|---|---|")
+    for q, v in sorted(res["qemu"].items()):
+        prop = {True: "yes", False: "no", None: "not probed"}[v["kvm_psci_version_property"]]
+        w("| %s | %s | %s | %s |" % (q, v["suite"], v["package_version"], prop))
+    w("")
+    w("| config | -cpu | probe features | source kernels |")
+    w("|---|---|---|---|")
+    for n, v in res["configs"].items():
+        w("| %s | `%s` | %s | %s |" % (n, v["cpu"], v["probe_features"],
+                                       "all" if v["source_kernels"] == "*" else v["source_kernels"]))
+    w("")
+    w("## Matrix")
+    w("")
+    w("Rows: source kernel; columns: destination kernel. A failed cell shows QEMU's first"
+      " stderr line that is not a warning (`qemu-system-aarch64: ` left out).")
+    w("")
+    kernels = sorted(res["kernels"], key=kernel_key)
+    for q in sorted(res["qemu"]):
+        for cfg in res["configs"]:
+            sub = {(c["source"], c["destination"]): c for c in cases
+                   if c["qemu"] == q and c["config"] == cfg}
+            if not sub:
+                continue
+            w("QEMU %s, `-cpu %s`:" % (q, res["configs"][cfg]["cpu"]))
+            w("")
+            w("| source ↓ destination → | %s |" % " | ".join(kernels))
+            w("|---|%s" % ("---|" * len(kernels)))
+            for a in kernels:
+                if not any((a, b) in sub for b in kernels):
+                    continue
+                cells = []
+                for b in kernels:
+                    c = sub.get((a, b))
+                    if c is None:
+                        cells.append("")
+                    elif c["outcome"] == "migrated":
+                        warn = sum(1 for l in c["qemu_stderr"] if "warning:" in l)
+                        cells.append("migrated" + (" (%d warning%s)" % (warn, "s" * (warn > 1))
+                                                   if warn else ""))
+                    else:
+                        first = next((l for l in c["qemu_stderr"] if "warning:" not in l),
+                                     "no message")
+                        first = first.replace("qemu-system-aarch64: ", "")
+                        cells.append("**failed**: `%s`" % md_escape(first))
+                w("| **%s** | %s |" % (a, " | ".join(cells)))
+            w("")
+    w("## Outcomes")
+    w("")
+    w("Outcome: `migrated` = after `migrate-incoming` QEMU reached a paused state and after"
+      " `cont` `query-status` said `running`; otherwise `failed`, with where (`load`: QEMU"
+      " exited while loading). Registers: the source's stream list vs the destination's own"
+      " stream list (same QEMU and config). The verdict columns are left for"
+      " `virt-cpreg check` (offline, and on the destination).")
+    w("")
+    w("| source → destination | QEMU | config | outcome | QEMU's messages (stderr) | only in stream | only on destination | seconds (load / its boot) | offline verdict | destination-side verdict |")
+    w("|---|---|---|---|---|---|---|---|---|---|")
+    for c in cases:
+        outcome = c["outcome"] if c["outcome"] == "migrated" else "failed (%s, exit %s)" % (
+            c["failed_at"], c["qemu_exit"])
+        msgs = "<br>".join("`%s`" % md_escape(l) for l in c["qemu_stderr"]) or "—"
+
+        def regs(lst):
+            if lst is None:
+                return "?"
+            return "<br>".join(md_escape(x) for x in lst) or "—"
+        w("| %s → %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |" % (
+            c["source"], c["destination"], c["qemu"], c["config"], outcome, msgs,
+            regs(c.get("only_in_stream")), regs(c.get("only_on_destination")),
+            c.get("load_seconds"), c.get("boot_seconds"),
+            c["verdicts"].get("offline") or "", c["verdicts"].get("destination") or ""))
+    w("")
+    w("## The probe's trial of the source's values on the destination")
+    w("")
+    w("`virt-cpreg-probe --trial` on a fresh destination vCPU with the same features: the"
+      " values of the source probe's profile, and the values of the source's stream (what"
+      " QEMU writes). Listed: what KVM rejected (errno) and the ids it does not list; same-kernel"
+      " pairs and fully accepted trials are left out.")
+    w("")
+    w("| source → destination | QEMU | config | from | rejected | not listed | accepted |")
+    w("|---|---|---|---|---|---|---|")
+    for c in cases:
+        for kind in ("trial_profile", "trial_stream"):
+            tr = c.get(kind)
+            if not tr:
+                continue
+            if "error" in tr:
+                w("| %s → %s | %s | %s | %s | trial failed: %s | | |" % (
+                    c["source"], c["destination"], c["qemu"], c["config"], kind[6:],
+                    md_escape(" ".join(tr["stderr"]) or tr["error"])))
+                continue
+            if not tr["rejected"] and not tr["unknown"]:
+                continue
+            rej = "<br>".join("%s = %s: %s (is %s)" % (md_escape(r["name"]), r["value"],
+                                                       r["errno"], r["readback"])
+                              for r in tr["rejected"]) or "—"
+            unk = "<br>".join(md_escape(u) for u in tr["unknown"]) or "—"
+            w("| %s → %s | %s | %s | %s | %s | %s | %d |" % (
+                c["source"], c["destination"], c["qemu"], c["config"], kind[6:],
+                rej, unk, tr["accepted"]))
+    w("")
+    w("## Sources")
+    w("")
+    w("Saving on the source (`migrate` to a file of a guest that never ran). Registers: the"
+      " stream's cpreg list, and the probe's list without CORE/SVE (QEMU leaves those out).")
+    w("")
+    w("| kernel | QEMU | config | saved | stream regs | probe regs | only in stream | only in probe | QEMU's messages |")
+    w("|---|---|---|---|---|---|---|---|---|")
+    for s in sorted(res["sources"], key=lambda s: (s["qemu"], s["config"], kernel_key(s["kernel"]))):
+        w("| %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            s["kernel"], s["qemu"], s["config"],
+            "yes" if s["saved"] else "no (exit %s)" % s["qemu_exit"],
+            s.get("stream_registers", "—"), s.get("profile_registers", "—"),
+            "<br>".join(md_escape(x) for x in s.get("only_in_stream", [])) or "—",
+            "<br>".join(md_escape(x) for x in s.get("only_in_profile", [])) or "—",
+            "<br>".join("`%s`" % md_escape(l) for l in s["qemu_stderr"]) or "—"))
+    w("")
+    w("## Boots")
+    w("")
+    r = res["run"]
+    if "total_seconds" in r:
+        w("Run `%s` (%s cache): fetch %s s, matrix %s s, total %s s; boots one at a time." % (
+            r["id"], r.get("cache", "?"), r.get("fetch_seconds"), r.get("matrix_seconds"),
+            r["total_seconds"]))
+        w("")
+    w("| boot | kernel | QEMU | role | commands | seconds |")
+    w("|---|---|---|---|---|---|")
+    for b in res["boots"]:
+        w("| %s | %s | %s | %s | %d | %s |" % (b["id"], b["kernel"], b["qemu"], b["role"],
+                                             b["commands"],
+                                             b["seconds"] if b["complete"] else "no result"))
+    w("")
+    sys.stdout.write("\n".join(out))
+
+
+def main(argv):
+    if len(argv) == 3 and argv[1] == "stream-regs":
+        cmd_stream_regs(argv[2])
+    elif len(argv) == 3 and argv[1] == "profile-regs":
+        cmd_profile_regs(argv[2])
+    elif len(argv) == 4 and argv[1] == "collect":
+        cmd_collect(argv[2], argv[3])
+    elif len(argv) in (3, 4) and argv[1] == "report":
+        cmd_report(argv[2], argv[3] if len(argv) == 4 else None)
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
