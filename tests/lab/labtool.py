@@ -423,6 +423,7 @@ def cmd_report(path, verdicts_path=None):
         by_q.setdefault(c["qemu"], [0, 0])
         by_q[c["qemu"]][0 if c["outcome"] == "migrated" else 1] += 1
     judged = [c for c in cases if c["verdicts"].get("offline") or c["verdicts"].get("destination")]
+    agree = sum(1 for c in judged if c["verdicts"].get("agree"))
 
     w("# Migration lab: real outcomes")
     w("")
@@ -430,12 +431,31 @@ def cmd_report(path, verdicts_path=None):
       " re-run the lab (`meson test --suite lab`) instead." %
       (os.path.basename(path), res["run"]["id"]))
     w("")
-    w("lab: %d pairs, %d migrated, %d failed (%s); %d boots, %.0f s of boots; "
+    if judged:
+        w("lab: %d pairs, %d agree, %d disagree" % (sm["cases"], agree, len(judged) - agree))
+        w("")
+    w("%s%d pairs, %d migrated, %d failed (%s); %d boots, %.0f s of boots; "
       "verdicts for %d" % (
+          "" if judged else "lab: ",
           sm["cases"], sm["migrated"], sm["failed"],
           ", ".join("QEMU %s: %d migrated, %d failed" % (q, v[0], v[1])
                     for q, v in sorted(by_q.items())),
           sm["boots"], sm["boot_seconds"], len(judged)))
+    disagree = [c for c in judged if not c["verdicts"].get("agree")]
+    uncertain = [c for c in judged if c["verdicts"].get("offline_uncertain")]
+    if judged:
+        w("")
+        w("Our verdicts (`tests/lab/judge.py`): the destination-side verdict vetoes exactly"
+          " where QEMU failed and blocks on exactly the registers QEMU names, the trial"
+          " rejects or the destination does not list; the offline verdict never allows"
+          " what failed.")
+        w("")
+        for c in disagree:
+            w("- **disagree** %s: %s" % (c["id"], "; ".join(c["verdicts"].get("why", []))))
+        for c in uncertain:
+            w("- offline uncertain %s: %s" % (c["id"], "; ".join(c["verdicts"]["offline_uncertain"])))
+        if not disagree and not uncertain:
+            w("- every pair agrees; no offline verdict is uncertain.")
     w("")
     w("## Ingredients")
     w("")

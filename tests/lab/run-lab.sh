@@ -109,7 +109,11 @@ cat >"$run/run.json" <<EOF
  "total_seconds": $(($(now) - t0))}
 EOF
 python3 "$HERE/labtool.py" collect "$CACHE" "$run" >"$run/results.json"
-summary=$("$HERE/report.sh" "$run/results.json" "$run/REPORT.md")
+# our verdicts, offline and destination-side, against what happened
+judge_rc=0
+python3 "$HERE/judge.py" "$run" "${VIRT_CPREG:?VIRT_CPREG names the virt-cpreg to judge}" \
+    >"$run/verdicts.json" || judge_rc=$?
+summary=$("$HERE/report.sh" -v "$run/verdicts.json" "$run/results.json" "$run/REPORT.md")
 [ -z "${LAB_REPORT:-}" ] || cp "$run/REPORT.md" "$LAB_REPORT"
 echo "$summary"
 echo "results: $run/results.json"
@@ -124,6 +128,15 @@ find "$CACHE/runs" -mindepth 1 -maxdepth 1 -type d -name '20*' | sort -r |
 
 status=0
 [ "$matrix_rc" -eq 0 ] || { log "some boots gave no result"; status=1; }
+[ "$judge_rc" -eq 0 ] || { log "judge.py failed"; status=1; }
+python3 - "$run/verdicts.json" <<'EOF' || status=1
+import json, sys
+v = json.load(open(sys.argv[1]))
+bad = sorted(k for k, c in v.items() if not c["agree"])
+for k in bad:
+    print("run-lab.sh: %s: %s" % (k, "; ".join(v[k]["why"])), file=sys.stderr)
+sys.exit(1 if bad else 0)
+EOF
 python3 - "$run/results.json" <<'EOF' || status=1
 import json, sys
 res = json.load(open(sys.argv[1]))

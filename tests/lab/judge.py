@@ -1,0 +1,200 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Hold virt-cpreg's verdicts to the lab's real migrations.
+
+    judge.py RUN VIRT_CPREG > verdicts.json
+
+RUN is a lab run directory (results.json, profiles/, streams/, boots/).
+For every case "A->B/QEMU/config":
+
+- offline: virt-cpreg check --source <A's probe profile> --dest <B's probe
+  profile> --dest-qemu <the inner QEMU's version> --domain <the guest's
+  XML for the config>;
+- destination: the same, with the destination side the hook would see:
+  B's probe output with its trial of the stream's values (--trial), and
+  the stream's own register values as the source.
+
+The destination-side verdict agrees with reality when it vetoes exactly
+where QEMU failed, every register QEMU names is among its blocking
+findings, and every register it blocks on is one QEMU named, the trial
+rejected, or the destination does not list (what QEMU fails on, or would
+have, had it got that far). The offline verdict agrees unless it allows
+what failed; its uncertain cases are listed with their reasons.
+
+Output: a JSON object keyed by case id, for report.sh -v:
+{"offline": TEXT, "destination": TEXT, "agree": BOOL, "why": [TEXT]}.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+DOMAIN = """<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
+  <name>lab</name>
+  <os><type arch='aarch64' machine='virt'>hvm</type></os>
+  <cpu mode='host-passthrough'/>
+{extra}</domain>
+"""
+
+# What each lab configuration says in libvirt's words.
+CONFIG_XML = {
+    "host": "",
+    "pmu-off": "  <features><pmu state='off'/></features>\n",
+    "psci-1.1": ("  <qemu:commandline><qemu:arg value='-global'/>"
+                 "<qemu:arg value='host-arm-cpu.kvm-psci-version=1.1'/></qemu:commandline>\n"),
+}
+
+SYSREG = re.compile(r"op0:(\d+) op1:(\d+) crn:(\d+) crm:(\d+) op2:(\d+)")
+FW = re.compile(r"\bfw reg (\d+)")
+FW_FEAT = re.compile(r"\bfw feat reg (\d+)")
+DEMUX = re.compile(r"\bdemuxed reg ([0-9a-f]+)")
+LENGTH = re.compile(r"Invalid value \d+ expecting positive value <= \d+")
+
+
+def qemu_named(stderr):
+    """The registers QEMU's messages name as failures (ids; 0 is the
+    length check), leaving out its warnings."""
+    ids = set()
+    for line in stderr:
+        if "warning:" in line:
+            continue
+        if LENGTH.search(line):
+            ids.add(0)
+        m = SYSREG.search(line)
+        if m:
+            op0, op1, crn, crm, op2 = (int(x) for x in m.groups())
+            ids.add(0x6030000000130000 | op0 << 14 | op1 << 11 | crn << 7 | crm << 3 | op2)
+        m = FW_FEAT.search(line)
+        if m:
+            ids.add(0x6030000000160000 | int(m.group(1)))
+        elif FW.search(line):
+            ids.add(0x6030000000140000 | int(FW.search(line).group(1)))
+        m = DEMUX.search(line)
+        if m:
+            ids.add(int(m.group(1), 16))
+    return ids
+
+
+def boot_outputs(run, boot):
+    """{(kind, source, config): path of its stdout} of a boot."""
+    out = {}
+    path = os.path.join(run, "boots", boot, "commands.tsv")
+    if not os.path.exists(path):
+        return out
+    for line in open(path):
+        n, kind, src, cfg = line.rstrip("\n").split("\t")
+        out[(kind, src, cfg)] = os.path.join(run, "boots", boot, n + ".out")
+    return out
+
+
+def check(virt_cpreg, src, dst, qemu, domain):
+    cmd = [virt_cpreg, "check", "--json", "--source", src, "--dest", dst,
+           "--dest-qemu", qemu, "--domain", domain]
+    env = dict(os.environ, VIRT_CPREG_POLICY_DIRS="", LC_ALL="C.UTF-8")
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    if p.returncode == 2 or not p.stdout.strip():
+        return {"verdict": "error", "summary": p.stderr.strip(), "blocking": set(),
+                "uncertain": []}
+    v = json.loads(p.stdout)
+    return {
+        "verdict": v["verdict"],
+        "summary": v["summary"],
+        "blocking": {int(f["id"], 16) for f in v["findings"] if f["blocking"]},
+        "uncertain": [f["message"] for f in v["findings"] if f["severity"] == "uncertain"],
+    }
+
+
+def stream_source(run, suite, kernel, config, features, tmp):
+    """The stream's values as a profile: the .regs dump the lab wrote, with
+    the vCPU features it was saved with."""
+    regs = os.path.join(run, "streams", suite, "%s-%s.regs" % (kernel, config))
+    if not os.path.exists(regs):
+        return None
+    path = os.path.join(tmp, "%s-%s-%s.regs" % (suite, kernel, config))
+    with open(path, "w") as f:
+        f.write("# vCPU features: %s\n" % "+".join(features))
+        f.write(open(regs).read())
+    return path
+
+
+def trial_ids(trial_path):
+    rejected, unknown = set(), set()
+    doc = json.load(open(trial_path))
+    for t in doc.get("trial", []):
+        if t["result"] == "rejected":
+            rejected.add(int(t["id"], 16))
+        elif t["result"] == "unknown":
+            unknown.add(int(t["id"], 16))
+    return rejected, unknown
+
+
+def label(v):
+    if v["verdict"] in ("veto", "uncertain", "error"):
+        return "%s: %s" % (v["verdict"], v["summary"])
+    return v["verdict"]
+
+
+def judge_case(run, res, case, virt_cpreg, tmp):
+    q = res["qemu"][case["qemu"]]
+    suite, version = q["suite"], q["version"]
+    a, b, cfg = case["source"], case["destination"], case["config"]
+    dst_cfg = case.get("destination_list_config", cfg)
+    features = res["configs"][cfg]["probe_features"].split(",")
+    domain = os.path.join(tmp, "domain-%s.xml" % cfg)
+    with open(domain, "w") as f:
+        f.write(DOMAIN.format(extra=CONFIG_XML[cfg]))
+    src_prof = os.path.join(run, "profiles", suite, "%s-%s.json" % (a, cfg))
+    dst_prof = os.path.join(run, "profiles", suite, "%s-%s.json" % (b, dst_cfg))
+    why = []
+    failed = case["outcome"] != "migrated"
+
+    offline = check(virt_cpreg, src_prof, dst_prof, version, domain)
+    if failed and offline["verdict"] in ("allow", "allow-with-changes"):
+        why.append("offline: allowed what failed")
+    if offline["verdict"] == "error":
+        why.append("offline: " + offline["summary"])
+
+    outputs = boot_outputs(run, case["boot"])
+    trial = outputs.get(("trial-stream", a, cfg))
+    source = stream_source(run, suite, a, cfg, features, tmp)
+    if not trial or not source or not os.path.exists(trial):
+        return {"offline": label(offline), "destination": "no trial", "agree": False,
+                "why": why + ["destination: no trial of the stream on this destination"]}
+    dest = check(virt_cpreg, source, trial, version, domain)
+    vetoed = dest["verdict"] == "veto"
+    if vetoed != failed:
+        why.append("destination: %s but QEMU %s" % (dest["verdict"], case["outcome"]))
+    named = qemu_named(case["qemu_stderr"])
+    missed = named - dest["blocking"]
+    if missed:
+        why.append("destination: QEMU named %s, not blocking here" %
+                   ", ".join("0x%x" % i for i in sorted(missed)))
+    rejected, unknown = trial_ids(trial)
+    explained = named | rejected | unknown
+    extra = dest["blocking"] - explained
+    if extra:
+        why.append("destination: blocks on %s, which QEMU accepted" %
+                   ", ".join("0x%x" % i for i in sorted(extra)))
+    agree = not why
+    return {"offline": label(offline), "destination": label(dest), "agree": agree,
+            "why": why, "offline_uncertain": offline["uncertain"]}
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit("usage: judge.py RUN VIRT_CPREG")
+    run, virt_cpreg = sys.argv[1], sys.argv[2]
+    res = json.load(open(os.path.join(run, "results.json")))
+    out = {}
+    with tempfile.TemporaryDirectory(prefix="lab-judge-") as tmp:
+        for case in res["cases"]:
+            out[case["id"]] = judge_case(run, res, case, virt_cpreg, tmp)
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+    print()
+
+
+if __name__ == "__main__":
+    main()
