@@ -260,6 +260,23 @@ virCpregDomainIsAarch64(const virCpregDomain *domain)
     return g_strcmp0(domain->arch, "aarch64") == 0;
 }
 
+/*
+ * Whether the guest's vCPU has kvm-psci-version, the property our pin
+ * sets through "-global host-arm-cpu.kvm-psci-version=X": only KVM's host
+ * vCPU (host-arm-cpu, <cpu mode='host-passthrough'>; a KVM guest without
+ * <cpu> is taken to be one, as aarch64 KVM has no usable other default).
+ * Under TCG no vCPU has it and
+ * QEMU ignores the global ("global host-arm-cpu.kvm-psci-version has
+ * invalid class name", measured with QEMU 10.0 and libvirt 11.3); for
+ * any other vCPU type under KVM the global does not apply either.
+ */
+gboolean
+virCpregDomainHasPsciProperty(const virCpregDomain *domain)
+{
+    return g_strcmp0(domain->type, "kvm") == 0 &&
+           (!domain->cpu_mode || g_str_equal(domain->cpu_mode, "host-passthrough"));
+}
+
 typedef struct {
     const char *feature;
     size_t offset;

@@ -44,6 +44,7 @@ void virCpregDomainFree(virCpregDomain *domain);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregDomain, virCpregDomainFree);
 
 gboolean virCpregDomainIsAarch64(const virCpregDomain *domain);
+gboolean virCpregDomainHasPsciProperty(const virCpregDomain *domain);
 gboolean virCpregDomainCheckFeatures(const virCpregDomain *domain,
                                      const char *const *features,
                                      const char *what, GError **error);

@@ -68,6 +68,8 @@ typedef struct {
     virCpregEngine base;
     gboolean has_psci_pin;          /* the domain pins kvm-psci-version */
     guint64 psci_pin;
+    gboolean no_psci_property;      /* the guest's vCPU has no kvm-psci-version
+                                     * (TCG, or not KVM's host vCPU) */
     gboolean pin_change;            /* pin kvm-psci-version on the destination */
     guint64 pin_value;
     const virCpregPolicyRule *rules; /* the policy's rules, ascending id */
@@ -267,7 +269,10 @@ checkPsciPin(virCpregRun *r)
         s->value == d->value || !virCpregKvmPsciAccepted(d, s->value) ||
         !rule || rule->action != VIR_CPREG_POLICY_PIN)
         return;
-    if (e->qemu->psci_property) {
+    if (r->no_psci_property) {
+        virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_NOT_APPLICABLE, VIR_CPREG_FINDING_PIN,
+                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, NULL);
+    } else if (e->qemu->psci_property) {
         r->pin_change = TRUE;
         r->pin_value = s->value;
         virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_PSCI, VIR_CPREG_FINDING_PIN,
@@ -429,7 +434,9 @@ virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
         .policy = v->policy, .same_cpu = sameCpu(v->src, v->dst),
         .findings = v->findings,
     };
-    if (opts->domain && opts->domain->psci_pin) {
+    /* a pin the guest's vCPU does not take is no pin: QEMU ignores it */
+    r.no_psci_property = opts->domain && !virCpregDomainHasPsciProperty(opts->domain);
+    if (opts->domain && opts->domain->psci_pin && !r.no_psci_property) {
         if (!virCpregPsciParse(opts->domain->psci_pin, &r.psci_pin)) {
             g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                         _("the domain pins kvm-psci-version='%s', which is not a PSCI version"),
