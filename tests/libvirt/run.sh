@@ -206,6 +206,8 @@ start_cpregd() {
   in_host A timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system --profile "$P612" -v \
     >>"$T/cpregd.log" 2>&1 &
   CPREGD_PID=$!
+  # the case runs in a subshell: if it fails half-way, the daemon goes too
+  trap 'kill -TERM "$CPREGD_PID" 2>/dev/null || true' EXIT
 }
 
 # stamped_within HOST GUEST SECONDS: polls; prints the ms it took.
