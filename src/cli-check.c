@@ -73,8 +73,8 @@ printText(const virCpregVerdict *v, gboolean verbose)
         const virCpregChange *c = v->changes->pdata[i];
         if (!i)
             printf("%s\n", _("Changes:"));
-        printf(_("  %1$s=%2$s on the destination (-global %3$s.%1$s=%2$s): %4$s\n"),
-               c->property, c->value, c->qom_type, c->reason);
+        printf(_("  %1$s=%2$s on the destination (-global host-arm-cpu.%1$s=%2$s): %3$s\n"),
+               c->property, c->value, c->reason);
     }
 }
 

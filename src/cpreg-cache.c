@@ -36,11 +36,12 @@ bootId(void)
     return g_strstrip(id);
 }
 
+/* @dir, else $VIRT_CPREG_CACHE_DIR, else /run/libvirt-cpreg; created. */
 static char *
-cacheDir(GError **error)
+cacheDir(const char *want, GError **error)
 {
     const char *env = g_getenv("VIRT_CPREG_CACHE_DIR");
-    const char *dir = env && *env ? env : VIR_CPREG_CACHE_DIR;
+    const char *dir = want && *want ? want : env && *env ? env : VIR_CPREG_CACHE_DIR;
 
     if (g_mkdir_with_parents(dir, 0755) < 0) {
         int err = errno;
@@ -80,11 +81,11 @@ lockFile(const char *path, guint timeout_ms, GError **error)
 }
 
 virCpregProfile *
-virCpregCacheGet(const char *key, virCpregCacheProbeFunc probe,
+virCpregCacheGet(const char *dir_, const char *key, virCpregCacheProbeFunc probe,
                  gpointer opaque, guint timeout_ms, gboolean *hit,
                  GError **error)
 {
-    g_autofree char *dir = cacheDir(error);
+    g_autofree char *dir = cacheDir(dir_, error);
     g_autofree char *boot = bootId();
     g_autofree char *full = g_strconcat(key, "\nboot=", boot, NULL);
     g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, full, -1);

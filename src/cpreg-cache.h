@@ -25,9 +25,10 @@ typedef virCpregProfile *(*virCpregCacheProbeFunc)(gpointer opaque,
 /* The key of a file's identity: "PATH:MTIME:SIZE", or NULL if absent. */
 char *virCpregCacheFileKey(const char *path);
 
-/* The cached profile for @key, or what @probe returns (then cached).
- * Waits at most @timeout_ms for another caller's probe. */
-virCpregProfile *virCpregCacheGet(const char *key,
+/* The cached profile for @key in @dir (NULL: $VIRT_CPREG_CACHE_DIR, else
+ * /run/libvirt-cpreg), or what @probe returns (then cached). Waits at
+ * most @timeout_ms for another caller's probe. */
+virCpregProfile *virCpregCacheGet(const char *dir, const char *key,
                                   virCpregCacheProbeFunc probe,
                                   gpointer opaque, guint timeout_ms,
                                   gboolean *hit, GError **error);

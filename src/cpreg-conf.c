@@ -6,6 +6,7 @@
  *   host-profile=/var/lib/libvirt-cpreg/host.json
  *   qemu-version=10.0.2
  *   policy-dirs=/usr/share/libvirt-cpreg/policy.d;/etc/libvirt-cpreg/policy.d
+ *   cache-dir=/run/libvirt-cpreg
  *   on-missing-profile=allow
  *   on-internal-error=allow
  *   time-budget-ms=5000
@@ -35,6 +36,7 @@ virCpregConfFree(virCpregConf *conf)
     g_free(conf->host_profile);
     g_free(conf->qemu_version);
     g_strfreev(conf->policy_dirs);
+    g_free(conf->cache_dir);
     g_free(conf);
 }
 
@@ -68,7 +70,7 @@ parseOn(GKeyFile *kf, const char *path, const char *key, virCpregOnAction *out,
 }
 
 static const char *const knownKeys[] = {
-    "host-profile", "qemu-version", "policy-dirs",
+    "host-profile", "qemu-version", "policy-dirs", "cache-dir",
     "on-missing-profile", "on-internal-error", "time-budget-ms",
 };
 
@@ -113,6 +115,7 @@ virCpregConfLoadFile(const char *path, GError **error)
     conf->host_profile = g_key_file_get_string(kf, GROUP, "host-profile", NULL);
     conf->qemu_version = g_key_file_get_string(kf, GROUP, "qemu-version", NULL);
     conf->policy_dirs = g_key_file_get_string_list(kf, GROUP, "policy-dirs", NULL, NULL);
+    conf->cache_dir = g_key_file_get_string(kf, GROUP, "cache-dir", NULL);
     if ((budget = g_key_file_get_string(kf, GROUP, "time-budget-ms", NULL))) {
         ms = g_ascii_strtoull(g_strstrip(budget), &end, 10);
         if (*end || end == budget || ms < BUDGET_MIN_MS || ms > BUDGET_MAX_MS) {

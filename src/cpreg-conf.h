@@ -24,6 +24,8 @@ typedef struct {
                                  * /run/libvirt-cpreg, VIRT_CPREG_CACHE_DIR) */
     char *qemu_version;         /* qemu-version=: the destination QEMU model */
     char **policy_dirs;         /* policy-dirs=: replaces the defaults */
+    char *cache_dir;            /* cache-dir=: the probe cache (default
+                                 * /run/libvirt-cpreg) */
     virCpregOnAction on_missing_profile;
     virCpregOnAction on_internal_error;
     unsigned int time_budget_ms;

@@ -268,16 +268,20 @@ virCpregDomainIsKvm(const virCpregDomain *domain)
 }
 
 /*
- * The QOM type of the guest's vCPU, which -global addresses:
- * host-passthrough runs "-cpu host" (host-arm-cpu), a custom model M
- * runs "-cpu M" (M-arm-cpu).
+ * Whether the guest's vCPU has kvm-psci-version, the property our pin
+ * sets through "-global host-arm-cpu.kvm-psci-version=X": only KVM's host
+ * vCPU (host-arm-cpu, <cpu mode='host-passthrough'>; a KVM guest without
+ * <cpu> is taken to be one, as aarch64 KVM has no usable other default).
+ * Under TCG no vCPU has it and
+ * QEMU ignores the global ("global host-arm-cpu.kvm-psci-version has
+ * invalid class name", measured with QEMU 10.0 and libvirt 11.3); for
+ * any other vCPU type under KVM the global does not apply either.
  */
-char *
-virCpregDomainCpuType(const virCpregDomain *domain)
+gboolean
+virCpregDomainHasPsciProperty(const virCpregDomain *domain)
 {
-    if (domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0)
-        return g_strdup_printf("%s-arm-cpu", domain->cpu_model);
-    return g_strdup("host-arm-cpu");
+    return g_strcmp0(domain->type, "kvm") == 0 &&
+           (!domain->cpu_mode || g_str_equal(domain->cpu_mode, "host-passthrough"));
 }
 
 typedef struct {

@@ -45,7 +45,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregDomain, virCpregDomainFree);
 
 gboolean virCpregDomainIsAarch64(const virCpregDomain *domain);
 gboolean virCpregDomainIsKvm(const virCpregDomain *domain);
-char *virCpregDomainCpuType(const virCpregDomain *domain);
+gboolean virCpregDomainHasPsciProperty(const virCpregDomain *domain);
 gboolean virCpregDomainCheckFeatures(const virCpregDomain *domain,
                                      const char *const *features,
                                      const char *what, GError **error);

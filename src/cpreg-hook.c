@@ -91,7 +91,10 @@ hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
 {
     gboolean kvm = virCpregDomainIsKvm(domain);
     g_autofree char *cpu = NULL;
-    virCpregHostProbe req = { .features = (const char *const *)src->ident.features };
+    virCpregHostProbe req = {
+        .features = (const char *const *)src->ident.features,
+        .cache_dir = conf->cache_dir,
+    };
     g_autofree char *report = NULL;
     gboolean hit;
 
@@ -185,10 +188,7 @@ answerAllow(const virCpregVerdict *v, const virCpregProfile *host,
             GError **error)
 {
     const virCpregChange *pin = v->changes->len ? v->changes->pdata[0] : NULL;
-    virCpregDomainEdit edit = {
-        .profile = host, .psci_pin = pin ? pin->value : NULL,
-        .qom_type = pin ? pin->qom_type : NULL,
-    };
+    virCpregDomainEdit edit = { .profile = host, .psci_pin = pin ? pin->value : NULL };
     g_autofree char *out = virCpregDomainRewrite("stdin", xml, len, &edit, error);
 
     if (!out)

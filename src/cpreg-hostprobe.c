@@ -190,7 +190,7 @@ virCpregHostProbeProfile(virCpregHostProbe *req, gboolean *hit, GError **error)
     if (!virCpregHostProbeCheck(req, error))
         return NULL;
     key = cacheKey(req);
-    return virCpregCacheGet(key, probeOnce, req,
+    return virCpregCacheGet(req->cache_dir, key, probeOnce, req,
                             VIR_CPREG_QEMU_PROBE_TIMEOUT_MS + 10000, hit, error);
 }
 

@@ -16,6 +16,7 @@ typedef struct {
     const char *accel;             /* qemu: "kvm", "tcg" */
     const char *cpu;               /* qemu: vCPU model */
     const char *const *features;   /* NULL: the probe's default */
+    const char *cache_dir;         /* NULL: the default (cpreg-cache.h) */
 } virCpregHostProbe;
 
 gboolean virCpregHostProbeCheck(virCpregHostProbe *req, GError **error);

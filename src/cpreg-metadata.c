@@ -84,14 +84,14 @@ qemuNs(xmlNode *root)
 }
 
 /*
- * "-global TYPE.kvm-psci-version=X": replace the value of an existing
- * pin, or append the two arguments.
+ * "-global host-arm-cpu.kvm-psci-version=X" (only KVM's host vCPU has the
+ * property): replace the value of an existing pin, or append the two
+ * arguments.
  */
 static void
-pinPsci(xmlNode *root, const char *qomType, const char *version)
+pinPsci(xmlNode *root, const char *version)
 {
-    g_autofree char *value = g_strdup_printf("%s.kvm-psci-version=%s",
-                                             qomType ? qomType : "host-arm-cpu", version);
+    g_autofree char *value = g_strconcat("host-arm-cpu.kvm-psci-version=", version, NULL);
     xmlNs *ns = qemuNs(root);
     xmlNode *cmd = findChild(root, VIR_CPREG_QEMU_NS, "commandline");
     xmlNode *arg;
@@ -141,7 +141,7 @@ virCpregDomainRewrite(const char *origin, const char *xml, gsize len,
     if (edit->profile)
         stampProfile(root, edit->profile);
     if (edit->psci_pin)
-        pinPsci(root, edit->qom_type, edit->psci_pin);
+        pinPsci(root, edit->psci_pin);
     xmlDocDumpMemoryEnc(doc, &out, &outlen, "UTF-8");
     result = g_strndup((const char *)out, outlen);
     xmlFree(out);

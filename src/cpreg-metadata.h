@@ -14,8 +14,6 @@ G_BEGIN_DECLS
 typedef struct {
     const virCpregProfile *profile;   /* stamp this profile, or NULL */
     const char *psci_pin;             /* pin kvm-psci-version, or NULL */
-    const char *qom_type;             /* ... on this vCPU type (default
-                                       * host-arm-cpu) */
 } virCpregDomainEdit;
 
 char *virCpregDomainRewrite(const char *origin, const char *xml, gsize len,

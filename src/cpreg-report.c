@@ -323,8 +323,8 @@ virCpregVerdictToJSON(const virCpregVerdict *v)
     for (i = 0; i < v->changes->len; i++) {
         const virCpregChange *c = v->changes->pdata[i];
         json_object *obj = json_object_new_object();
-        g_autofree char *how = g_strdup_printf("-global %s.%s=%s",
-                                               c->qom_type, c->property, c->value);
+        g_autofree char *how = g_strdup_printf("-global host-arm-cpu.%s=%s",
+                                               c->property, c->value);
         addString(obj, "property", c->property);
         addString(obj, "value", c->value);
         addString(obj, "target", "destination");

@@ -133,6 +133,9 @@ static const virCpregRuleInfo rules[VIR_CPREG_RULE_LAST] = {
     [VIR_CPREG_RULE_PIN_NO_PROPERTY] = { "pin-no-property", B,
         N_("the domain pins kvm-psci-version, which QEMU {qemu} does not have: QEMU will not start"),
         N_("use QEMU 11.0 or later on the destination") },
+    [VIR_CPREG_RULE_PIN_NOT_APPLICABLE] = { "pin-not-applicable", W,
+        N_("the stream carries PSCI {src} and the destination kernel defaults to {dst}, but only a KVM guest with a host-passthrough vCPU has kvm-psci-version: nothing pins it for this guest"),
+        NULL },
 };
 
 #undef B

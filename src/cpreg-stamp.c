@@ -96,10 +96,7 @@ virCpregStampPinPersistent(virConnectPtr conn, virDomainPtr dom,
         !(inactive = domainOf(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
                               &xml, error)))
         return FALSE;
-    g_autofree char *qomType = virCpregDomainCpuType(inactive);
-
     edit.psci_pin = psci ? psci : live->psci_pin;
-    edit.qom_type = qomType;
     if (!edit.psci_pin) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE,
                     _("'%s' runs without a kvm-psci-version pin: give --psci-version"),

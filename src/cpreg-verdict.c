@@ -68,7 +68,8 @@ typedef struct {
     virCpregEngine base;
     gboolean has_psci_pin;          /* the domain pins kvm-psci-version */
     guint64 psci_pin;
-    gboolean no_pins;               /* a TCG guest: kvm-* properties do not exist */
+    gboolean no_psci_property;      /* the guest's vCPU has no kvm-psci-version
+                                     * (TCG, or not KVM's host vCPU) */
     gboolean pin_change;            /* pin kvm-psci-version on the destination */
     guint64 pin_value;
     const virCpregPolicyRule *rules; /* the policy's rules, ascending id */
@@ -264,11 +265,14 @@ checkPsciPin(virCpregRun *r)
                               VIR_CPREG_PSCI_VERSION, r->psci_pin, d->value, NULL, NULL);
         return;
     }
-    if (r->no_pins || !s || !d || !(s->flags & d->flags & VIR_CPREG_ENTRY_VALUE) ||
+    if (!s || !d || !(s->flags & d->flags & VIR_CPREG_ENTRY_VALUE) ||
         s->value == d->value || !virCpregKvmPsciAccepted(d, s->value) ||
         !rule || rule->action != VIR_CPREG_POLICY_PIN)
         return;
-    if (e->qemu->psci_property) {
+    if (r->no_psci_property) {
+        virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_NOT_APPLICABLE, VIR_CPREG_FINDING_PIN,
+                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, NULL);
+    } else if (e->qemu->psci_property) {
         r->pin_change = TRUE;
         r->pin_value = s->value;
         virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_PSCI, VIR_CPREG_FINDING_PIN,
@@ -332,7 +336,6 @@ changeFree(gpointer data)
 {
     virCpregChange *c = data;
 
-    g_free(c->qom_type);
     g_free(c->property);
     g_free(c->value);
     g_free(c->reason);
@@ -431,7 +434,9 @@ virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
         .policy = v->policy, .same_cpu = sameCpu(v->src, v->dst),
         .findings = v->findings,
     };
-    if (opts->domain && opts->domain->psci_pin) {
+    /* a pin the guest's vCPU does not take is no pin: QEMU ignores it */
+    r.no_psci_property = opts->domain && !virCpregDomainHasPsciProperty(opts->domain);
+    if (opts->domain && opts->domain->psci_pin && !r.no_psci_property) {
         if (!virCpregPsciParse(opts->domain->psci_pin, &r.psci_pin)) {
             g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                         _("the domain pins kvm-psci-version='%s', which is not a PSCI version"),
@@ -440,16 +445,12 @@ virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
         }
         r.has_psci_pin = TRUE;
     }
-    /* QEMU adds kvm-psci-version only when KVM is enabled */
-    r.no_pins = opts->domain && !virCpregDomainIsKvm(opts->domain);
     v->kind = runEngine(&r, v->policy);
     g_array_sort(v->findings, compareFindings);
     if (v->kind == VIR_CPREG_VERDICT_VETO)
         v->fix_qemu = newerQemuAllowing(&r, v->policy);
     if (r.pin_change && v->kind == VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES) {
         virCpregChange *c = g_new0(virCpregChange, 1);
-        c->qom_type = opts->domain ? virCpregDomainCpuType(opts->domain) :
-                                     g_strdup("host-arm-cpu");
         c->property = g_strdup("kvm-psci-version");
         c->value = virCpregPsciFormat(r.pin_value);
         c->reason = g_strdup_printf(_("the guest runs PSCI %s; keep it on the destination so that it can migrate back"),

@@ -46,7 +46,6 @@ typedef struct {
 } virCpregFinding;
 
 typedef struct {
-    char *qom_type;                 /* the vCPU's QOM type: "host-arm-cpu" */
     char *property;                 /* "kvm-psci-version" */
     char *value;                    /* "1.1" */
     char *reason;
