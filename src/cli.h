@@ -5,7 +5,7 @@
 #pragma once
 
 #include <glib.h>
-#include <json-c/json.h>
+#include "cpreg-json.h"
 
 #include "cpreg-policy.h"
 #include "cpreg-profile.h"
@@ -52,4 +52,3 @@ virCpregPolicy *cliLoadPolicy(const char *const *files, GError **error);
 void cliPrintJSON(json_object *obj);
 json_object *cliJSONHex(guint64 value);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put);

@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <json-c/json.h>
+#include "cpreg-json.h"
 
 #include "cpreg-profile.h"
 
@@ -55,6 +55,3 @@ virCpregProfile *virCpregProfileParseFirecracker(const char *origin,
 virCpregProfile *virCpregProfileParseDump(const char *origin,
                                           const char *data, gsize len,
                                           GError **error);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put);
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free);

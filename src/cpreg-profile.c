@@ -351,41 +351,18 @@ json_object *
 virCpregJSONParse(const char *origin, const char *data, gsize len,
                   GError **error)
 {
-    g_autoptr(json_tokener) tok = json_tokener_new_ex(JSON_MAX_DEPTH);
-    json_object *root;
-    enum json_tokener_error jerr;
-    gsize end;
+    const char *why, *syntax;
+    gsize where;
+    json_object *root = virCpregJSONParseValue(data, len, JSON_MAX_DEPTH, &where,
+                                               &why, &syntax);
 
-    if (len > G_MAXINT) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%s: too large"), origin);
-        return NULL;
-    }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, data, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    if (jerr == json_tokener_continue) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s:%2$u: unexpected end of JSON data"), origin,
-                    virCpregTextLineOf(data, len));
-        return NULL;
-    }
-    if (jerr != json_tokener_success) {
+    if (!root && why)
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT, "%s:%u: %s",
+                    origin, virCpregTextLineOf(data, where), why);
+    else if (!root)
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%1$s:%2$u: invalid JSON: %3$s"), origin,
-                    virCpregTextLineOf(data, end), json_tokener_error_desc(jerr));
-        return NULL;
-    }
-    for (; end < len; end++) {
-        if (!g_ascii_isspace(data[end])) {
-            json_object_put(root);
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("%1$s:%2$u: unexpected data after the JSON value"),
-                        origin, virCpregTextLineOf(data, end));
-            return NULL;
-        }
-    }
+                    virCpregTextLineOf(data, where), syntax);
     return root;
 }
 

@@ -14,7 +14,7 @@
 
 #include "cpreg-qmp.h"
 #include "cpreg-error.h"
-#include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
+#include "cpreg-json.h"
 
 struct _virCpregQmp {
     int fd;
@@ -31,10 +31,9 @@ struct _virCpregQmp {
 static json_object *
 parseJSON(const char *origin, const char *data, gsize len, GError **error)
 {
-    g_autoptr(json_tokener) tok = json_tokener_new_ex(VIR_CPREG_QMP_MAX_DEPTH);
+    const char *why, *syntax;
+    gsize where;
     json_object *obj;
-    enum json_tokener_error jerr;
-    gsize end;
 
     if (len > VIR_CPREG_QMP_MAX_REPLY) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
@@ -42,27 +41,11 @@ parseJSON(const char *origin, const char *data, gsize len, GError **error)
                     VIR_CPREG_QMP_MAX_REPLY);
         return NULL;
     }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    obj = json_tokener_parse_ex(tok, data, (int)len);
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    if (jerr != json_tokener_success) {
+    if (!(obj = virCpregJSONParseValue(data, len, VIR_CPREG_QMP_MAX_DEPTH, &where,
+                                       &why, &syntax)))
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%1$s: byte %2$zu of a message: invalid JSON: %3$s"), origin,
-                    (size_t)end,
-                    jerr == json_tokener_continue ? _("unexpected end")
-                                                  : json_tokener_error_desc(jerr));
-        return NULL;
-    }
-    for (; end < len; end++) {
-        if (!g_ascii_isspace(data[end])) {
-            json_object_put(obj);
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("%1$s: byte %2$zu of a message: data after the JSON object"),
-                        origin, (size_t)end);
-            return NULL;
-        }
-    }
+                    (size_t)where, why ? why : syntax);
     return obj;
 }
 

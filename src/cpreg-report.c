@@ -8,7 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
-#include <json-c/json.h>
+#include "cpreg-json.h"
 
 #include "cpreg-verdict.h"
 #include "cpreg-engine.h"
@@ -16,7 +16,6 @@
 
 #define SUMMARY_MAX 200
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_object, json_object_put);
 
 char *
 virCpregFindingName(const virCpregFinding *finding)

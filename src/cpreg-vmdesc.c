@@ -36,25 +36,16 @@ vmdescFail(const VmdescCtx *ctx, const char *where, const char *what,
 static json_object *
 parseJSON(const VmdescCtx *ctx, const char *json, gsize len, GError **error)
 {
-    g_autoptr(json_tokener) tok = json_tokener_new_ex(MAX_JSON_DEPTH);
-    json_object *root;
-    enum json_tokener_error jerr;
-    gsize end;
+    const char *why, *syntax;
+    gsize where;
+    json_object *root = virCpregJSONParseValue(json, len, MAX_JSON_DEPTH, &where,
+                                               &why, &syntax);
 
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
-    root = json_tokener_parse_ex(tok, json, (int)MIN(len, (gsize)G_MAXINT));
-    jerr = json_tokener_get_error(tok);
-    end = json_tokener_get_parse_end(tok);
-    if (jerr == json_tokener_success && end == len)
-        return root;
-    json_object_put(root);
-    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                _("%1$s: byte %2$" G_GUINT64_FORMAT ": the VM description is not valid JSON: %3$s"),
-                ctx->origin, ctx->offset + end,
-                jerr == json_tokener_success ? _("data after the end") :
-                jerr == json_tokener_continue ? _("unexpected end") :
-                json_tokener_error_desc(jerr));
-    return NULL;
+    if (!root)
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: byte %2$" G_GUINT64_FORMAT ": the VM description is not valid JSON: %3$s"),
+                    ctx->origin, ctx->offset + where, why ? why : syntax);
+    return root;
 }
 
 static void

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-json.c: one strict, bounded JSON value
+ *
+ * Every JSON reader (profiles, policies, QMP replies, the VM description
+ * of a migration stream) parses through here: strict JSON, valid UTF-8,
+ * nesting bounded by @depth, exactly one value with only white space
+ * after it. Where it fails and why is for the caller to put in its own
+ * words (a line of a file, a byte of a stream).
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-json.h"
+
+/*
+ * On failure, NULL with *where the byte offset and either *why a whole
+ * phrase or, for a syntax error, *why NULL and *syntax json-c's words.
+ */
+json_object *
+virCpregJSONParseValue(const char *data, gsize len, int depth, gsize *where,
+                       const char **why, const char **syntax)
+{
+    g_autoptr(json_tokener) tok = json_tokener_new_ex(depth);
+    json_object *root;
+    enum json_tokener_error jerr;
+    gsize end;
+
+    *where = 0;
+    *why = *syntax = NULL;
+    if (len > G_MAXINT) {
+        *why = _("too large");
+        return NULL;
+    }
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    root = json_tokener_parse_ex(tok, data, (int)len);
+    jerr = json_tokener_get_error(tok);
+    end = json_tokener_get_parse_end(tok);
+    if (jerr != json_tokener_success) {
+        *where = jerr == json_tokener_continue ? len : end;
+        *why = jerr == json_tokener_continue ? _("unexpected end of JSON data") : NULL;
+        *syntax = json_tokener_error_desc(jerr);
+        return NULL;
+    }
+    for (; end < len; end++) {
+        if (!g_ascii_isspace(data[end])) {
+            json_object_put(root);
+            *where = end;
+            *why = _("unexpected data after the JSON value");
+            return NULL;
+        }
+    }
+    return root;
+}
