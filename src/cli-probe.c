@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "cli.h"
+#include "cpreg-domain.h"
 #include "cpreg-hostprobe.h"
 #include "cpreg-error.h"
 #include "cpreg-qemu-probe.h"
@@ -46,6 +47,31 @@ normalizeFeatures(const char *list, char ***out, GError **error)
     return TRUE;
 }
 
+/*
+ * The features a domain's XML asks for: where it says anything about pmu,
+ * sve or pauth, all three but those it turns off; else NULL, QEMU's
+ * defaults for the vCPU model.
+ */
+static char **
+domainFeatures(const virCpregDomain *d)
+{
+    const virCpregTristate states[] = { d->pmu, d->sve, d->pauth };
+    static const char *const names[] = { "pmu", "sve", "pauth" };
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+    gboolean said = FALSE;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        said = said || states[i] != VIR_CPREG_TRISTATE_ABSENT;
+        if (states[i] != VIR_CPREG_TRISTATE_OFF)
+            g_ptr_array_add(out, g_strdup(names[i]));
+    }
+    if (!said)
+        return NULL;
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
 /* --trial: the probe's own report (profile and trial results), uncached. */
 static int
 runTrial(virCpregHostProbe *req, const char *trial, const char *output)
@@ -70,8 +96,12 @@ cliProbe(int argc, char **argv)
     g_autofree char *trial = NULL;
     g_autofree char *features = NULL;
     g_autofree char *output = NULL;
+    g_autofree char *domainPath = NULL;
+    g_autoptr(virCpregDomain) domain = NULL;
     g_auto(GStrv) featlist = NULL;
     GOptionEntry entries[] = {
+        { "domain", 0, 0, G_OPTION_ARG_FILENAME, &domainPath,
+          N_("probe for this guest: a scratch QEMU like its own (emulator, accelerator, vCPU model, features)"), N_("XML") },
         { "via", 0, 0, G_OPTION_ARG_STRING, &req.via,
           N_("kvm (the KVM probe) or qemu (a scratch QEMU)"), "kvm|qemu" },
         { "features", 0, 0, G_OPTION_ARG_STRING, &features,
@@ -98,6 +128,15 @@ cliProbe(int argc, char **argv)
         return cliUsage("probe", "%s", _("unexpected argument"));
     if (features && !normalizeFeatures(features, &featlist, &error))
         return cliFail(error);
+    if (domainPath) {
+        if (req.via || req.emulator || req.accel || req.cpu)
+            return cliUsage("probe", "%s", _("--domain decides --via, --emulator, --accel and --cpu"));
+        if (!(domain = virCpregDomainLoad(domainPath, &error)))
+            return cliFail(error);
+        virCpregHostProbeFromDomain(&req, domain);
+        if (!features)
+            featlist = domainFeatures(domain);
+    }
     req.features = (const char *const *)featlist;
     if (trial)
         return runTrial(&req, trial, output);

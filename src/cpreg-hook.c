@@ -90,7 +90,6 @@ hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
                const virCpregProfile *src, GError **error)
 {
     gboolean kvm = virCpregDomainIsKvm(domain);
-    g_autofree char *cpu = NULL;
     virCpregHostProbe req = {
         .features = (const char *const *)src->ident.features,
         .cache_dir = conf->cache_dir,
@@ -106,11 +105,7 @@ hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
             return NULL;
         return virCpregProfileParse(_("this host's KVM probe"), report, strlen(report), error);
     }
-    req.via = "qemu";
-    req.emulator = domain->emulator;
-    req.accel = kvm ? "kvm" : "tcg";
-    if (domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0)
-        req.cpu = cpu = g_strdup(domain->cpu_model);
+    virCpregHostProbeFromDomain(&req, domain);
     return virCpregHostProbeProfile(&req, &hit, error);
 }
 

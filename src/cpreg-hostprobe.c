@@ -19,6 +19,7 @@
 
 #include "cpreg-hostprobe.h"
 #include "cpreg-cache.h"
+#include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-qemu-probe.h"
 
@@ -47,6 +48,23 @@ virCpregHostProbeKvmUsable(void)
 
     return uname(&u) == 0 && g_str_equal(u.machine, "aarch64") &&
            g_access("/dev/kvm", R_OK | W_OK) == 0;
+}
+
+/*
+ * A scratch QEMU like @domain's: its emulator, its accelerator (type
+ * 'kvm' or TCG), its vCPU model (host-passthrough is -cpu host). The
+ * strings point into @domain.
+ */
+void
+virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain)
+{
+    gboolean kvm = virCpregDomainIsKvm(domain);
+
+    req->via = "qemu";
+    req->emulator = domain->emulator;
+    req->accel = kvm ? "kvm" : "tcg";
+    req->cpu = domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0 ?
+               domain->cpu_model : NULL;
 }
 
 /* Fills in the default and refuses what does not go together. */

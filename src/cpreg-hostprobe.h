@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "cpreg-domain.h"
 #include "cpreg-profile.h"
 
 G_BEGIN_DECLS
@@ -19,6 +20,8 @@ typedef struct {
     const char *cache_dir;         /* NULL: the default (cpreg-cache.h) */
 } virCpregHostProbe;
 
+void virCpregHostProbeFromDomain(virCpregHostProbe *req,
+                                 const virCpregDomain *domain);
 gboolean virCpregHostProbeCheck(virCpregHostProbe *req, GError **error);
 gboolean virCpregHostProbeKvmUsable(void);
 gboolean virCpregHostProbeCanTrial(virCpregHostProbe *req, GError **error);

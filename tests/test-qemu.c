@@ -256,6 +256,58 @@ testCacheConcurrent(void **state)
     }
 }
 
+/*
+ * probe --domain: a scratch QEMU like the guest's, here TCG max with the
+ * PMU turned off in the XML: the profile says so, and QEMU lists fewer
+ * registers than for the default vCPU.
+ */
+static void
+testProbeDomain(void **state)
+{
+    g_autofree char *qemu = g_find_program_in_path(QEMU);
+    g_autofree char *dir = g_dir_make_tmp("cpreg-probe-domain-XXXXXX", NULL);
+    g_autofree char *xmlPath = g_build_filename(dir, "guest.xml", NULL);
+    g_autofree char *xml = NULL;
+    g_autofree char *cache = g_build_filename(dir, "cache", NULL);
+    g_auto(GStrv) env = g_get_environ();
+    const char *withDomain[] = { VIRT_CPREG, "probe", "--domain", xmlPath, NULL };
+    const char *plain[] = { VIRT_CPREG, "probe", "--via", "qemu", "--accel", "tcg",
+                            "--cpu", "max", NULL };
+    g_autofree char *out1 = NULL;
+    g_autofree char *out2 = NULL;
+    g_autoptr(virCpregProfile) p1 = NULL;
+    g_autoptr(virCpregProfile) p2 = NULL;
+    int status;
+
+    (void)state;
+    needQemu();
+    xml = g_strdup_printf("<domain type='qemu'><name>g</name>"
+                          "<os><type arch='aarch64' machine='virt'>hvm</type></os>"
+                          "<cpu mode='custom'><model>max</model></cpu>"
+                          "<features><pmu state='off'/></features>"
+                          "<devices><emulator>%s</emulator></devices></domain>", qemu);
+    assert_true(g_file_set_contents(xmlPath, xml, -1, NULL));
+    env = g_environ_setenv(env, "VIRT_CPREG_CACHE_DIR", cache, TRUE);
+    assert_true(g_spawn_sync(NULL, (char **)withDomain, env, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out1, NULL, &status, NULL));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(g_spawn_sync(NULL, (char **)plain, env, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out2, NULL, &status, NULL));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    p1 = virCpregProfileParse("probe --domain", out1, strlen(out1), NULL);
+    p2 = virCpregProfileParse("probe", out2, strlen(out2), NULL);
+    assert_non_null(p1);
+    assert_non_null(p2);
+    assert_false(virCpregProfileHasFeature(p1, "pmu"));
+    assert_true(virCpregProfileHasFeature(p1, "sve"));
+    assert_true(virCpregProfileCount(p1) < virCpregProfileCount(p2));
+    {
+        const char *rm[] = { "rm", "-rf", dir, NULL };
+        g_spawn_sync(NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     NULL, NULL, NULL, NULL);
+    }
+}
+
 /* A `virsh save` image from a real libvirt daemon: not driven from here
  * (another issue sets the daemon up); say so rather than pass silently. */
 static void
@@ -276,6 +328,7 @@ main(void)
         cmocka_unit_test(testOwnStream),
         cmocka_unit_test(testBadEmulator),
         cmocka_unit_test(testCacheConcurrent),
+        cmocka_unit_test(testProbeDomain),
         cmocka_unit_test(testVirshSave),
     };
 
