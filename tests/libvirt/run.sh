@@ -171,6 +171,19 @@ case_b() {
   host_conf A "host-profile=$P72" qemu-version=11.1
   vsh A save ga "$T/ga.save" >/dev/null
   [ -z "$(guest_state A ga)" ] || fail "ga still exists after save"
+  # our reader on a real virsh save image: the embedded XML and the cpreg
+  # list of the guest's vCPU
+  cpreg inspect --json "$T/ga.save" >"$T/ga.inspect.json" || fail "inspect failed on ga.save"
+  python3 - "$T/ga.inspect.json" <<'PY' || fail "inspect did not find ga's XML and cpreg list"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["format"] == "libvirt-save", d["format"]
+assert d["save"]["domain"]["name"] == "ga", d["save"]["domain"]
+assert d["save"]["domain"]["arch"] == "aarch64"
+assert d["vcpus"] and d["vcpus"][0]["registers"] > 100, d["vcpus"]
+print("inspect: a libvirt save image of ga; vCPU 0 migrates %d registers"
+      % d["vcpus"][0]["registers"])
+PY
   vsh A restore "$T/ga.save" --paused >/dev/null || fail "restore failed"
   grep -q '^ga restore begin -' "$(hostdir A)/hook.log" || fail "the hook did not run for restore"
   [ "$(guest_state A ga)" = paused ] || fail "ga is '$(guest_state A ga)' after restore"
