@@ -101,11 +101,21 @@ matrix_rc=0
 t_matrix=$(($(now) - t1))
 ln -sfn "$id" "$CACHE/runs/latest"
 
+# the probe against the committed fixtures (register sets on 6.1, 6.12
+# and 7.2; 7.2's values refused by 6.12 exactly for ID_AA64MMFR2_EL1 and
+# PSCI_VERSION)
+t2=$(now)
+probe_rc=0
+"$HERE/verify-probe.sh" "$CACHE" >"$run/verify-probe.log" 2>&1 || probe_rc=$?
+t_probe=$(($(now) - t2))
+sed 's/^/verify-probe: /' "$run/verify-probe.log" >&2
+
 cache_state=cold
 [ "$warm" = no ] || cache_state=warm
 cat >"$run/run.json" <<EOF
 {"cache": "$cache_state",
  "fetch_seconds": $t_fetch, "matrix_seconds": $t_matrix,
+ "verify_probe_seconds": $t_probe,
  "total_seconds": $(($(now) - t0))}
 EOF
 python3 "$HERE/labtool.py" collect "$CACHE" "$run" >"$run/results.json"
@@ -118,7 +128,7 @@ summary=$("$HERE/report.sh" -v "$run/verdicts.json" "$run/results.json" "$run/RE
 echo "$summary"
 echo "results: $run/results.json"
 echo "report:  $run/REPORT.md"
-echo "time:    fetch ${t_fetch}s ($cache_state cache), matrix ${t_matrix}s"
+echo "time:    fetch ${t_fetch}s ($cache_state cache), matrix ${t_matrix}s, probe check ${t_probe}s"
 
 # Keep the newest LAB_KEEP_RUNS runs.
 find "$CACHE/runs" -mindepth 1 -maxdepth 1 -type d -name '20*' | sort -r |
@@ -129,6 +139,7 @@ find "$CACHE/runs" -mindepth 1 -maxdepth 1 -type d -name '20*' | sort -r |
 status=0
 [ "$matrix_rc" -eq 0 ] || { log "some boots gave no result"; status=1; }
 [ "$judge_rc" -eq 0 ] || { log "judge.py failed"; status=1; }
+[ "$probe_rc" -eq 0 ] || { log "the probe does not reproduce the fixtures (verify-probe.sh)"; status=1; }
 python3 - "$run/verdicts.json" <<'EOF' || status=1
 import json, sys
 v = json.load(open(sys.argv[1]))
