@@ -47,31 +47,6 @@ normalizeFeatures(const char *list, char ***out, GError **error)
     return TRUE;
 }
 
-/*
- * The features a domain's XML asks for: where it says anything about pmu,
- * sve or pauth, all three but those it turns off; else NULL, QEMU's
- * defaults for the vCPU model.
- */
-static char **
-domainFeatures(const virCpregDomain *d)
-{
-    const virCpregTristate states[] = { d->pmu, d->sve, d->pauth };
-    static const char *const names[] = { "pmu", "sve", "pauth" };
-    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
-    gboolean said = FALSE;
-    size_t i;
-
-    for (i = 0; i < G_N_ELEMENTS(names); i++) {
-        said = said || states[i] != VIR_CPREG_TRISTATE_ABSENT;
-        if (states[i] != VIR_CPREG_TRISTATE_OFF)
-            g_ptr_array_add(out, g_strdup(names[i]));
-    }
-    if (!said)
-        return NULL;
-    g_ptr_array_add(out, NULL);
-    return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
-}
-
 /* --trial: the probe's own report (profile and trial results), uncached. */
 static int
 runTrial(virCpregHostProbe *req, const char *trial, const char *output)
@@ -133,11 +108,10 @@ cliProbe(int argc, char **argv)
             return cliUsage("probe", "%s", _("--domain decides --via, --emulator, --accel and --cpu"));
         if (!(domain = virCpregDomainLoad(domainPath, &error)))
             return cliFail(error);
-        virCpregHostProbeFromDomain(&req, domain);
-        if (!features)
-            featlist = domainFeatures(domain);
+        virCpregHostProbeFromDomain(&req, domain, features ? NULL : &featlist);
     }
-    req.features = (const char *const *)featlist;
+    if (featlist)
+        req.features = (const char *const *)featlist;
     if (trial)
         return runTrial(&req, trial, output);
     if (!(profile = virCpregHostProbeProfile(&req, &hit, &error)))

@@ -19,6 +19,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-hostprobe.h"
 #include "cpreg-metadata.h"
 #include "cpreg-stamp.h"
 #include "cpreg-text.h"
@@ -36,12 +37,16 @@ stampOffline(const char *xmlPath, const char *profilePath)
     virCpregDomainEdit edit = { 0 };
     gsize len;
 
+    g_autofree char *cacheDir = NULL;
+
     if (!virCpregTextReadFile(xmlPath, VIR_CPREG_DOMAIN_MAX_BYTES, &xml, &len, &error) ||
         !(domain = virCpregDomainParse(xmlPath, xml, len, &error)) ||
-        !(profile = virCpregConfLoadHostProfile(profilePath, &error)))
+        !virCpregConfStampSource(profilePath, &profile, &cacheDir, &error))
         return cliFail(error);
     if (!virCpregDomainIsAarch64(domain))
         return cliUsage("stamp", _("'%s' is not an aarch64 guest"), xmlPath);
+    if (!profile && !(profile = virCpregHostProbeDomain(domain, cacheDir, &error)))
+        return cliFail(error);
     edit.profile = profile;
     if (!(out = virCpregDomainRewrite(xmlPath, xml, len, &edit, &error)))
         return cliFail(error);

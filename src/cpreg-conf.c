@@ -149,19 +149,29 @@ virCpregConfHostProfile(const virCpregConf *conf, GError **error)
 }
 
 /*
- * This host's profile as QEMU's list sees it: @path if given, else the
- * configured host-profile=.
+ * What to stamp into guests: this host's profile as QEMU's list sees it,
+ * from @path if given, else from host-profile=; *profile stays NULL when
+ * neither is set, meaning "probe for each guest" (in *cacheDir, from
+ * cache-dir=).
  */
-virCpregProfile *
-virCpregConfLoadHostProfile(const char *path, GError **error)
+gboolean
+virCpregConfStampSource(const char *path, virCpregProfile **profile,
+                        char **cacheDir, GError **error)
 {
     g_autoptr(virCpregConf) conf = NULL;
-    g_autoptr(virCpregProfile) profile = NULL;
+    g_autoptr(virCpregProfile) loaded = NULL;
 
-    if (!path && !(conf = virCpregConfLoad(error)))
-        return NULL;
-    if (!(profile = path ? virCpregProfileLoad(path, error) :
-                           virCpregConfHostProfile(conf, error)))
-        return NULL;
-    return virCpregProfileQemuView(profile);
+    *profile = NULL;
+    *cacheDir = NULL;
+    if (!path) {
+        if (!(conf = virCpregConfLoad(error)))
+            return FALSE;
+        *cacheDir = g_strdup(conf->cache_dir);
+        if (!(path = conf->host_profile))
+            return TRUE;
+    }
+    if (!(loaded = virCpregProfileLoad(path, error)))
+        return FALSE;
+    *profile = virCpregProfileQemuView(loaded);
+    return TRUE;
 }

@@ -36,7 +36,8 @@ virCpregConf *virCpregConfLoadFile(const char *path, GError **error);
 void virCpregConfFree(virCpregConf *conf);
 virCpregProfile *virCpregConfHostProfile(const virCpregConf *conf,
                                          GError **error);
-virCpregProfile *virCpregConfLoadHostProfile(const char *path, GError **error);
+gboolean virCpregConfStampSource(const char *path, virCpregProfile **profile,
+                                 char **cacheDir, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregConf, virCpregConfFree);
 
 G_END_DECLS

@@ -105,7 +105,7 @@ hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
             return NULL;
         return virCpregProfileParse(_("this host's KVM probe"), report, strlen(report), error);
     }
-    virCpregHostProbeFromDomain(&req, domain);
+    virCpregHostProbeFromDomain(&req, domain, NULL);
     return virCpregHostProbeProfile(&req, &hit, error);
 }
 

@@ -51,12 +51,39 @@ virCpregHostProbeKvmUsable(void)
 }
 
 /*
+ * The features a domain's XML asks for: where it says anything about pmu,
+ * sve or pauth, all three but those it turns off; else NULL, QEMU's
+ * defaults for the vCPU model.
+ */
+static char **
+domainFeatures(const virCpregDomain *d)
+{
+    const virCpregTristate states[] = { d->pmu, d->sve, d->pauth };
+    static const char *const names[] = { "pmu", "sve", "pauth" };
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+    gboolean said = FALSE;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        said = said || states[i] != VIR_CPREG_TRISTATE_ABSENT;
+        if (states[i] != VIR_CPREG_TRISTATE_OFF)
+            g_ptr_array_add(out, g_strdup(names[i]));
+    }
+    if (!said)
+        return NULL;
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&out), FALSE);
+}
+
+/*
  * A scratch QEMU like @domain's: its emulator, its accelerator (type
- * 'kvm' or TCG), its vCPU model (host-passthrough is -cpu host). The
+ * 'kvm' or TCG), its vCPU model (host-passthrough is -cpu host) and the
+ * features its XML sets (*@features holds them; free it after @req). The
  * strings point into @domain.
  */
 void
-virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain)
+virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain,
+                            char ***features)
 {
     gboolean kvm = virCpregDomainIsKvm(domain);
 
@@ -65,6 +92,28 @@ virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain
     req->accel = kvm ? "kvm" : "tcg";
     req->cpu = domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0 ?
                domain->cpu_model : NULL;
+    if (features && (*features = domainFeatures(domain)))
+        req->features = (const char *const *)*features;
+}
+
+/*
+ * This host's profile for @domain's vCPU, as QEMU's list sees it: the
+ * guest's own QEMU, probed once a boot (what virt-cpreg stamp and
+ * virt-cpregd put into its metadata when no host-profile= is set).
+ */
+virCpregProfile *
+virCpregHostProbeDomain(const virCpregDomain *domain, const char *cacheDir,
+                        GError **error)
+{
+    g_auto(GStrv) features = NULL;
+    g_autoptr(virCpregProfile) profile = NULL;
+    virCpregHostProbe req = { .cache_dir = cacheDir };
+    gboolean hit;
+
+    virCpregHostProbeFromDomain(&req, domain, &features);
+    if (!(profile = virCpregHostProbeProfile(&req, &hit, error)))
+        return NULL;
+    return virCpregProfileQemuView(profile);
 }
 
 /* Fills in the default and refuses what does not go together. */

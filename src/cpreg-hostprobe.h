@@ -21,7 +21,10 @@ typedef struct {
 } virCpregHostProbe;
 
 void virCpregHostProbeFromDomain(virCpregHostProbe *req,
-                                 const virCpregDomain *domain);
+                                 const virCpregDomain *domain,
+                                 char ***features);
+virCpregProfile *virCpregHostProbeDomain(const virCpregDomain *domain,
+                                         const char *cacheDir, GError **error);
 gboolean virCpregHostProbeCheck(virCpregHostProbe *req, GError **error);
 gboolean virCpregHostProbeKvmUsable(void);
 gboolean virCpregHostProbeCanTrial(virCpregHostProbe *req, GError **error);

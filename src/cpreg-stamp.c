@@ -16,6 +16,7 @@
 #include "cpreg-stamp.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-hostprobe.h"
 #include "cpreg-metadata.h"
 #include "cpreg-value.h"
 
@@ -48,13 +49,15 @@ domainOf(virDomainPtr dom, unsigned int flags, char **xmlOut, GError **error)
 
 /*
  * Stamps @profile into @dom's live metadata, if @dom is an aarch64 guest
- * whose vCPU the profile describes.
+ * whose vCPU the profile describes; without @profile, this host's profile
+ * for the guest's vCPU (a scratch QEMU like its own, cached in @cacheDir).
  */
 gboolean
 virCpregStampDomain(virDomainPtr dom, const virCpregProfile *profile,
-                    GError **error)
+                    const char *cacheDir, GError **error)
 {
     g_autoptr(virCpregDomain) d = domainOf(dom, 0, NULL, error);
+    g_autoptr(virCpregProfile) probed = NULL;
     g_autofree char *element = NULL;
 
     if (!d)
@@ -64,6 +67,8 @@ virCpregStampDomain(virDomainPtr dom, const virCpregProfile *profile,
                     _("'%s' is not an aarch64 guest"), virDomainGetName(dom));
         return FALSE;
     }
+    if (!profile && !(profile = probed = virCpregHostProbeDomain(d, cacheDir, error)))
+        return FALSE;
     if (!virCpregDomainCheckFeatures(d, (const char *const *)profile->ident.features,
                                      _("host"), error))
         return FALSE;

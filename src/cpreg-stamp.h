@@ -14,7 +14,7 @@
 G_BEGIN_DECLS
 
 gboolean virCpregStampDomain(virDomainPtr dom, const virCpregProfile *profile,
-                             GError **error);
+                             const char *cacheDir, GError **error);
 gboolean virCpregStampPinPersistent(virConnectPtr conn, virDomainPtr dom,
                                     const char *psci, GError **error);
 

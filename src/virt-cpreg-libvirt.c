@@ -50,6 +50,7 @@ main(int argc, char **argv)
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(virCpregProfile) profile = NULL;
+    g_autofree char *cacheDir = NULL;
 
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
@@ -58,14 +59,15 @@ main(int argc, char **argv)
         g_printerr("%s\n", _("virt-cpreg-libvirt: run by virt-cpreg stamp and virt-cpreg pin"));
         return 2;
     }
-    if (g_str_equal(argv[1], "stamp") && !(profile = virCpregConfLoadHostProfile(optional(argv[4]), &error)))
+    if (g_str_equal(argv[1], "stamp") &&
+        !virCpregConfStampSource(optional(argv[4]), &profile, &cacheDir, &error))
         return fail(NULL, error);
     if (!(conn = virConnectOpen(optional(argv[3]))))
         return fail(_("cannot connect to libvirt"), NULL);
     if (!(dom = virDomainLookupByName(conn, argv[2])) &&
         !(dom = virDomainLookupByUUIDString(conn, argv[2])))
         return fail(argv[2], NULL);
-    if (g_str_equal(argv[1], "stamp") ? !virCpregStampDomain(dom, profile, &error) :
+    if (g_str_equal(argv[1], "stamp") ? !virCpregStampDomain(dom, profile, cacheDir, &error) :
         !virCpregStampPinPersistent(conn, dom, optional(argv[4]), &error))
         return fail(NULL, error);
     return 0;

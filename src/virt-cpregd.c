@@ -30,7 +30,9 @@
 static volatile sig_atomic_t quit;
 
 typedef struct {
-    virCpregProfile *profile;     /* this host's, QEMU view */
+    virCpregProfile *profile;     /* this host's, QEMU view; NULL: probe
+                                   * for each guest (cached per boot) */
+    char *cache_dir;
     gboolean closed;              /* libvirtd went away */
     gboolean verbose;
 } virCpregDaemon;
@@ -54,7 +56,7 @@ stamp(virCpregDaemon *d, virDomainPtr dom, const char *why)
 {
     g_autoptr(GError) error = NULL;
 
-    if (virCpregStampDomain(dom, d->profile, &error)) {
+    if (virCpregStampDomain(dom, d->profile, d->cache_dir, &error)) {
         if (d->verbose)
             g_printerr(_("virt-cpregd: stamped %1$s (%2$s)\n"), virDomainGetName(dom), why);
         return;
@@ -142,7 +144,7 @@ main(int argc, char **argv)
     gboolean once = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {
         { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri, N_("libvirt URI"), N_("URI") },
-        { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, N_("This host's profile (default: cpreg.conf's host-profile)"), N_("FILE") },
+        { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, N_("This host's profile (default: cpreg.conf's host-profile, else a probe for each guest)"), N_("FILE") },
         { "once", 0, 0, G_OPTION_ARG_NONE, &once, N_("Stamp the running guests and exit"), NULL },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Say what is stamped"), NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
@@ -163,7 +165,7 @@ main(int argc, char **argv)
         g_printerr("virt-cpregd: %s\n", error->message);
         return 2;
     }
-    if (!(d.profile = virCpregConfLoadHostProfile(profile, &error))) {
+    if (!virCpregConfStampSource(profile, &d.profile, &d.cache_dir, &error)) {
         g_printerr("virt-cpregd: %s\n", error->message);
         return 2;
     }
@@ -182,6 +184,7 @@ main(int argc, char **argv)
         } else if (once) {
             g_printerr(_("virt-cpregd: cannot connect to libvirt: %s\n"), virGetLastErrorMessage());
             virCpregProfileFree(d.profile);
+            g_free(d.cache_dir);
             return 1;
         } else {
             sleep(backoff);
@@ -189,5 +192,6 @@ main(int argc, char **argv)
         }
     }
     virCpregProfileFree(d.profile);
+    g_free(d.cache_dir);
     return 0;
 }

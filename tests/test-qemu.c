@@ -21,6 +21,7 @@
 #include "cpreg-qemu-probe.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
+#include "cpreg-domain.h"
 #include "testutils.h"
 
 #define QEMU "qemu-system-aarch64"
@@ -308,6 +309,56 @@ testProbeDomain(void **state)
     }
 }
 
+/*
+ * stamp without a profile and without host-profile=: this host's profile
+ * for the guest's vCPU, from a scratch QEMU like its own.
+ */
+static void
+testStampProbes(void **state)
+{
+    g_autofree char *qemu = g_find_program_in_path(QEMU);
+    g_autofree char *dir = g_dir_make_tmp("cpreg-stamp-probe-XXXXXX", NULL);
+    g_autofree char *xmlPath = g_build_filename(dir, "guest.xml", NULL);
+    g_autofree char *confPath = g_build_filename(dir, "cpreg.conf", NULL);
+    g_autofree char *conf = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    g_auto(GStrv) env = g_get_environ();
+    const char *argv[] = { VIRT_CPREG, "stamp", "--xml", xmlPath, NULL };
+    g_autoptr(virCpregDomain) d = NULL;
+    g_autoptr(virCpregProfile) p = NULL;
+    int status;
+
+    (void)state;
+    needQemu();
+    xml = g_strdup_printf("<domain type='qemu'><name>g</name>"
+                          "<os><type arch='aarch64' machine='virt'>hvm</type></os>"
+                          "<cpu mode='custom'><model>max</model></cpu>"
+                          "<devices><emulator>%s</emulator></devices></domain>", qemu);
+    conf = g_strdup_printf("[hook]\ncache-dir=%s/cache\n", dir);
+    assert_true(g_file_set_contents(xmlPath, xml, -1, NULL));
+    assert_true(g_file_set_contents(confPath, conf, -1, NULL));
+    env = g_environ_setenv(env, "VIRT_CPREG_CONF", confPath, TRUE);
+    assert_true(g_spawn_sync(NULL, (char **)argv, env, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out, &err, &status, NULL));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("stamp failed: %s", err);
+    d = virCpregDomainParse("stamped", out, strlen(out), NULL);
+    assert_non_null(d);
+    assert_non_null(d->profile_json);
+    p = virCpregProfileParse("metadata", d->profile_json, strlen(d->profile_json), NULL);
+    assert_non_null(p);
+    assert_string_equal(p->ident.source, "qemu-stream");
+    assert_string_equal(p->ident.accel, "tcg");
+    assert_true(virCpregProfileCount(p) > 100);
+    {
+        const char *rm[] = { "rm", "-rf", dir, NULL };
+        g_spawn_sync(NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                     NULL, NULL, NULL, NULL);
+    }
+}
+
 /* A `virsh save` image from a real libvirt daemon: not driven from here
  * (another issue sets the daemon up); say so rather than pass silently. */
 static void
@@ -329,6 +380,7 @@ main(void)
         cmocka_unit_test(testBadEmulator),
         cmocka_unit_test(testCacheConcurrent),
         cmocka_unit_test(testProbeDomain),
+        cmocka_unit_test(testStampProbes),
         cmocka_unit_test(testVirshSave),
     };
 

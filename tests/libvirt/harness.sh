@@ -44,6 +44,15 @@ in_host() {
   nsenter --target "$(holder_pid "$name")" --mount --net --uts -- "$@"
 }
 
+# in_host_exec NAME CMD...: the same, replacing the shell: for a daemon
+# started in the background, so that $! is the daemon's own process (or
+# its timeout, which passes signals on) and a SIGTERM reaches it.
+in_host_exec() {
+  local name=$1
+  shift
+  exec nsenter --target "$(holder_pid "$name")" --mount --net --uts -- "$@"
+}
+
 # vsh NAME ARGS...: virsh against NAME's libvirtd, within 30 s.
 vsh() {
   local name=$1

@@ -216,7 +216,7 @@ case_c() {
 CPREGD_PID=
 
 start_cpregd() {
-  in_host A timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system --profile "$P612" -v \
+  in_host_exec A timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system --profile "$P612" -v \
     >>"$T/cpregd.log" 2>&1 &
   CPREGD_PID=$!
   # the case runs in a subshell: if it fails half-way, the daemon goes too
@@ -250,6 +250,38 @@ case_d() {
   kill -TERM "$CPREGD_PID"
   poll 10 pid_gone "$CPREGD_PID" || fail "virt-cpregd did not stop on SIGTERM"
   sed 's/^/virt-cpregd: /' "$T/cpregd.log"
+}
+
+# metadata_source HOST GUEST: where the profile in the guest's metadata
+# came from ("dump", "kvm-probe", "qemu-stream"...), or nothing.
+metadata_source() {
+  metadata "$1" "$2" 2>/dev/null | xmllint --xpath 'string(/*)' - 2>/dev/null |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["identity"]["source"])' 2>/dev/null
+}
+
+probed() { [ "$(metadata_source "$1" "$2")" = qemu-stream ]; }
+
+case_g() {
+  local start ms
+  # no --profile, no host-profile=: virt-cpregd probes this host for each
+  # guest (a scratch QEMU like the guest's, cached for the boot)
+  host_conf A
+  in_host_exec A env VIRT_CPREG_CONF="$(hostdir A)/cpreg.conf" \
+    timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system -v >>"$T/cpregd-probe.log" 2>&1 &
+  CPREGD_PID=$!
+  trap 'kill -TERM "$CPREGD_PID" 2>/dev/null || true' EXIT
+  start=$(now_ms)
+  new_guest A gg
+  poll 10 probed A gg || fail "gg was not stamped with a probe of this host ($(metadata_source A gg))"
+  ms=$(($(now_ms) - start))
+  note "gg stamped with this host's probed profile (qemu-stream) $ms ms after start"
+  new_guest A gg2
+  start=$(now_ms)
+  poll 2 probed A gg2 || fail "gg2 not stamped within 2 s (its metadata: '$(metadata_source A gg2)')"
+  note "gg2 stamped $(($(now_ms) - start)) ms after start (the probe cached for the boot)"
+  kill -TERM "$CPREGD_PID"
+  poll 10 pid_gone "$CPREGD_PID" || fail "virt-cpregd did not stop on SIGTERM"
+  sed 's/^/virt-cpregd: /' "$T/cpregd-probe.log"
 }
 
 case_e() {
@@ -358,6 +390,7 @@ inside() {
   run_case c "restore vetoed with the summary in virsh's error" case_c
   run_case d "virt-cpregd stamps new guests, also after libvirtd's restart" case_d
   run_case e "pin --persistent writes the inactive definition" case_e
+  run_case g "virt-cpregd without a profile probes this host for each guest" case_g
   run_migration
   [ "$FAILED" -eq 0 ] || { echo "$FAILED case(s) failed"; exit 1; }
 }
