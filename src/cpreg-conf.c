@@ -137,17 +137,6 @@ virCpregConfLoad(GError **error)
     return virCpregConfLoadFile(path ? path : SYSCONFDIR "/libvirt-cpreg/cpreg.conf", error);
 }
 
-/* This host's profile: the configured file. */
-virCpregProfile *
-virCpregConfHostProfile(const virCpregConf *conf, GError **error)
-{
-    if (conf->host_profile)
-        return virCpregProfileLoad(conf->host_profile, error);
-    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED, "%s",
-                _("no profile of this host: set host-profile= in cpreg.conf (virt-cpreg probe -o FILE writes one), or give --profile"));
-    return NULL;
-}
-
 /*
  * What to stamp into guests: this host's profile as QEMU's list sees it,
  * from @path if given, else from host-profile=; *profile stays NULL when

@@ -34,8 +34,6 @@ typedef struct {
 virCpregConf *virCpregConfLoad(GError **error);
 virCpregConf *virCpregConfLoadFile(const char *path, GError **error);
 void virCpregConfFree(virCpregConf *conf);
-virCpregProfile *virCpregConfHostProfile(const virCpregConf *conf,
-                                         GError **error);
 gboolean virCpregConfStampSource(const char *path, virCpregProfile **profile,
                                  char **cacheDir, GError **error);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregConf, virCpregConfFree);
