@@ -46,7 +46,9 @@ preflight() {
 }
 
 outside() {
-  local build=$1 src=$2 t rc=0
+  local build src t rc=0
+  # absolute: the hook drop-in and the daemons run from other directories
+  build=$(cd "$1" && pwd) src=$(cd "$2" && pwd)
   preflight
   t=$(mktemp -d "${TMPDIR:-/tmp}/cpreg-libvirt.XXXXXX")
   trap 'echo "interrupted; the logs and state are kept in $t"; exit 143' TERM INT HUP
