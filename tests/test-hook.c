@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
 #include <glib/gstdio.h>
 
 #include "cpreg-domain.h"
@@ -506,6 +508,38 @@ testProbedHost(void **state)
     assert_true(r2.ms < r1.ms || r2.ms < 100);
 }
 
+/* What we put into <metadata> is what schemas/metadata.rng says. */
+static void
+testMetadataSchema(void **state)
+{
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *rng = g_build_filename(SCHEMADIR, "metadata.rng", NULL);
+    xmlRelaxNGParserCtxtPtr pctx = xmlRelaxNGNewParserCtxt(rng);
+    xmlRelaxNGPtr schema = xmlRelaxNGParse(pctx);
+    xmlRelaxNGValidCtxtPtr vctx = xmlRelaxNGNewValidCtxt(schema);
+    xmlDocPtr doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL, XML_PARSE_NONET);
+    xmlDocPtr one = xmlNewDoc((const xmlChar *)"1.0");
+    xmlNodePtr n;
+
+    (void)state;
+    assert_non_null(schema);
+    assert_non_null(doc);
+    /* <domain><metadata><cpreg:profile> */
+    for (n = xmlDocGetRootElement(doc)->children; n && !xmlStrEqual(n->name, (const xmlChar *)"metadata"); n = n->next)
+        ;
+    assert_non_null(n);
+    for (n = n->children; n && n->type != XML_ELEMENT_NODE; n = n->next)
+        ;
+    assert_non_null(n);
+    xmlDocSetRootElement(one, xmlDocCopyNode(n, one, 1));
+    assert_int_equal(xmlRelaxNGValidateDoc(vctx, one), 0);
+    xmlFreeDoc(one);
+    xmlFreeDoc(doc);
+    xmlRelaxNGFreeValidCtxt(vctx);
+    xmlRelaxNGFree(schema);
+    xmlRelaxNGFreeParserCtxt(pctx);
+}
+
 static void
 testUsage(void **state)
 {
@@ -537,6 +571,7 @@ main(void)
         cmocka_unit_test(testTimeBudget),
         cmocka_unit_test(testBadConfig),
         cmocka_unit_test(testUsage),
+        cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),
     };
 
