@@ -250,11 +250,7 @@ testCacheConcurrent(void **state)
     }
     assert_true(g_file_get_contents(count, &counted, NULL, NULL));
     assert_string_equal(counted, "x\n");
-    {
-        const char *rm[] = { "rm", "-rf", dir, NULL };
-        g_spawn_sync(NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     NULL, NULL, NULL, NULL);
-    }
+    testRemoveTree(dir);
 }
 
 /*
@@ -302,11 +298,7 @@ testProbeDomain(void **state)
     assert_false(virCpregProfileHasFeature(p1, "pmu"));
     assert_true(virCpregProfileHasFeature(p1, "sve"));
     assert_true(virCpregProfileCount(p1) < virCpregProfileCount(p2));
-    {
-        const char *rm[] = { "rm", "-rf", dir, NULL };
-        g_spawn_sync(NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     NULL, NULL, NULL, NULL);
-    }
+    testRemoveTree(dir);
 }
 
 /*
@@ -352,11 +344,7 @@ testStampProbes(void **state)
     assert_string_equal(p->ident.source, "qemu-stream");
     assert_string_equal(p->ident.accel, "tcg");
     assert_true(virCpregProfileCount(p) > 100);
-    {
-        const char *rm[] = { "rm", "-rf", dir, NULL };
-        g_spawn_sync(NULL, (char **)rm, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                     NULL, NULL, NULL, NULL);
-    }
+    testRemoveTree(dir);
 }
 
 /* A `virsh save` image from a real libvirt daemon: not driven from here

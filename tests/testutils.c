@@ -58,3 +58,13 @@ testWriteTemp(const char *name, const char *data, gssize len)
     g_assert_true(g_file_set_contents(path, data, len, NULL));
     return path;
 }
+
+/* rm -rf @dir: what a test made under its temporary directory. */
+void
+testRemoveTree(const char *dir)
+{
+    const char *argv[] = { "rm", "-rf", dir, NULL };
+
+    g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                 NULL, NULL, NULL, NULL);
+}

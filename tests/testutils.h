@@ -10,3 +10,4 @@ GPtrArray *testFixtureFiles(void);
 char *testFixture(const char *relative);
 char *testWriteTemp(const char *name, const char *data, gssize len);
 int testCompareStrings(gconstpointer a, gconstpointer b);
+void testRemoveTree(const char *dir);
