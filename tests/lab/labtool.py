@@ -517,8 +517,9 @@ def cmd_report(path, verdicts_path=None):
     w("Outcome: `migrated` = after `migrate-incoming` QEMU reached a paused state and after"
       " `cont` `query-status` said `running`; otherwise `failed`, with where (`load`: QEMU"
       " exited while loading). Registers: the source's stream list vs the destination's own"
-      " stream list (same QEMU and config). The verdict columns are left for"
-      " `virt-cpreg check` (offline, and on the destination).")
+      " stream list (same QEMU and config). The verdict columns are `virt-cpreg"
+      " check`'s (tests/lab/judge.py): offline, from both kernels' probe profiles;"
+      " destination-side, from the stream's values and the destination's trial of them.")
     w("")
     w("| source → destination | QEMU | config | outcome | QEMU's messages (stderr) | only in stream | only on destination | seconds (load / its boot) | offline verdict | destination-side verdict |")
     w("|---|---|---|---|---|---|---|---|---|---|")
