@@ -270,45 +270,52 @@ virCpregInputU8(virCpregInput *in, guint8 *v, GError **error)
     return virCpregInputRead(in, v, 1, error);
 }
 
+/* A big-endian number of @bytes (at most 8), the fast way when buffered. */
+static gboolean
+readBe(virCpregInput *in, guint bytes, guint64 *v, GError **error)
+{
+    guint8 b[8];
+    guint64 r = 0;
+    guint i;
+
+    if (in->pos + bytes <= in->len) {
+        memcpy(b, in->data + in->pos, bytes);
+        in->pos += bytes;
+    } else if (!virCpregInputRead(in, b, bytes, error)) {
+        return FALSE;
+    }
+    for (i = 0; i < bytes; i++)
+        r = r << 8 | b[i];
+    *v = r;
+    return TRUE;
+}
+
 gboolean
 virCpregInputBe16(virCpregInput *in, guint16 *v, GError **error)
 {
-    guint8 b[2];
+    guint64 r;
 
-    if (!virCpregInputRead(in, b, sizeof(b), error))
+    if (!readBe(in, 2, &r, error))
         return FALSE;
-    *v = (guint16)(b[0] << 8 | b[1]);
+    *v = (guint16)r;
     return TRUE;
 }
 
 gboolean
 virCpregInputBe32(virCpregInput *in, guint32 *v, GError **error)
 {
-    guint8 b[4];
+    guint64 r;
 
-    if (!virCpregInputRead(in, b, sizeof(b), error))
+    if (!readBe(in, 4, &r, error))
         return FALSE;
-    *v = (guint32)b[0] << 24 | (guint32)b[1] << 16 | (guint32)b[2] << 8 | b[3];
+    *v = (guint32)r;
     return TRUE;
 }
 
 gboolean
 virCpregInputBe64(virCpregInput *in, guint64 *v, GError **error)
 {
-    guint8 b[8];
-    guint64 r = 0;
-    size_t i;
-
-    if (in->pos + 8 <= in->len) {
-        memcpy(b, in->data + in->pos, 8);
-        in->pos += 8;
-    } else if (!virCpregInputRead(in, b, sizeof(b), error)) {
-        return FALSE;
-    }
-    for (i = 0; i < 8; i++)
-        r = r << 8 | b[i];
-    *v = r;
-    return TRUE;
+    return readBe(in, 8, v, error);
 }
 
 /* QEMU's "u8 length + bytes" strings (idstr): printable, non-empty. */
