@@ -48,8 +48,7 @@ stampOffline(const char *xmlPath, const char *profilePath)
     if (!profile && !(profile = virCpregHostProbeDomain(domain, cacheDir, &error)))
         return cliFail(error);
     edit.profile = profile;
-    if (!(out = virCpregDomainRewrite(xmlPath, xml, len, &edit, &error)))
-        return cliFail(error);
+    out = virCpregDomainRewrite(domain, &edit);
     fputs(out, stdout);
     return VIR_CPREG_EXIT_OK;
 }

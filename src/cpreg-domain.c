@@ -33,6 +33,8 @@ virCpregDomainFree(virCpregDomain *domain)
     g_free(domain->emulator);
     g_free(domain->psci_pin);
     g_free(domain->profile_json);
+    if (domain->doc)
+        xmlFreeDoc(domain->doc);
     g_free(domain);
 }
 
@@ -240,6 +242,7 @@ virCpregDomainParse(const char *origin, const char *xml, gsize len,
     }
     domain = g_new0(virCpregDomain, 1);
     fillDomain(domain, root);
+    domain->doc = g_steal_pointer(&doc);
     return g_steal_pointer(&domain);
 }
 

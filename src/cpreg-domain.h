@@ -35,6 +35,8 @@ typedef struct {
     virCpregTristate pauth; /* <cpu><feature name='pauth' .../> */
     char *psci_pin;         /* kvm-psci-version from <qemu:commandline> */
     char *profile_json;     /* the source profile in our <metadata> */
+    void *doc;              /* private: the parsed xmlDoc, which
+                             * virCpregDomainRewrite() edits */
 } virCpregDomain;
 
 virCpregDomain *virCpregDomainParse(const char *origin, const char *xml,

@@ -177,19 +177,15 @@ answerVeto(const virCpregVerdict *v, virCpregHookAnswer *answer)
 }
 
 /* The admission: our metadata refreshed to this host, and the pins. */
-static gboolean
-answerAllow(const virCpregVerdict *v, const virCpregProfile *host,
-            const char *xml, gsize len, virCpregHookAnswer *answer,
-            GError **error)
+static void
+answerAllow(const virCpregVerdict *v, virCpregDomain *domain,
+            virCpregHookAnswer *answer)
 {
     const virCpregChange *pin = v->changes->len ? v->changes->pdata[0] : NULL;
-    virCpregDomainEdit edit = { .profile = host, .psci_pin = pin ? pin->value : NULL };
-    g_autofree char *out = virCpregDomainRewrite("stdin", xml, len, &edit, error);
+    virCpregDomainEdit edit = { .profile = v->dst, .psci_pin = pin ? pin->value : NULL };
+    g_autofree char *out = virCpregDomainRewrite(domain, &edit);
 
-    if (!out)
-        return FALSE;
     g_string_append(answer->out, out);
-    return TRUE;
 }
 
 static void
@@ -251,6 +247,5 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
         return;
     }
     /* uncertain: the hook has nobody to ask; the journal has the warning */
-    if (!answerAllow(v, v->dst, xml, len, answer, &error))
-        return virCpregHookInternalError(conf, op, error->message, answer);
+    answerAllow(v, domain, answer);
 }

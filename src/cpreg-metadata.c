@@ -17,8 +17,6 @@
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc);
-
 
 static gboolean
 isElement(xmlNode *n, const char *ns, const char *name)
@@ -118,26 +116,19 @@ pinPsci(xmlNode *root, const char *version)
 }
 
 /*
- * @xml with @edit applied. The XML must already have passed
- * virCpregDomainParse() (no DTD, bounded size).
+ * The domain's XML with @edit applied, to its own parsed document (no
+ * second parse on the hook's path): the document is changed, the fields
+ * keep what was parsed.
  */
 char *
-virCpregDomainRewrite(const char *origin, const char *xml, gsize len,
-                      const virCpregDomainEdit *edit, GError **error)
+virCpregDomainRewrite(virCpregDomain *domain, const virCpregDomainEdit *edit)
 {
-    g_autoptr(xmlDoc) doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-                                          XML_PARSE_NONET | XML_PARSE_NOERROR |
-                                          XML_PARSE_NOWARNING);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
+    xmlDoc *doc = domain->doc;
+    xmlNode *root = xmlDocGetRootElement(doc);
     xmlChar *out = NULL;
     int outlen = 0;
     char *result;
 
-    if (!root || doc->intSubset) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%s: not a domain XML that can be rewritten"), origin);
-        return NULL;
-    }
     if (edit->profile)
         stampProfile(root, edit->profile);
     if (edit->psci_pin)

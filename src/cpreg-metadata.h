@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "cpreg-domain.h"
 #include "cpreg-profile.h"
 
 G_BEGIN_DECLS
@@ -16,8 +17,8 @@ typedef struct {
     const char *psci_pin;             /* pin kvm-psci-version, or NULL */
 } virCpregDomainEdit;
 
-char *virCpregDomainRewrite(const char *origin, const char *xml, gsize len,
-                            const virCpregDomainEdit *edit, GError **error);
+char *virCpregDomainRewrite(virCpregDomain *domain,
+                            const virCpregDomainEdit *edit);
 char *virCpregMetadataElement(const virCpregProfile *profile);
 
 G_END_DECLS

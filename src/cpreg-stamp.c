@@ -31,20 +31,15 @@ libvirtError(GError **error, const char *what)
 }
 
 static virCpregDomain *
-domainOf(virDomainPtr dom, unsigned int flags, char **xmlOut, GError **error)
+domainOf(virDomainPtr dom, unsigned int flags, GError **error)
 {
     g_autofree char *xml = virDomainGetXMLDesc(dom, flags);
-    virCpregDomain *d;
 
     if (!xml) {
         libvirtError(error, virDomainGetName(dom));
         return NULL;
     }
-    if (!(d = virCpregDomainParse(virDomainGetName(dom), xml, strlen(xml), error)))
-        return NULL;
-    if (xmlOut)
-        *xmlOut = g_steal_pointer(&xml);
-    return d;
+    return virCpregDomainParse(virDomainGetName(dom), xml, strlen(xml), error);
 }
 
 /*
@@ -56,7 +51,7 @@ gboolean
 virCpregStampDomain(virDomainPtr dom, const virCpregProfile *profile,
                     const char *cacheDir, GError **error)
 {
-    g_autoptr(virCpregDomain) d = domainOf(dom, 0, NULL, error);
+    g_autoptr(virCpregDomain) d = domainOf(dom, 0, error);
     g_autoptr(virCpregProfile) probed = NULL;
     g_autofree char *element = NULL;
 
@@ -89,8 +84,7 @@ gboolean
 virCpregStampPinPersistent(virConnectPtr conn, virDomainPtr dom,
                            const char *psci, GError **error)
 {
-    g_autoptr(virCpregDomain) live = domainOf(dom, 0, NULL, error);
-    g_autofree char *xml = NULL;
+    g_autoptr(virCpregDomain) live = domainOf(dom, 0, error);
     g_autoptr(virCpregDomain) inactive = NULL;
     g_autofree char *out = NULL;
     virCpregDomainEdit edit = { 0 };
@@ -98,8 +92,7 @@ virCpregStampPinPersistent(virConnectPtr conn, virDomainPtr dom,
     guint64 value;
 
     if (!live ||
-        !(inactive = domainOf(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE,
-                              &xml, error)))
+        !(inactive = domainOf(dom, VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE, error)))
         return FALSE;
     edit.psci_pin = psci ? psci : live->psci_pin;
     if (!edit.psci_pin) {
@@ -113,8 +106,7 @@ virCpregStampPinPersistent(virConnectPtr conn, virDomainPtr dom,
                     _("'%s' is not a PSCI version (such as 1.1)"), edit.psci_pin);
         return FALSE;
     }
-    if (!(out = virCpregDomainRewrite(virDomainGetName(dom), xml, strlen(xml), &edit, error)))
-        return FALSE;
+    out = virCpregDomainRewrite(inactive, &edit);
     if (!(defined = virDomainDefineXML(conn, out)))
         return libvirtError(error, virDomainGetName(dom));
     virDomainFree(defined);

@@ -70,7 +70,7 @@ guestXml(const char *arch, const char *emulator, const char *lab)
     p = virCpregProfileLoad(path, NULL);
     view = virCpregProfileQemuView(p);
     edit.profile = view;
-    return virCpregDomainRewrite("guest", xml, strlen(xml), &edit, NULL);
+    return testRewrite(xml, strlen(xml), &edit);
 }
 
 /*
@@ -94,7 +94,7 @@ guestXmlCpu(const char *type, const char *cpu, const char *lab, const char *pin)
     g_autoptr(virCpregProfile) view = virCpregProfileQemuView(p);
     virCpregDomainEdit edit = { .profile = view, .psci_pin = pin };
 
-    return virCpregDomainRewrite("guest", xml, strlen(xml), &edit, NULL);
+    return testRewrite(xml, strlen(xml), &edit);
 }
 
 static char *
@@ -495,7 +495,7 @@ testProbedHost(void **state)
                     "<cpu mode='custom'><model>max</model></cpu>"
                     "<devices><emulator>%s</emulator></devices></domain>", qemu);
     edit.profile = src;
-    xml = virCpregDomainRewrite("guest", tcg->str, tcg->len, &edit, NULL);
+    xml = testRewrite(tcg->str, tcg->len, &edit);
     extraEnv = env;
     runHook(&r1, conf, "restore", "begin", xml, -1);
     runHook(&r2, conf, "restore", "begin", xml, -1);

@@ -68,3 +68,15 @@ testRemoveTree(const char *dir)
     g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
                  NULL, NULL, NULL, NULL);
 }
+
+/* A domain XML with @edit applied (the XML must parse). */
+char *
+testRewrite(const char *xml, gsize len, const virCpregDomainEdit *edit)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregDomain) d = virCpregDomainParse("guest", xml, len, &error);
+
+    if (!d)
+        g_error("%s", error->message);
+    return virCpregDomainRewrite(d, edit);
+}

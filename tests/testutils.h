@@ -6,8 +6,11 @@
 
 #include <glib.h>
 
+#include "cpreg-metadata.h"
+
 GPtrArray *testFixtureFiles(void);
 char *testFixture(const char *relative);
 char *testWriteTemp(const char *name, const char *data, gssize len);
 int testCompareStrings(gconstpointer a, gconstpointer b);
 void testRemoveTree(const char *dir);
+char *testRewrite(const char *xml, gsize len, const virCpregDomainEdit *edit);

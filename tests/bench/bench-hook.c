@@ -48,7 +48,7 @@ guestXml(const virCpregProfile *source)
             "<source file='/var/lib/libvirt/images/disk%u.qcow2'/>"
             "<target dev='vd%c%c' bus='virtio'/></disk>\n", i, 'a' + i / 26, 'a' + i % 26);
     g_string_append(xml, "  </devices>\n</domain>\n");
-    return virCpregDomainRewrite("bench", xml->str, xml->len, &edit, NULL);
+    return testRewrite(xml->str, xml->len, &edit);
 }
 
 /* Wall time in ms; *cpu gets the user + system time of the process and
