@@ -51,9 +51,11 @@ main(int argc, char **argv)
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(virCpregProfile) profile = NULL;
     g_autofree char *cacheDir = NULL;
+    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
     if (argc != 5 || (strcmp(argv[1], "stamp") != 0 && strcmp(argv[1], "pin") != 0)) {
         g_printerr("%s\n", _("virt-cpreg-libvirt: run by virt-cpreg stamp and virt-cpreg pin"));
