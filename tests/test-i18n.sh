@@ -6,14 +6,15 @@
 # build tree's po directory (laid out like the installed one), speak German,
 # with every positional argument in its place.
 #
-#   test-i18n.sh VIRT_CPREG VIRT_CPREGD PO_BUILDDIR DE_PO FIXTUREDIR
+#   test-i18n.sh VIRT_CPREG VIRT_CPREGD PO_BUILDDIR SOURCE_ROOT
 #
 # The locale is compiled privately with localedef (the system's locale
 # configuration stays untouched); without localedef's inputs (Debian's
 # locales package) the test skips.
 set -euo pipefail
 
-virt_cpreg=$1 virt_cpregd=$2 localedir=$3 de_po=$4 fixtures=$5
+virt_cpreg=$1 virt_cpregd=$2 localedir=$3 srcdir=$4
+fixtures=$srcdir/tests/fixtures
 failures=0
 
 skip() {
@@ -44,6 +45,13 @@ want_status() {
   fi
 }
 
+# Every source file with translatable strings is in po/POTFILES, or
+# xgettext never sees its strings.
+for f in $(cd "$srcdir" && grep -rlE '\b(N_|_)\("' src --include='*.c'); do
+  grep -qxF "$f" "$srcdir/po/POTFILES" || fail "$f has translatable strings but is not in po/POTFILES"
+done
+[ "$failures" -eq 0 ] && echo "ok: po/POTFILES lists every source file with translatable strings"
+
 command -v localedef >/dev/null || skip "no localedef (Debian's locales package)"
 [ -e /usr/share/i18n/locales/de_DE ] || skip "no /usr/share/i18n/locales/de_DE (Debian's locales package)"
 compgen -G '/usr/share/i18n/charmaps/UTF-8*' >/dev/null ||
@@ -56,7 +64,7 @@ localedef -i de_DE -f UTF-8 "$tmp/de_DE.UTF-8"
 [ -f "$localedir/de/LC_MESSAGES/libvirt-cpreg.mo" ] ||
   { echo "FAIL: $localedir/de/LC_MESSAGES/libvirt-cpreg.mo was not built"; exit 1; }
 # the catalogue keeps every format specifier of its msgids
-msgfmt --check --statistics -o /dev/null "$de_po"
+msgfmt --check --statistics -o /dev/null "$srcdir/po/de.po"
 
 # in German, with only the built-in policy; this shell keeps its locale
 german() {
@@ -64,8 +72,8 @@ german() {
     VIRT_CPREG_LOCALEDIR="$localedir" VIRT_CPREG_POLICY_DIRS= "$@"
 }
 
-src=$fixtures/linux-6.12-max-pmu.regs
-dst=$fixtures/linux-7.2-max-pmu.regs
+src=$fixtures/lab/linux-6.12-max-pmu.regs
+dst=$fixtures/lab/linux-7.2-max-pmu.regs
 
 # A usage error: the verb lands in the translated "Try ... --help" line.
 status=0
@@ -95,7 +103,7 @@ want_line "remedy" "    Abhilfe: auf dem Ziel QEMU 11.1 oder neuer verwenden, da
 
 # A stream cut short: the byte offset of a once-truncated msgid ("%1$s:
 # byte %2$llu: %3$s") now finds its translation.
-head -c 3000 "$fixtures/../streams/virt-max-smp2.qemu" >"$tmp/cut.qemu"
+head -c 3000 "$fixtures/streams/virt-max-smp2.qemu" >"$tmp/cut.qemu"
 status=0
 err=$(german "$virt_cpreg" inspect "$tmp/cut.qemu" 2>&1 >/dev/null) || status=$?
 want_status "inspect of a cut stream" 2 "$status"
