@@ -4,7 +4,9 @@
 # The German catalogue is used for real: the built virt-cpreg and
 # virt-cpregd, run in a de_DE.UTF-8 locale with VIRT_CPREG_LOCALEDIR at the
 # build tree's po directory (laid out like the installed one), speak German,
-# with every positional argument in its place.
+# with every positional argument in its place. Before that, the sources:
+# every file with translatable strings is in po/POTFILES, and no macro
+# inside _() cuts a msgid short.
 #
 #   test-i18n.sh VIRT_CPREG VIRT_CPREGD PO_BUILDDIR SOURCE_ROOT
 #
@@ -51,6 +53,16 @@ for f in $(cd "$srcdir" && grep -rlE '\b(N_|_)\("' src --include='*.c'); do
   grep -qxF "$f" "$srcdir/po/POTFILES" || fail "$f has translatable strings but is not in po/POTFILES"
 done
 [ "$failures" -eq 0 ] && echo "ok: po/POTFILES lists every source file with translatable strings"
+# A macro inside _() ("%1$" G_GUINT64_FORMAT "...") cuts the msgid where
+# xgettext meets it: the rest never reaches the catalogue.
+cut=$(cd "$srcdir" && grep -rPzo --include='*.c' '\b(N_|_)\(\s*(?:"(?:[^"\\]|\\.)*"\s*)+[A-Za-z_]\w*' src |
+  tr '\0' '\n') || true
+if [ -n "$cut" ]; then
+  fail "a macro inside a translated string cuts its msgid:"
+  printf '%s\n' "$cut"
+else
+  echo "ok: no translated string has a macro inside"
+fi
 
 command -v localedef >/dev/null || skip "no localedef (Debian's locales package)"
 [ -e /usr/share/i18n/locales/de_DE ] || skip "no /usr/share/i18n/locales/de_DE (Debian's locales package)"
