@@ -20,6 +20,7 @@ fixtures=$srcdir/tests/fixtures
 failures=0
 
 skip() {
+  [ "$failures" -eq 0 ] || { echo "$failures check(s) failed before: $*"; exit 1; }
   echo "SKIP: $*"
   exit 77
 }
