@@ -28,6 +28,8 @@ skip() {
 
 libvirt_major() { libvirtd --version | sed -n 's/.* \([0-9][0-9]*\)\.[0-9.]*$/\1/p'; }
 
+qemu_major() { qemu-system-aarch64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9]*\)\..*/\1/p'; }
+
 preflight() {
   local c missing=() d
   [ "$(id -u)" = 0 ] || skip "needs root: it starts its own libvirtd"
@@ -35,11 +37,10 @@ preflight() {
     command -v "$c" >/dev/null || missing+=("$c")
   done
   [ ${#missing[@]} -eq 0 ] || skip "not installed: ${missing[*]} (bash .ci/install-deps)"
-  for d in /etc/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-    [ -d "$d" ] || skip "$d is missing: libvirt-daemon is not installed (bash .ci/install-deps)"
-  done
-  # bookworm's libvirt 9.0 cannot drive QEMU 10.0 (-no-acpi: invalid option)
-  [ "$(libvirt_major)" -ge 10 ] ||
+  [ -d /etc/libvirt ] || skip "/etc/libvirt is missing: libvirt-daemon is not installed (bash .ci/install-deps)"
+  # libvirt 9.0 passes -no-acpi, which QEMU 8.0 and later refuse: keep
+  # the pair consistent (bookworm's 9.0 with its QEMU 7.2)
+  [ "$(libvirt_major)" -ge 10 ] || [ "$(qemu_major)" -lt 8 ] ||
     skip "libvirt $(libvirtd --version | awk '{print $NF}') is too old for $(qemu-system-aarch64 --version | head -n 1) (bash .ci/install-deps)"
   timeout 10 unshare --mount --pid --fork --net --uts true 2>/dev/null ||
     skip "cannot create mount, PID, network and UTS namespaces here"
@@ -382,6 +383,8 @@ inside() {
   # pid files and the like: nothing of ours lands in the machine's /run
   mount -t tmpfs -o mode=755 cpreg-run /run
   mkdir /run/libvirt
+  ensure_mountpoints
+  ensure_qemu_accounts
   echo "libvirt: $(libvirtd --version); QEMU: $(qemu-system-aarch64 --version | head -n 1)"
   echo "state and logs: $T"
   HOSTS=(A)
