@@ -107,14 +107,15 @@ EOF
 }
 
 # host_conf NAME KEY=VALUE...: NAME's cpreg.conf ([hook]), read by every
-# hook run; policy-dirs empty so that nothing of the machine's counts.
+# hook run; policy-dirs the host's own (empty) directory, so that nothing
+# of the machine's counts (an empty list is an invalid line).
 host_conf() {
   local d
   d=$(hostdir "$1")
   shift
   {
     echo '[hook]'
-    echo 'policy-dirs='
+    echo "policy-dirs=$d/policy.d"
     echo "cache-dir=$d/cpreg-cache"
     printf '%s\n' "$@"
   } >"$d/cpreg.conf"
@@ -174,7 +175,7 @@ host_create() {
   local name=$1 index=$2 addr=${3:-127.0.1.$2} d pid pair
   d=$(hostdir "$name")
   HOST_ADDRS+=("$name=$addr")
-  mkdir -p "$d"/{etc/hooks/qemu.d,etc/qemu,run,lib/qemu,log/qemu,cache,cpreg-cache}
+  mkdir -p "$d"/{etc/hooks/qemu.d,etc/qemu,run,lib/qemu,log/qemu,cache,cpreg-cache,policy.d}
   write_libvirt_conf "$d" "$addr" "$(printf '5eed%04x-c9e9-4a5b-8c1d-00000000%04x' "$index" "$index")"
   write_hook "$d"
   host_conf "$name"

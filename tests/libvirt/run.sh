@@ -335,6 +335,136 @@ case_f() {
   [ -z "$(guest_state M2 gv)" ] || fail "gv exists on M2 after the veto"
 }
 
+# ---- virt-cpreg validate, on host V ------------------------------------------
+
+VALIDATE_RC=
+
+# validate HOST EXPECT...: virt-cpreg validate --json in HOST with HOST's
+# cpreg.conf, checked against the schema and EXPECT (validate-check.py);
+# its exit status in VALIDATE_RC.
+validate() {
+  local host=$1 out
+  shift
+  out="$T/validate-$host.json"
+  VALIDATE_RC=0
+  in_host "$host" env VIRT_CPREG_CONF="$(hostdir "$host")/cpreg.conf" \
+    timeout -k 5 60 "$BUILD/src/virt-cpreg" validate --json -c qemu:///system >"$out" ||
+    VALIDATE_RC=$?
+  /usr/bin/python3 "$HERE/validate-check.py" "$SRC/schemas/validate.schema.json" "$out" "$@" |
+    sed 's/^/validate: /'
+}
+
+validate_text() {
+  in_host "$1" env VIRT_CPREG_CONF="$(hostdir "$1")/cpreg.conf" \
+    timeout -k 5 60 "$BUILD/src/virt-cpreg" validate -c qemu:///system || true
+}
+
+POLICY_OK='{"libvirt-cpreg-policy": 1, "rules": [{"register": "PSCI_VERSION", "action": "warn", "reason": "validate test"}]}'
+
+start_cpregd_on() {
+  in_host_exec "$1" env VIRT_CPREG_CONF="$(hostdir "$1")/cpreg.conf" \
+    timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system -v >>"$T/cpregd-$1.log" 2>&1 &
+  CPREGD_PID=$!
+  trap 'kill -TERM "$CPREGD_PID" 2>/dev/null || true' EXIT
+}
+
+case_h() {
+  host_conf V "host-profile=$P612" qemu-version=10.0
+  echo "$POLICY_OK" >"$(hostdir V)/policy.d/10-test.json"
+  start_cpregd_on V
+  new_guest V gh1
+  poll 10 stamped V gh1 || fail "virt-cpregd did not stamp gh1"
+  validate V --others=PASS hook-active=PASS~"after the hook was put in place" \
+    guests=PASS~"1 running aarch64 guest(s), all stamped" "policy:$(hostdir V)/policy.d/10-test.json=PASS"
+  [ "$VALIDATE_RC" -eq 0 ] || fail "validate exited $VALIDATE_RC on a good host"
+  validate_text V | sed 's/^/text: /'
+  kill -TERM "$CPREGD_PID"
+  poll 10 pid_gone "$CPREGD_PID" || fail "virt-cpregd did not stop on SIGTERM"
+}
+
+case_i() {
+  new_guest V gh2
+  validate V guests=WARN~gh2!gh1 virt-cpregd=FAIL~"does not run"
+  [ "$VALIDATE_RC" -eq 1 ] || fail "validate exited $VALIDATE_RC, not 1"
+  host_conf V "host-profile=$P612" qemu-version=10.0 on-missing-profile=deny
+  validate V guests=FAIL~"on-missing-profile=deny refuses" guests=FAIL~gh2
+}
+
+case_k() {
+  local conf
+  conf=$(hostdir V)/cpreg.conf
+  host_conf V "host-profile=$P612" qemu-version=10.0 time-budget-ms=fast on-missing-profile=maybe \
+    host-profil=/tmp/typo
+  echo '{"libvirt-cpreg-policy": 1, "rules": [{"register": "NO_SUCH_REG", "action": "warn"}]}' \
+    >"$(hostdir V)/policy.d/20-broken.json"
+  validate V "conf:time-budget-ms=FAIL~$conf, line 6: time-budget-ms" \
+    "conf:on-missing-profile=FAIL~on-missing-profile: expected allow or deny, not 'maybe'" \
+    conf=FAIL~"unknown key 'host-profil'" conf:host-profile=PASS conf:qemu-version=PASS \
+    "policy:$(hostdir V)/policy.d/20-broken.json=FAIL~NO_SUCH_REG" \
+    "policy:$(hostdir V)/policy.d/10-test.json=PASS"
+  [ "$VALIDATE_RC" -eq 1 ] || fail "validate exited $VALIDATE_RC, not 1"
+  rm -f "$(hostdir V)"/policy.d/*.json
+}
+
+# restore_vetoed HOST GUEST: save GUEST, then restore it; 0 if vetoed.
+restore_vetoed() {
+  local err
+  vsh "$1" save "$2" "$T/$2.save" >/dev/null
+  if err=$(vsh "$1" restore "$T/$2.save" --paused 2>&1); then
+    return 1
+  fi
+  grep -q 'migration vetoed: ' <<<"$err"
+}
+
+case_j() {
+  local d
+  d=$(hostdir V)
+  rm -f "$d"/policy.d/*.json
+  # the daemon starts with an empty qemu.d; the hook comes after
+  stop_libvirtd V
+  mv "$d/etc/hooks/qemu.d/50-cpreg" "$T/50-cpreg.V"
+  start_libvirtd V
+  sleep 0.1
+  mv "$T/50-cpreg.V" "$d/etc/hooks/qemu.d/50-cpreg"
+  touch "$d/etc/hooks/qemu.d/50-cpreg"
+  host_conf V "host-profile=$P72" qemu-version=10.0
+  validate V hook-active=FAIL~"not active" hook-present=PASS hook-executable=PASS daemon=PASS
+  [ "$VALIDATE_RC" -eq 1 ] || fail "validate exited $VALIDATE_RC, not 1"
+  # and it is true: a restore the hook must veto goes through
+  stamp V gh2 "$P612"
+  : >"$d/hook.log"
+  ! restore_vetoed V gh2 || fail "the inactive hook vetoed"
+  [ ! -s "$d/hook.log" ] || fail "the hook ran: $(cat "$d/hook.log")"
+  note "with the inactive hook, the restore that must be vetoed went through"
+  stop_libvirtd V
+  start_libvirtd V
+  validate V hook-active=PASS
+  stamp V gh2 "$P612"
+  restore_vetoed V gh2 || fail "the restore was not vetoed after the daemon's restart"
+  note "after the daemon's restart: hook active, the restore vetoed"
+}
+
+setup_validate_host() {
+  host_create V 4
+  host_conf V "host-profile=$P612" qemu-version=10.0
+  host_start V
+}
+
+run_validate() {
+  HOSTS+=(V)
+  attempt setup_validate_host
+  if [ "$ATTEMPT_RC" -ne 0 ]; then
+    echo "FAIL: h. host V did not start"
+    host_logs V 2>&1 | sed 's/^/    /'
+    FAILED=$((FAILED + 1))
+    return 0
+  fi
+  run_case h "validate: a good host passes every check (but arm64 KVM's off arm64)" case_h
+  run_case i "validate: a guest without metadata is named" case_i
+  run_case k "validate: a broken cpreg.conf and policy file fail by key and file" case_k
+  run_case j "validate: a hook added after the daemon started is inactive" case_j
+}
+
 setup_hosts() {
   host_create A 1
   host_conf A "host-profile=$P612"
@@ -397,6 +527,7 @@ inside() {
   run_case e "pin --persistent writes the inactive definition" case_e
   run_case g "virt-cpregd without a profile probes this host for each guest" case_g
   run_migration
+  run_validate
   [ "$FAILED" -eq 0 ] || { echo "$FAILED case(s) failed"; exit 1; }
 }
 
