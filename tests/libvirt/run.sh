@@ -465,6 +465,48 @@ run_validate() {
   run_case j "validate: a hook added after the daemon started is inactive" case_j
 }
 
+# ---- OpenStack Nova's way: migrateToURI3, peer to peer, persistent ---------
+
+# nova_migrate GUEST allow|veto: M1 → M2 as Nova migrates (nova-migrate.py).
+nova_migrate() {
+  in_host M1 timeout -k 5 120 /usr/bin/python3 "$HERE/nova-migrate.py" "$1" \
+    qemu+tcp://10.77.0.2/system tcp://10.77.0.2 "$2"
+}
+
+# defined_guest HOST NAME: a persistent guest, defined then started.
+defined_guest() {
+  guest_xml "$2" >"$T/$2.xml"
+  vsh "$1" define "$T/$2.xml" >/dev/null
+  vsh "$1" start "$2" >/dev/null
+}
+
+persistent() {
+  local info
+  info=$(vsh "$1" dominfo "$2") && grep -q '^Persistent: *yes' <<<"$info"
+}
+
+case_n() {
+  local inactive
+  host_conf M2 "host-profile=$P72" qemu-version=10.0
+  defined_guest M1 gnv
+  stamp M1 gnv "$P612"
+  nova_migrate gnv veto
+  persistent M1 gnv || fail "gnv is no longer defined on M1"
+  [ -z "$(guest_state M2 gnv)" ] || fail "gnv exists on M2 after the veto"
+  host_conf M2 "host-profile=$P72" qemu-version=11.1
+  defined_guest M1 gna
+  stamp M1 gna "$P612"
+  nova_migrate gna allow
+  [ -z "$(guest_state M1 gna)" ] || fail "gna is still defined on M1"
+  [ "$(guest_state M2 gna)" = running ] || fail "gna is '$(guest_state M2 gna)' on M2"
+  persistent M2 gna || fail "gna is not defined (persistent) on M2"
+  [ "$(metadata_kernel M2 gna)" = "$K72" ] || fail "gna's live metadata on M2 is not $K72"
+  inactive=$(vsh M2 dumpxml gna --inactive | xmllint --xpath 'string(//*[namespace-uri()="http://libvirt-cpreg.org/xmlns/metadata/1.0"])' - |
+    sed -n 's/.*"kernel" *: *"\([^"]*\)".*/\1/p' | head -n 1)
+  [ -n "$inactive" ] || fail "gna's persistent definition on M2 carries no metadata"
+  note "on M2: running and defined; live metadata kernel $(metadata_kernel M2 gna), persistent definition's $inactive"
+}
+
 setup_hosts() {
   host_create A 1
   host_conf A "host-profile=$P612"
@@ -493,6 +535,11 @@ run_migration() {
   attempt setup_migration_hosts
   if [ "$ATTEMPT_RC" -eq 0 ]; then
     run_case f "live migration between two daemons: let in, then vetoed" case_f
+    if /usr/bin/python3 -c 'import libvirt' 2>/dev/null; then
+      run_case n "Nova's migrateToURI3 (p2p, persistent): vetoed, then let in" case_n
+    else
+      echo "SKIP: n. python3-libvirt is not installed (bash .ci/install-deps)"
+    fi
   else
     echo "FAIL: f. the two migration hosts did not start"
     host_logs M1 2>&1 | sed 's/^/    /'
