@@ -350,7 +350,8 @@ validate() {
   in_host "$host" env VIRT_CPREG_CONF="$(hostdir "$host")/cpreg.conf" \
     timeout -k 5 60 "$BUILD/src/virt-cpreg" validate --json -c qemu:///system >"$out" ||
     VALIDATE_RC=$?
-  /usr/bin/python3 "$HERE/validate-check.py" "$SRC/schemas/validate.schema.json" "$out" "$@" |
+  /usr/bin/python3 "$HERE/validate-check.py" "$SRC/schemas/validate.schema.json" "$out" \
+    --rc="$VALIDATE_RC" "$@" |
     sed 's/^/validate: /'
 }
 

@@ -6,7 +6,8 @@ The output must match SCHEMA (schemas/validate.schema.json). Each EXPECT is
 ID=STATUS, then optionally ~TEXT (the check's message holds TEXT) and
 !TEXT (it does not), or
 --others=PASS: every check not named is PASS, except the arm64 KVM ones
-(kvm, kvm-masks), which may say "not an arm64 KVM host" off arm64.
+(kvm, kvm-masks), which may say "not an arm64 KVM host" off arm64, or
+--rc=N: validate's exit status N is 1 if a check is FAIL, else 0.
 Prints one line per check; exit 1 with the reason on the first mismatch.
 """
 import json
@@ -47,6 +48,11 @@ def main():
     named = set()
     for arg in sys.argv[3:]:
         if arg == "--others=PASS":
+            continue
+        if arg.startswith("--rc="):
+            want = 1 if any(c["status"] == "FAIL" for c in checks) else 0
+            if int(arg[5:]) != want:
+                fail("exit status %s, not %d" % (arg[5:], want))
             continue
         m = re.fullmatch(r"([^=]+)=(PASS|WARN|FAIL)(?:~([^!]*))?(?:!(.*))?", arg) \
             or fail("bad expectation %s" % arg)
