@@ -10,7 +10,8 @@
  * aarch64 guests' metadata (through virt-cpreg-libvirt: this binary does
  * not link libvirt), KVM and its writable ID-register masks.
  *
- * Read-only: it never writes, never starts a daemon, and never runs an
+ * It changes nothing but the probe cache (the KVM probe on an arm64 KVM
+ * host, cached like the hook's), starts no daemon, and never runs an
  * emulator that is not in emulators= (virCpregConfEmulatorAllowed).
  * Exit status: 0 when nothing fails, 1 when something does, 2 bad usage.
  */
@@ -164,6 +165,33 @@ changeTime(const struct stat *st)
     gint64 m = st->st_mtim.tv_sec * G_GINT64_CONSTANT(1000000000) + st->st_mtim.tv_nsec;
 
     return MAX(c, m);
+}
+
+/* When @path last appeared or changed: the entry, or what it links to. */
+static gint64
+pathChangeTime(const char *path)
+{
+    struct stat entry, target;
+
+    if (lstat(path, &entry) < 0)
+        return -1;
+    if (stat(path, &target) < 0)
+        return changeTime(&entry);
+    return MAX(changeTime(&entry), changeTime(&target));
+}
+
+/* The status of the check @id reported so far, or -1. */
+static int
+statusOf(const Validate *v, const char *id)
+{
+    guint i;
+
+    for (i = 0; i < v->results->len; i++) {
+        const CheckResult *r = v->results->pdata[i];
+        if (g_str_equal(r->id, id))
+            return r->status;
+    }
+    return -1;
 }
 
 /* ---- processes ---------------------------------------------------------- */
@@ -373,7 +401,7 @@ otherHookBefore(Validate *v)
         if (g_str_equal(path, v->hookPath) || stat(path, &st) < 0 ||
             !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
             continue;
-        if (changeTime(&st) < v->daemon.start_ns)
+        if (pathChangeTime(path) < v->daemon.start_ns)
             return g_strdup(path);
     }
     return NULL;
@@ -388,22 +416,22 @@ checkHookActive(Validate *v)
     g_autofree char *other = NULL;
     g_autofree char *hookAt = NULL;
     g_autofree char *daemonAt = formatTime(v->daemon.start_ns);
-    struct stat st;
+    gint64 hookTime = v->hookPath ? pathChangeTime(v->hookPath) : -1;
 
-    if (!v->hookPath || !v->daemon.pid || !v->daemon.start_ns || stat(v->hookPath, &st) < 0)
+    if (hookTime < 0 || !v->daemon.pid || !v->daemon.start_ns)
         return NOT_OK(v, CHECK_WARN, "hook-active", title, _("see the checks above"), "%s",
                       !v->hookPath ? _("cannot tell: no hook") :
                       !v->daemon.pid ? _("cannot tell: no daemon runs; the hook becomes active when it starts") :
                       _("cannot tell: the daemon's start time or the hook's times cannot be read"));
-    hookAt = formatTime(changeTime(&st));
-    if (changeTime(&st) < v->daemon.start_ns)
+    hookAt = formatTime(hookTime);
+    if (hookTime < v->daemon.start_ns)
         return PASS(v, "hook-active", title, _("%1$s started at %2$s, after the hook was put in place (%3$s)"),
                     v->daemon.name, daemonAt, hookAt);
     if ((other = otherHookBefore(v)))
         return PASS(v, "hook-active", title,
                     _("the hook changed at %1$s, after %2$s started, but %3$s was there at its start, so libvirt runs every hook of %4$s"),
                     hookAt, v->daemon.name, other, v->hookDir);
-    if (changeTime(&st) < v->daemon.start_ns + v->daemon.tick_ns)
+    if (hookTime < v->daemon.start_ns + v->daemon.tick_ns)
         return NOT_OK(v, CHECK_WARN, "hook-active", title, restart,
                       _("cannot tell: the hook (%1$s) and %2$s appeared within the same clock tick"),
                       hookAt, v->daemon.name);
@@ -497,6 +525,9 @@ checkHostProfile(Validate *v)
                       _("%s: without host-profile= the hook probes each guest with a scratch QEMU like the guest's (an emulator of emulators=, under TCG)"),
                       notKvm);
     }
+    if (statusOf(v, "cache-dir") == CHECK_FAIL)
+        return NOT_OK(v, CHECK_WARN, "host-profile", title, _("see the probe cache's check above"),
+                      "%s", _("not probed: the probe cache's directory is unsafe"));
     if (!(profile = virCpregHostProbeProfile(&req, &hit, &error)))
         return NOT_OK(v, CHECK_FAIL, "host-profile", title,
                       _("run virt-cpreg probe to see why, or set host-profile="), "%s", error->message);
@@ -825,10 +856,10 @@ static const CheckFunc checks[] = {
     checkDaemon,
     checkHookActive,
     checkConf,
+    checkCacheDir,              /* before the probe that writes into it */
     checkHostProfile,
     checkQemuModel,
     checkPolicy,
-    checkCacheDir,
     checkCpregd,
     checkGuests,
     checkKvm,
