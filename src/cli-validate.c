@@ -914,7 +914,7 @@ cliValidate(int argc, char **argv)
     GOptionEntry entries[] = {
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the checks as JSON (schemas/validate.schema.json)"), NULL },
         { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri, N_("libvirt URI (default: qemu:///system)"), N_("URI") },
-        { "hook-dir", 0, 0, G_OPTION_ARG_FILENAME, &hookDir, N_("The qemu.d directory the daemon reads (default: " LIBVIRT_HOOK_DIR ")"), N_("DIR") },
+        { "hook-dir", 0, 0, G_OPTION_ARG_FILENAME, &hookDir, N_("The qemu.d directory the daemon reads (default: /etc/libvirt/hooks/qemu.d)"), N_("DIR") },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GError) error = NULL;
