@@ -12,6 +12,12 @@
 #   e. pin --persistent writes the pin into the inactive definition
 #   f. live migration between two daemons in two network namespaces, one
 #      let in (and rewritten) and one vetoed
+#   g. virt-cpregd without a profile probes this host for each guest
+#   n. the same two daemons, as OpenStack Nova migrates: migrateToURI3,
+#      peer to peer, a persistent guest (nova-migrate.py)
+#   h-k. virt-cpreg validate on a host of its own (V): a good host, a guest
+#      without metadata, a broken cpreg.conf and policy file, a hook put in
+#      place after libvirtd started (validate-check.py checks the JSON)
 # One PASS/FAIL line per case; exit 1 if any failed, 77 (skip) when the
 # machine cannot run them.
 set -euo pipefail
