@@ -285,9 +285,9 @@ findDaemon(Daemon *d)
 
 /* ---- the hook ----------------------------------------------------------- */
 
-/* Whether @path is a regular file whose start execs virt-cpreg hook. */
-static gboolean
-isOurHook(const char *path)
+/* The start of the regular file @path, as a string, or NULL. */
+static char *
+hookHead(const char *path)
 {
     char buf[HOOK_SNIFF_BYTES];
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -295,11 +295,20 @@ isOurHook(const char *path)
     ssize_t n = -1;
 
     if (fd < 0)
-        return FALSE;
+        return NULL;
     if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
         n = read(fd, buf, sizeof(buf));
     close(fd);
-    return n > 0 && memmem(buf, n, HOOK_MARK, strlen(HOOK_MARK)) != NULL;
+    return n > 0 ? g_strndup(buf, n) : NULL;
+}
+
+/* Whether @path is a regular file whose start runs virt-cpreg hook. */
+static gboolean
+isOurHook(const char *path)
+{
+    g_autofree char *head = hookHead(path);
+
+    return head && strstr(head, HOOK_MARK);
 }
 
 /* Ours in @dir: 50-cpreg, else any entry that runs virt-cpreg hook. */
@@ -361,6 +370,34 @@ checkHookExecutable(Validate *v)
                       _("%s can be changed by others than root, and libvirt runs it as root"),
                       v->hookPath);
     PASS(v, "hook-executable", title, _("mode %1$04o, owner root"), st.st_mode & 07777);
+}
+
+/*
+ * The program the hook execs ("exec /usr/bin/virt-cpreg hook"): libvirt
+ * runs the hook on every operation of every guest, and a hook that
+ * cannot start fails them all (start, migration, restore).
+ */
+static void
+checkHookTarget(Validate *v)
+{
+    const char *title = _("the hook runs an installed virt-cpreg");
+    g_autofree char *head = v->hookPath ? hookHead(v->hookPath) : NULL;
+    g_autoptr(GRegex) re = g_regex_new("^\\s*exec\\s+(/\\S+)\\s+hook\\b", G_REGEX_MULTILINE, 0, NULL);
+    g_autoptr(GMatchInfo) match = NULL;
+    g_autofree char *target = NULL;
+    g_autofree char *fix = NULL;
+
+    if (!head || !g_regex_match(re, head, 0, &match))
+        return NOT_OK(v, CHECK_WARN, "hook-target", title, _("see the checks above"), "%s",
+                      v->hookPath ? _("cannot tell: the hook has no 'exec /PATH/virt-cpreg hook' line") :
+                      _("cannot tell: no hook"));
+    target = g_match_info_fetch(match, 1);
+    if (g_file_test(target, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(target, G_FILE_TEST_IS_DIR))
+        return PASS(v, "hook-target", title, "%s", target);
+    fix = g_strdup_printf(_("reinstall libvirt-cpreg, or correct the exec line of %s"), v->hookPath);
+    NOT_OK(v, CHECK_FAIL, "hook-target", title, fix,
+           _("the hook runs %s, which is not an executable file: libvirt would fail every guest's start, migration and restore"),
+           target);
 }
 
 static void
@@ -853,6 +890,7 @@ typedef void (*CheckFunc)(Validate *v);
 static const CheckFunc checks[] = {
     checkHookPresent,
     checkHookExecutable,
+    checkHookTarget,
     checkDaemon,
     checkHookActive,
     checkConf,

@@ -344,18 +344,19 @@ case_f() {
 # ---- virt-cpreg validate, on host V ------------------------------------------
 
 VALIDATE_RC=
+VALIDATE_OPTS=()
 
 # validate HOST EXPECT...: virt-cpreg validate --json in HOST with HOST's
-# cpreg.conf, checked against the schema and EXPECT (validate-check.py);
-# its exit status in VALIDATE_RC.
+# cpreg.conf (and VALIDATE_OPTS), checked against the schema and EXPECT
+# (validate-check.py); its exit status in VALIDATE_RC.
 validate() {
   local host=$1 out
   shift
   out="$T/validate-$host.json"
   VALIDATE_RC=0
   in_host "$host" env VIRT_CPREG_CONF="$(hostdir "$host")/cpreg.conf" \
-    timeout -k 5 60 "$BUILD/src/virt-cpreg" validate --json -c qemu:///system >"$out" ||
-    VALIDATE_RC=$?
+    timeout -k 5 60 "$BUILD/src/virt-cpreg" validate --json -c qemu:///system \
+    ${VALIDATE_OPTS[@]+"${VALIDATE_OPTS[@]}"} >"$out" || VALIDATE_RC=$?
   /usr/bin/python3 "$HERE/validate-check.py" "$SRC/schemas/validate.schema.json" "$out" \
     --rc="$VALIDATE_RC" "$@" |
     sed 's/^/validate: /'
@@ -411,6 +412,15 @@ case_k() {
     "policy:$(hostdir V)/policy.d/10-test.json=PASS"
   [ "$VALIDATE_RC" -eq 1 ] || fail "validate exited $VALIDATE_RC, not 1"
   rm -f "$(hostdir V)"/policy.d/*.json
+  # --hook-dir: a copy of the hook whose virt-cpreg is not there
+  mkdir -p "$T/hooks-broken"
+  sed 's|^exec .*/virt-cpreg hook|exec /nonexistent/bin/virt-cpreg hook|' \
+    "$(hostdir V)/etc/hooks/qemu.d/50-cpreg" >"$T/hooks-broken/50-cpreg"
+  chmod 755 "$T/hooks-broken/50-cpreg"
+  VALIDATE_OPTS=(--hook-dir "$T/hooks-broken")
+  validate V "hook-present=PASS~$T/hooks-broken/50-cpreg" \
+    hook-target=FAIL~/nonexistent/bin/virt-cpreg hook-active=FAIL~"not active"
+  VALIDATE_OPTS=()
 }
 
 # restore_vetoed HOST GUEST: save GUEST, then restore it; 0 if vetoed.
@@ -468,7 +478,7 @@ run_validate() {
   fi
   run_case h "validate: a good host passes every check (but arm64 KVM's off arm64)" case_h
   run_case i "validate: a guest without metadata is named" case_i
-  run_case k "validate: a broken cpreg.conf and policy file fail by key and file" case_k
+  run_case k "validate: a broken cpreg.conf, policy file and hook fail by key and file" case_k
   run_case j "validate: a hook added after the daemon started is inactive" case_j
 }
 
