@@ -20,6 +20,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
+#include "cpreg-cache.h"
 #include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-hook.h"
@@ -219,6 +220,7 @@ cliHook(int argc, char **argv)
     virCpregHookAnswerInit(&answer);
     conf = virCpregConfLoad();
     deadline = g_get_monotonic_time() + (gint64)conf->time_budget_ms * 1000;
+    virCpregCacheSetDeadline(deadline);
     if ((problems = virCpregConfProblemsText(conf)))
         virCpregLog(LOG_WARNING, problems, NULL, 0);
     if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
