@@ -632,6 +632,93 @@ testVersionCache(void **state)
     removeDir(dir);
 }
 
+/* ---- the hook's budget without a fork --------------------------------------------- */
+
+/* The hook on @xml with @conf, as libvirt runs it: its status and wall time. */
+static int
+runHook(const char *conf, const char *xml, char **err, gint64 *ms)
+{
+    const char *argv[] = { VIRT_CPREG, "hook", "guest1", "migrate", "begin", "-", NULL };
+    g_auto(GStrv) env = g_environ_setenv(g_get_environ(), "VIRT_CPREG_CONF", conf, TRUE);
+    gint64 start = g_get_monotonic_time();
+    char buf[4096];
+    GString *text = g_string_new(NULL);
+    int in, errfd, status;
+    ssize_t n;
+    GPid pid;
+
+    env = g_environ_setenv(env, "LC_ALL", "C", TRUE);
+    assert_true(g_spawn_async_with_pipes(NULL, (char **)argv, env, G_SPAWN_DO_NOT_REAP_CHILD |
+                                         G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, &pid,
+                                         &in, NULL, &errfd, NULL));
+    assert_true(write(in, xml, strlen(xml)) == (ssize_t)strlen(xml));
+    close(in);
+    while ((n = read(errfd, buf, sizeof(buf))) > 0)
+        g_string_append_len(text, buf, n);
+    close(errfd);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    *ms = (g_get_monotonic_time() - start) / 1000;
+    *err = g_string_free(text, FALSE);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * With host-profile= and qemu-version= the check runs in the hook's own
+ * process (no fork): a watchdog must still answer at the budget. 20
+ * policy files of 4096 rules each take far longer to load than 100 ms.
+ */
+static void
+testInProcessBudget(void **state)
+{
+    g_autofree char *dir = makeDir("policy.d", 0755);
+    g_autofree char *host = testFixture(LAB_72);
+    g_autofree char *src = testFixture(LAB_612);
+    g_autoptr(virCpregProfile) p = virCpregProfileLoad(src, NULL);
+    g_autofree char *plain = g_strdup(
+        "<domain type='kvm'><name>guest1</name>"
+        "<os><type arch='aarch64' machine='virt'>hvm</type></os>"
+        "<cpu mode='host-passthrough'/>"
+        "<devices><emulator>" QEMU "</emulator></devices></domain>");
+    virCpregDomainEdit edit = { .profile = p };
+    g_autofree char *xml = testRewrite(plain, strlen(plain), &edit);
+    g_autoptr(GString) rules = g_string_new("{\"libvirt-cpreg-policy\": 1, \"rules\": [");
+    g_autofree char *slowText = NULL;
+    g_autofree char *fullText = NULL;
+    g_autofree char *slow = NULL;
+    g_autofree char *full = NULL;
+    g_autofree char *err1 = NULL;
+    g_autofree char *err2 = NULL;
+    gint64 slowMs, fullMs;
+    guint i;
+
+    (void)state;
+    for (i = 0; i < 4096; i++)
+        g_string_append_printf(rules, "%s{\"register\": \"TCR2_EL1\", \"action\": \"warn\"}",
+                               i ? ", " : "");
+    g_string_append(rules, "]}\n");
+    for (i = 0; i < 20; i++) {
+        g_autofree char *name = g_strdup_printf("%s/%02u.json", dir, i);
+        assert_true(g_file_set_contents(name, rules->str, -1, NULL));
+    }
+    fullText = g_strdup_printf("[hook]\nhost-profile=%s\nqemu-version=10.0.2\npolicy-dirs=%s\n"
+                               "on-internal-error=deny\n", host, dir);
+    slowText = g_strdup_printf("%stime-budget-ms=100\n", fullText);
+    full = testWriteTemp("full.conf", fullText, -1);
+    slow = testWriteTemp("slow.conf", slowText, -1);
+    /* the whole check: a real veto */
+    assert_int_equal(runHook(full, xml, &err1, &fullMs), 1);
+    if (!g_str_has_prefix(err1, "migration vetoed: "))
+        fail_msg("stderr: %s", err1);
+    /* 100 ms: on-internal-error answers, well before the check would */
+    assert_int_equal(runHook(slow, xml, &err2, &slowMs), 1);
+    if (!strstr(err2, "(on-internal-error=deny): no answer within the time budget of 100 ms"))
+        fail_msg("stderr: %s", err2);
+    if (slowMs * 2 > fullMs)
+        fail_msg("answered after %" G_GINT64_FORMAT " ms; the whole check takes %" G_GINT64_FORMAT " ms",
+                 slowMs, fullMs);
+    removeDir(dir);
+}
+
 int
 main(void)
 {
@@ -647,6 +734,7 @@ main(void)
         cmocka_unit_test(testSingleFlight),
         cmocka_unit_test(testHooksShareOneQemu),
         cmocka_unit_test(testVersionCache),
+        cmocka_unit_test(testInProcessBudget),
     };
 
     journalOpen();
