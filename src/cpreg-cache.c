@@ -220,14 +220,17 @@ static char *
 readEntry(int dirfd, const char *name, gsize max, gsize *len)
 {
     g_autofree char *buf = NULL;
-    gsize size = 0;
+    gsize size = 0, want;
+    struct stat st;
     int fd = openEntry(dirfd, name, O_RDONLY);
 
     if (fd < 0)
         return NULL;
-    buf = g_malloc(max + 1);
-    while (size <= max) {
-        ssize_t n = read(fd, buf + size, max + 1 - size);
+    /* sized by the file; reading one byte more tells it did not grow */
+    want = fstat(fd, &st) == 0 && (gsize)st.st_size < max ? (gsize)st.st_size : max;
+    buf = g_malloc(want + 2);
+    while (size <= want) {
+        ssize_t n = read(fd, buf + size, want + 1 - size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -235,7 +238,7 @@ readEntry(int dirfd, const char *name, gsize max, gsize *len)
         size += (gsize)n;
     }
     close(fd);
-    if (size == 0 || size > max)
+    if (size == 0 || size > want)
         return NULL;
     buf[size] = '\0';
     *len = size;
