@@ -708,8 +708,9 @@ testInProcessBudget(void **state)
         assert_true(g_file_set_contents(name, rules->str, -1, NULL));
     }
     fullText = g_strdup_printf("[hook]\nhost-profile=%s\nqemu-version=10.0.2\npolicy-dirs=%s\n"
-                               "on-internal-error=deny\n", host, dir);
-    slowText = g_strdup_printf("%stime-budget-ms=100\n", fullText);
+                               "on-internal-error=deny\ntime-budget-ms=600000\n", host, dir);
+    slowText = g_strdup_printf("[hook]\nhost-profile=%s\nqemu-version=10.0.2\npolicy-dirs=%s\n"
+                               "on-internal-error=deny\ntime-budget-ms=100\n", host, dir);
     full = testWriteTemp("full.conf", fullText, -1);
     slow = testWriteTemp("slow.conf", slowText, -1);
     /* the whole check: a real veto */
