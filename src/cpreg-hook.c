@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-hook.h"
+#include "cpreg-cache.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-hostprobe.h"
@@ -115,7 +116,7 @@ qemuVersion(const virCpregConf *conf, const virCpregDomain *domain)
     if (conf->qemu_version)
         return g_strdup(conf->qemu_version);
     if (domain->emulator)
-        return virCpregQemuBinaryVersion(domain->emulator, NULL);
+        return virCpregCacheQemuVersion(conf->cache_dir, domain->emulator, NULL);
     return NULL;
 }
 
