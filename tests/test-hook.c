@@ -440,6 +440,50 @@ testTimeBudget(void **state)
     assert_true(r2.ms >= 1000 && r2.ms <= 1100);
 }
 
+/* The grammar of what a domain XML may hand to a QEMU command line. */
+static void
+testTokenGrammar(void **state)
+{
+    static const struct {
+        virCpregDomainToken kind;
+        const char *value;
+        gboolean valid;
+    } cases[] = {
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "cortex-a57", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "neoverse-n1", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "a64fx", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max,x-evil=1", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max,pmu=on", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "Max", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "-max", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max help", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max\n", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "a123456789012345678901234567890123456789012345678901234567890123", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "a1234567890123456789012345678901234567890123456789012345678901234", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_MACHINE, "virt", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_MACHINE, "virt-7.2", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_MACHINE, "virt,memory-backend=x", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pmu=on", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "sve=off", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pauth=on", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pmu=1", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "x-evil=on", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pmu=on,x-evil=1", FALSE },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        if (virCpregDomainTokenValid(cases[i].kind, cases[i].value, &error) != cases[i].valid)
+            fail_msg("'%s': expected %s", cases[i].value, cases[i].valid ? "valid" : "refused");
+        if (!cases[i].valid && !strstr(error->message, "is refused"))
+            fail_msg("'%s': %s", cases[i].value, error->message);
+    }
+}
+
 static void
 testBadConfig(void **state)
 {
@@ -570,6 +614,7 @@ main(void)
         cmocka_unit_test(testBadStdin),
         cmocka_unit_test(testTimeBudget),
         cmocka_unit_test(testBadConfig),
+        cmocka_unit_test(testTokenGrammar),
         cmocka_unit_test(testUsage),
         cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),
