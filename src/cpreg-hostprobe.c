@@ -88,6 +88,7 @@ virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain
     gboolean kvm = virCpregDomainIsKvm(domain);
 
     req->via = "qemu";
+    req->from_domain = TRUE;
     req->emulator = domain->emulator;
     req->accel = kvm ? "kvm" : "tcg";
     req->cpu = domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0 ?
@@ -116,6 +117,32 @@ virCpregHostProbeDomain(const virCpregDomain *domain, const char *cacheDir,
     return virCpregProfileQemuView(profile);
 }
 
+/*
+ * A request built from a domain XML runs the emulator the XML names only
+ * if the configuration trusts that binary (virCpregConfEmulatorAllowed:
+ * the trust model's one gate, README "Trust model"), and hands QEMU only
+ * a vCPU model of the grammar (virCpregDomainTokenValid).
+ */
+static gboolean
+checkFromDomain(const virCpregHostProbe *req, GError **error)
+{
+    g_autoptr(virCpregConf) own = NULL;
+    const virCpregConf *conf = req->conf;
+    g_autoptr(GError) err = NULL;
+
+    if (!req->from_domain || g_str_equal(req->via, "kvm"))
+        return TRUE;
+    if (!conf)
+        conf = own = virCpregConfLoad();
+    if (!virCpregConfEmulatorAllowed(conf, req->emulator, &err)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("refusing to probe with the domain's emulator: %s"), err->message);
+        return FALSE;
+    }
+    return !req->cpu ||
+           virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, req->cpu, error);
+}
+
 /* Fills in the default and refuses what does not go together. */
 gboolean
 virCpregHostProbeCheck(virCpregHostProbe *req, GError **error)
@@ -139,7 +166,7 @@ virCpregHostProbeCheck(virCpregHostProbe *req, GError **error)
                     _("--emulator, --accel and --cpu need --via qemu"));
         return FALSE;
     }
-    return TRUE;
+    return checkFromDomain(req, error);
 }
 
 /* A trial's input: the probe reads plain "0x<id> 0x<value>" lines. */

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "cpreg-qemu-probe.h"
+#include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
 #include "cpreg-qmp.h"
@@ -129,18 +130,23 @@ qemuFailed(QemuRun *run, const char *emulator, GError **prev, GError **error)
     return FALSE;
 }
 
+/* -cpu MODEL[,FEATURE=on|off...]: only values of the grammar reach argv */
 static char *
-cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu)
+cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu, GError **error)
 {
-    GString *s = g_string_new(cpu);
+    g_autoptr(GString) s = g_string_new(cpu);
     size_t i;
 
-    if (!opts->features)
-        return g_string_free(s, FALSE);
-    for (i = 0; i < G_N_ELEMENTS(featureProps); i++)
-        g_string_append_printf(s, ",%s=%s", featureProps[i],
-                               g_strv_contains(opts->features, featureProps[i]) ? "on" : "off");
-    return g_string_free(s, FALSE);
+    if (!virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, cpu, error))
+        return NULL;
+    for (i = 0; opts->features && i < G_N_ELEMENTS(featureProps); i++) {
+        g_autofree char *f = g_strdup_printf("%s=%s", featureProps[i],
+                                             g_strv_contains(opts->features, featureProps[i]) ? "on" : "off");
+        if (!virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_FEATURE, f, error))
+            return NULL;
+        g_string_append_printf(s, ",%s", f);
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
 static gboolean
@@ -148,7 +154,7 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
           const char *cpu, const virCpregQemuProbeOptions *opts,
           GError **error)
 {
-    g_autofree char *cpuopt = cpuOption(opts, cpu);
+    g_autofree char *cpuopt = cpuOption(opts, cpu, error);
     g_autofree char *qmpopt = g_strdup_printf("unix:%s,server=on,wait=off", run->sock);
     g_autofree char *smp = g_strdup_printf("%u", opts->smp ? opts->smp : 1);
     const char *argv[] = {
@@ -157,13 +163,17 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
         "-smp", smp, "-qmp", qmpopt, NULL,
     };
     g_autoptr(GError) err = NULL;
-    int errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
+    g_autofree char *shown = g_strescape(emulator, NULL);
+    int errfd, devnull;
     gboolean ok;
 
+    if (!cpuopt)
+        return FALSE;
+    errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
     ok = errfd >= 0 && devnull >= 0 &&
          g_spawn_async_with_pipes_and_fds(NULL, argv, NULL,
-                                          G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
+                                          G_SPAWN_DO_NOT_REAP_CHILD,
                                           NULL, NULL, devnull, devnull, errfd,
                                           NULL, NULL, 0, &run->pid, NULL, NULL,
                                           NULL, &err);
@@ -173,7 +183,7 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
         close(devnull);
     if (!ok) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
-                    _("cannot run '%1$s': %2$s"), emulator,
+                    _("cannot run '%1$s': %2$s"), shown,
                     err ? err->message : g_strerror(errno));
         return FALSE;
     }
@@ -384,10 +394,26 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
     g_autoptr(GError) err = NULL;
     g_autoptr(virCpregProfile) profile = NULL;
     virCpregIdentity ident = { 0 };
-    const char *emulator = opts->emulator ? opts->emulator : DEFAULT_EMULATOR;
+    g_autofree char *found = NULL;
+    const char *emulator = opts->emulator;
     guint timeout = opts->timeout_ms ? opts->timeout_ms : VIR_CPREG_QEMU_PROBE_TIMEOUT_MS;
     struct utsname u;
 
+    /* an emulator given is run as given, never looked up in PATH */
+    if (!emulator && !(emulator = found = g_find_program_in_path(DEFAULT_EMULATOR))) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("cannot find %s in PATH"), DEFAULT_EMULATOR);
+        return NULL;
+    }
+    if (!g_path_is_absolute(emulator)) {
+        g_autofree char *shown = g_strescape(emulator, NULL);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("emulator '%s' is not an absolute path"), shown);
+        return NULL;
+    }
+    /* before anything runs, not only before argv */
+    if (opts->cpu && !virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, opts->cpu, error))
+        return NULL;
     if (!facts)
         facts = &myfacts;
     facts->accel = g_strdup(opts->accel ? opts->accel : defaultAccel());

@@ -21,7 +21,9 @@
 #include <glib/gstdio.h>
 
 #include "cpreg-domain.h"
+#include "cpreg-error.h"
 #include "cpreg-metadata.h"
+#include "cpreg-qemu-probe.h"
 #include "testutils.h"
 
 #define LAB_612 "lab/linux-6.12-max-pmu.regs"
@@ -138,22 +140,24 @@ drainJournal(int fd)
     return g_string_free(all, FALSE);
 }
 
-static const char *extraEnv;   /* one more NAME=VALUE for the hook */
+static const char *extraEnv;   /* one more NAME=VALUE for the hook, or
+                                * PATH=... instead of the default */
 
-/* Runs the hook as libvirt does, with @stdinData (len bytes). */
+/*
+ * Runs @shell (which execs the hook) as libvirt runs the hook: little
+ * environment, @conf named in it.
+ */
 static void
-runHook(HookRun *r, const char *conf, const char *op, const char *subop,
-        const char *stdinData, gssize len)
+runHookShell(HookRun *r, const char *conf, const char *shell)
 {
-    g_autofree char *in = testWriteTemp("stdin.xml", stdinData, len);
     g_autofree char *sock = NULL;
     int jfd = journalSocket(&sock);
-    g_autofree char *cmd = g_strdup_printf("exec %s hook guest1 %s %s - < '%s'",
-                                           VIRT_CPREG, op, subop, in);
-    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    const char *argv[] = { "/bin/sh", "-c", shell, NULL };
     g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
     g_autofree char *envSock = g_strdup_printf("VIRT_CPREG_JOURNAL_SOCKET=%s", sock);
-    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, envSock, extraEnv, NULL };
+    gboolean path = extraEnv && g_str_has_prefix(extraEnv, "PATH=");
+    const char *envp[] = { "LC_ALL=C", path ? extraEnv : "PATH=/usr/bin:/bin", envConf, envSock,
+                           path ? NULL : extraEnv, NULL };
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
     int status;
@@ -168,6 +172,18 @@ runHook(HookRun *r, const char *conf, const char *op, const char *subop,
     r->journal = drainJournal(jfd);
     close(jfd);
     g_unlink(sock);
+}
+
+/* Runs the hook as libvirt does, with @stdinData (len bytes). */
+static void
+runHook(HookRun *r, const char *conf, const char *op, const char *subop,
+        const char *stdinData, gssize len)
+{
+    g_autofree char *in = testWriteTemp("stdin.xml", stdinData, len);
+    g_autofree char *cmd = g_strdup_printf("exec %s hook guest1 %s %s - < '%s'",
+                                           VIRT_CPREG, op, subop, in);
+
+    runHookShell(r, conf, cmd);
 }
 
 static void
@@ -411,23 +427,34 @@ testBadStdin(void **state)
     }
 }
 
+/* A FIFO nobody writes to: opening it for reading never returns. */
+static char *
+makeFifo(const char *name)
+{
+    g_autofree char *path = testWriteTemp(name, "", 0);
+
+    g_unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    return g_steal_pointer(&path);
+}
+
 /*
- * A destination that hangs (here, an emulator whose --version never
- * answers) cannot keep libvirtd waiting: the budget holds within 10%.
+ * A destination that hangs (here, a host profile that never arrives)
+ * cannot keep libvirtd waiting: the budget holds within 10%.
  */
 static void
 testTimeBudget(void **state)
 {
-    g_autofree char *emulator = testWriteTemp("qemu-hangs", "#!/bin/sh\nexec sleep 30\n", -1);
-    g_autofree char *xml = NULL;
-    g_autofree char *allow = writeConf(LAB_72, "time-budget-ms=1000\n");
-    g_autofree char *deny = writeConf(LAB_72, "time-budget-ms=1000\non-internal-error=deny\n");
+    g_autofree char *fifo = makeFifo("host-profile.fifo");
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *extra = g_strdup_printf("host-profile=%s\nqemu-version=10.0.2\ntime-budget-ms=1000\n", fifo);
+    g_autofree char *allow = writeConf(NULL, extra);
+    g_autofree char *extraDeny = g_strconcat(extra, "on-internal-error=deny\n", NULL);
+    g_autofree char *deny = writeConf(NULL, extraDeny);
     g_auto(HookRun) r1;
     g_auto(HookRun) r2;
 
     (void)state;
-    g_chmod(emulator, 0755);
-    xml = guestXml("aarch64", emulator, LAB_612);
     runHook(&r1, allow, "migrate", "begin", xml, -1);
     assert_int_equal(r1.status, 0);
     assert_string_equal(r1.out, "");
@@ -438,6 +465,213 @@ testTimeBudget(void **state)
     assert_int_equal(r2.status, 1);
     assert_non_null(strstr(r2.err, "no answer within the time budget of 1000 ms"));
     assert_true(r2.ms >= 1000 && r2.ms <= 1100);
+}
+
+/* ---- never run what the XML names (issue 10) ------------------------- */
+
+/* A script posing as QEMU that records the uid it ran as in @record. */
+static char *
+recordingEmulator(const char *dir, const char *name, const char *record)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *script = g_strdup_printf(
+        "#!/bin/sh\nid -u >'%s'\necho 'QEMU emulator version 11.1.0'\nexec sleep 5\n", record);
+
+    assert_true(g_file_set_contents(path, script, -1, NULL));
+    assert_int_equal(g_chmod(path, 0755), 0);
+    return g_steal_pointer(&path);
+}
+
+static char *
+tcgGuestXml(const char *emulator, const char *model, const char *lab)
+{
+    g_autofree char *xml = g_markup_printf_escaped(
+        "<domain type='qemu'>\n"
+        "  <name>guest1</name>\n"
+        "  <os><type arch='aarch64' machine='virt'>hvm</type></os>\n"
+        "  <cpu mode='custom'><model>%s</model></cpu>\n"
+        "  <devices><emulator>%s</emulator></devices>\n"
+        "</domain>\n", model, emulator);
+    g_autofree char *path = testFixture(lab);
+    g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
+    g_autoptr(virCpregProfile) view = virCpregProfileQemuView(p);
+    virCpregDomainEdit edit = { .profile = view };
+
+    return testRewrite(xml, strlen(xml), &edit);
+}
+
+/*
+ * Acceptance "evil emulator": an incoming XML names a script that records
+ * its uid. The hook never runs it, whatever is configured; where nothing
+ * needs running (host-profile= and qemu-version=) a real verdict comes
+ * back, else the check cannot be made and on-internal-error answers,
+ * saying why. Before, it ran the script as root for --version and as the
+ * scratch QEMU.
+ */
+static void
+testEvilEmulator(void **state)
+{
+    static const struct {
+        const char *name, *host, *conf;
+        int status;
+        const char *says;
+    } cases[] = {
+        { "host-profile and qemu-version: nothing to run", LAB_72,
+          "qemu-version=10.0.2\non-internal-error=deny\n", 1,
+          "migration vetoed: " },
+        { "host-profile, no qemu-version", LAB_72, "on-internal-error=deny\n", 1,
+          "cannot tell the destination QEMU's version (qemu-version= is not set): emulator '" },
+        { "qemu-version, no host-profile: no probe", NULL,
+          "qemu-version=10.0.2\non-internal-error=deny\n", 1,
+          "refusing to probe with the domain's emulator: emulator '" },
+        { "neither", NULL, "on-internal-error=deny\n", 1, "is not in the allow-list" },
+        { "neither, on-internal-error=allow", NULL, "", 0, NULL },
+    };
+    g_autofree char *record = testWriteTemp("evil-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *evil = NULL;
+    g_autofree char *xml = NULL;
+    size_t i;
+
+    (void)state;
+    g_unlink(record);
+    evil = recordingEmulator(dir, "evil.sh", record);
+    xml = tcgGuestXml(evil, "max", LAB_612);
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *conf = writeConf(cases[i].host, cases[i].conf);
+        g_auto(HookRun) r;
+
+        runHook(&r, conf, "migrate", "begin", xml, -1);
+        if (g_file_test(record, G_FILE_TEST_EXISTS))
+            fail_msg("%s: the hook ran %s", cases[i].name, evil);
+        if (r.status != cases[i].status ||
+            (cases[i].says && !strstr(r.err, cases[i].says)))
+            fail_msg("%s: status %d, stderr: %s", cases[i].name, r.status, r.err);
+        if (cases[i].status == 1 && !g_str_has_prefix(cases[i].says, "migration") &&
+            (!strstr(r.err, evil) || !strstr(r.err, "refusing it (on-internal-error=deny)")))
+            fail_msg("%s: the answer does not say why: %s", cases[i].name, r.err);
+        if (!cases[i].says && !strstr(r.journal, "is not in the allow-list"))
+            fail_msg("%s: the journal does not say why: %s", cases[i].name, r.journal);
+    }
+}
+
+/*
+ * A bare <emulator> name is never looked up in PATH (before, the probe
+ * spawned it with G_SPAWN_SEARCH_PATH), and a name with a newline is
+ * shown escaped, never as a line of its own.
+ */
+static void
+testBareEmulatorName(void **state)
+{
+    g_autofree char *record = testWriteTemp("bare-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *evil = NULL;
+    g_autofree char *path = g_strdup_printf("PATH=%s:/usr/bin:/bin", dir);
+    g_autofree char *conf = writeConf(NULL, "qemu-version=10.0.2\non-internal-error=deny\n");
+    static const char *const names[] = { "qemu-evil", "qemu-evil\nINJECTED: yes" };
+    size_t i;
+
+    (void)state;
+    g_unlink(record);
+    evil = recordingEmulator(dir, "qemu-evil", record);
+    extraEnv = path;
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *xml = tcgGuestXml(names[i], "max", LAB_612);
+        g_auto(HookRun) r;
+
+        runHook(&r, conf, "restore", "begin", xml, -1);
+        if (g_file_test(record, G_FILE_TEST_EXISTS))
+            fail_msg("'%s' was looked up in PATH and run", names[i]);
+        if (r.status != 1 || !strstr(r.err, "emulator 'qemu-evil") ||
+            !strstr(r.err, "is not in the allow-list"))
+            fail_msg("status %d, stderr: %s", r.status, r.err);
+        assert_null(strstr(r.err, "\nINJECTED"));
+    }
+    extraEnv = NULL;
+}
+
+/*
+ * virt-cpregd, a real libvirt client, on a running aarch64 guest whose
+ * <emulator> is the recording script: libvirt's test driver holds the
+ * guest (a real libvirtd could not start it: it runs the emulator itself),
+ * virt-cpregd probes for it (no profile configured) and must refuse,
+ * saying why. Before, it ran the script as root.
+ */
+static void
+testDaemonEvilEmulator(void **state)
+{
+    g_autofree char *record = testWriteTemp("daemon-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *bindir = g_path_get_dirname(VIRT_CPREG);
+    g_autofree char *daemon = g_build_filename(bindir, "virt-cpregd", NULL);
+    g_autofree char *evil = NULL;
+    g_autofree char *node = NULL;
+    g_autofree char *nodePath = NULL;
+    g_autofree char *uri = NULL;
+    g_autofree char *conf = writeConf(NULL, "");
+    g_autofree char *cache = g_dir_make_tmp("cpreg-daemon-cache-XXXXXX", NULL);
+    g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
+    g_autofree char *envCache = g_strdup_printf("VIRT_CPREG_CACHE_DIR=%s", cache);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, envCache, NULL };
+    int status;
+
+    (void)state;
+    if (!g_file_test(daemon, G_FILE_TEST_IS_EXECUTABLE))
+        skip();
+    g_unlink(record);
+    evil = recordingEmulator(dir, "evil-daemon.sh", record);
+    node = g_markup_printf_escaped(
+        "<node><domain type='test'><name>evil1</name><memory>65536</memory>"
+        "<os><type arch='aarch64' machine='virt'>hvm</type></os>"
+        "<cpu mode='custom'><model>max</model></cpu>"
+        "<devices><emulator>%s</emulator></devices></domain></node>", evil);
+    nodePath = testWriteTemp("evil-node.xml", node, -1);
+    uri = g_strdup_printf("test://%s", nodePath);
+    {
+        const char *argv[] = { daemon, "--connect", uri, "--once", "--verbose", NULL };
+        assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &out, &err, &status, NULL));
+    }
+    if (g_file_test(record, G_FILE_TEST_EXISTS))
+        fail_msg("virt-cpregd ran %s", evil);
+    if (!strstr(err, "refusing to probe with the domain's emulator: emulator '") ||
+        !strstr(err, "is not in the allow-list"))
+        fail_msg("virt-cpregd does not say why: %s", err);
+    testRemoveTree(cache);
+}
+
+/* `virt-cpreg stamp --xml` without a profile (virt-cpregd's path, offline) */
+static void
+testStampEvilEmulator(void **state)
+{
+    g_autofree char *record = testWriteTemp("stamp-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *evil = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *conf = writeConf(NULL, "");
+    g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, NULL };
+    int status;
+
+    (void)state;
+    g_unlink(record);
+    evil = recordingEmulator(dir, "evil-stamp.sh", record);
+    xml = tcgGuestXml(evil, "max", LAB_612);
+    path = testWriteTemp("evil-stamp.xml", xml, -1);
+    {
+        const char *argv[] = { VIRT_CPREG, "stamp", "--xml", path, NULL };
+        assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &out, &err, &status, NULL));
+    }
+    assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
+    assert_int_equal(WEXITSTATUS(status), 2);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "is not in the allow-list"));
 }
 
 /* The grammar of what a domain XML may hand to a QEMU command line. */
@@ -482,6 +716,37 @@ testTokenGrammar(void **state)
         if (!cases[i].valid && !strstr(error->message, "is refused"))
             fail_msg("'%s': %s", cases[i].value, error->message);
     }
+}
+
+/*
+ * <cpu><model>max,x-evil=1</model> is refused before any argv is built:
+ * the scratch QEMU (here a script that records it ran) is never started,
+ * and the hook says why.
+ */
+static void
+testCpuModelRefused(void **state)
+{
+    g_autofree char *record = testWriteTemp("cpu-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *fake = NULL;
+    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max,x-evil=1", .timeout_ms = 5000 };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *conf = writeConf(NULL, "qemu-version=10.0.2\non-internal-error=deny\n");
+    g_autofree char *xml = tcgGuestXml("/usr/bin/qemu-system-aarch64", "max,x-evil=1", LAB_612);
+    g_auto(HookRun) r;
+
+    (void)state;
+    g_unlink(record);
+    opts.emulator = fake = recordingEmulator(dir, "qemu-records", record);
+    assert_null(virCpregQemuProbe(&opts, NULL, &error));
+    assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
+    assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
+    assert_non_null(strstr(error->message, "vCPU model 'max,x-evil=1' is refused"));
+    if (!g_file_test("/usr/bin/qemu-system-aarch64", G_FILE_TEST_IS_EXECUTABLE))
+        skip();
+    runHook(&r, conf, "migrate", "begin", xml, -1);
+    if (r.status != 1 || !strstr(r.err, "vCPU model 'max,x-evil=1' is refused"))
+        fail_msg("status %d, stderr: %s", r.status, r.err);
 }
 
 static void
@@ -614,7 +879,12 @@ main(void)
         cmocka_unit_test(testBadStdin),
         cmocka_unit_test(testTimeBudget),
         cmocka_unit_test(testBadConfig),
+        cmocka_unit_test(testEvilEmulator),
+        cmocka_unit_test(testBareEmulatorName),
+        cmocka_unit_test(testDaemonEvilEmulator),
+        cmocka_unit_test(testStampEvilEmulator),
         cmocka_unit_test(testTokenGrammar),
+        cmocka_unit_test(testCpuModelRefused),
         cmocka_unit_test(testUsage),
         cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),
