@@ -24,6 +24,7 @@
 #include "cpreg-domain.h"
 #include "cpreg-hook.h"
 #include "cpreg-log.h"
+#include "cpreg-qemu-probe.h"
 
 #define OUTPUT_MAX (32 * 1024 * 1024)
 
@@ -171,6 +172,10 @@ decide(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
         kill(pid, SIGKILL);
     }
     waitpid(pid, &status, 0);
+    /* a scratch QEMU dies with the worker (PR_SET_PDEATHSIG); its
+     * directory is ours to remove */
+    if (!done)
+        virCpregQemuProbeRemoveLeftovers(pid);
     if (!done) {
         *why = g_strdup_printf(_("no answer within the time budget of %u ms"),
                                conf->time_budget_ms);

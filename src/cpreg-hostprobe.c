@@ -175,6 +175,7 @@ writeTrialDump(const virCpregProfile *p, GError **error)
 {
     g_autoptr(GString) dump = g_string_new(NULL);
     g_autofree char *path = NULL;
+    g_autofree char *name = virCpregQemuProbeTempName("trial");
     guint i;
     int fd;
 
@@ -185,7 +186,9 @@ writeTrialDump(const virCpregProfile *p, GError **error)
             g_string_append_printf(dump, "0x%016" PRIx64 " 0x%" PRIx64 "\n",
                                    e->id, e->value);
     }
-    if ((fd = g_file_open_tmp("virt-cpreg-trial-XXXXXX", &path, error)) < 0)
+    /* named after this process: a killed hook's is removed by the next */
+    virCpregQemuProbeRemoveLeftovers(0);
+    if ((fd = g_file_open_tmp(name, &path, error)) < 0)
         return NULL;
     close(fd);
     if (!g_file_set_contents(path, dump->str, (gssize)dump->len, error)) {

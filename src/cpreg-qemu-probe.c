@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cpreg-qemu-probe.c: QEMU's own cpreg list, from a scratch QEMU
+ *
+ * The scratch QEMU gets the least privilege available: libvirt's QEMU
+ * user (libvirt-qemu on Debian, qemu on Fedora and RHEL) when we are
+ * root, QEMU's seccomp sandbox, no network, no display, its own process
+ * group, and SIGKILL when the process that started it dies (a hook
+ * killed at its budget never leaves a paused QEMU behind). Its private
+ * directory is named after that process, so that the next probe (or the
+ * hook that killed it) removes what a killed probe left.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +31,7 @@
 #include "cpreg-qemu-probe.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-qemu.h"
 #include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
@@ -29,6 +44,28 @@
  * (target/arm/cpu64.c: "pmu", "sve", "pauth"). */
 static const char *const featureProps[] = { "pmu", "sve", "pauth" };
 
+/* The users distributions run QEMU as (libvirt's qemu.conf): Debian's,
+ * then Fedora's and RHEL's. */
+static const char *const confineUsers[] = { "libvirt-qemu", "qemu" };
+
+/* -sandbox: everything QEMU's seccomp filter can deny (qemu-options.hx);
+ * spawn stays allowed only where the migration needs to run a command */
+#define SANDBOX "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn="
+
+/* What a probe leaves in the temporary directory while it runs:
+ * LEFTOVER_PREFIX KIND "-" PID "-" XXXXXX */
+#define LEFTOVER_PREFIX "virt-cpreg-"
+static const char *const leftoverKinds[] = { "qemu", "trial" };
+
+typedef struct {
+    gboolean drop;               /* root, and a QEMU user exists */
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];            /* its supplementary groups (kvm) */
+    int ngroups;
+    pid_t parent;
+} Confine;
+
 typedef struct {
     GPid pid;
     gboolean exited;
@@ -39,6 +76,7 @@ typedef struct {
     char *errlog;
     gint64 deadline;
     virCpregQmp *qmp;
+    Confine confine;
 } QemuRun;
 
 void
@@ -69,12 +107,12 @@ qemuAlive(gpointer opaque)
     return !run->exited;
 }
 
-/* Kills QEMU (if it still runs), reaps it, removes the directory. */
+/* Kills QEMU and what it spawned (its process group), reaps it. */
 static void
-runClear(QemuRun *run)
+killQemu(QemuRun *run)
 {
-    g_clear_pointer(&run->qmp, virCpregQmpFree);
     if (run->pid && !run->exited) {
+        kill(-run->pid, SIGKILL);
         kill(run->pid, SIGKILL);
         while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
             ;
@@ -83,6 +121,14 @@ runClear(QemuRun *run)
     if (run->pid)
         g_spawn_close_pid(run->pid);
     run->pid = 0;
+}
+
+/* Kills QEMU (if it still runs), reaps it, removes the directory. */
+static void
+runClear(QemuRun *run)
+{
+    g_clear_pointer(&run->qmp, virCpregQmpFree);
+    killQemu(run);
     if (run->dir) {
         const char *files[] = { run->sock, run->stream, run->errlog };
         size_t i;
@@ -149,18 +195,86 @@ cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu, GError **error)
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
+/*
+ * Whom QEMU runs as: when we are root, the first of confineUsers that
+ * exists, with its groups (kvm, for /dev/kvm); looked up here, since the
+ * child may only make async-signal-safe calls.
+ */
+static void
+confineFor(Confine *c)
+{
+    size_t i;
+
+    memset(c, 0, sizeof(*c));
+    c->parent = getpid();
+    if (geteuid() != 0)
+        return;
+    for (i = 0; i < G_N_ELEMENTS(confineUsers); i++) {
+        struct passwd *pw = getpwnam(confineUsers[i]);
+        if (!pw || pw->pw_uid == 0)
+            continue;
+        c->ngroups = G_N_ELEMENTS(c->groups);
+        if (getgrouplist(pw->pw_name, pw->pw_gid, c->groups, &c->ngroups) < 0) {
+            c->groups[0] = pw->pw_gid;
+            c->ngroups = 1;
+        }
+        c->uid = pw->pw_uid;
+        c->gid = pw->pw_gid;
+        c->drop = TRUE;
+        return;
+    }
+}
+
+/*
+ * In the child, before exec: its own process group, the QEMU user, then
+ * the parent-death signal (a change of credentials clears it), and no
+ * exec at all if the parent is already gone.
+ */
+static void
+confineChild(gpointer opaque)
+{
+    static const char dropFailed[] = "libvirt-cpreg: cannot switch to the QEMU user\n";
+    const Confine *c = opaque;
+
+    setpgid(0, 0);
+    if (c->drop &&
+        (setgroups((size_t)c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
+         setuid(c->uid) < 0 || setuid(0) == 0)) {
+        if (write(STDERR_FILENO, dropFailed, sizeof(dropFailed) - 1) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != c->parent)
+        _exit(127);
+}
+
+/*
+ * Whether the migration to a file has QEMU spawn a command: the exec:
+ * transport before 8.2 (must agree with migrateToFile's choice). Unknown
+ * versions keep spawn allowed rather than break the probe.
+ */
+static gboolean
+migrationSpawns(const char *version)
+{
+    unsigned int major, minor;
+
+    return !version || !virCpregQemuParseVersion(version, &major, &minor) ||
+           major < 8 || (major == 8 && minor < 2);
+}
+
 static gboolean
 startQemu(QemuRun *run, const char *emulator, const char *accel,
           const char *cpu, const virCpregQemuProbeOptions *opts,
-          GError **error)
+          const char *sandbox, GError **error)
 {
     g_autofree char *cpuopt = cpuOption(opts, cpu, error);
     g_autofree char *qmpopt = g_strdup_printf("unix:%s,server=on,wait=off", run->sock);
     g_autofree char *smp = g_strdup_printf("%u", opts->smp ? opts->smp : 1);
     const char *argv[] = {
         emulator, "-S", "-nodefaults", "-no-user-config", "-display", "none",
-        "-machine", "virt", "-accel", accel, "-cpu", cpuopt, "-m", "64",
-        "-smp", smp, "-qmp", qmpopt, NULL,
+        "-nic", "none", "-machine", "virt", "-accel", accel, "-cpu", cpuopt,
+        "-m", "64", "-smp", smp, "-qmp", qmpopt,
+        sandbox ? "-sandbox" : NULL, sandbox, NULL,
     };
     g_autoptr(GError) err = NULL;
     g_autofree char *shown = g_strescape(emulator, NULL);
@@ -169,12 +283,12 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
 
     if (!cpuopt)
         return FALSE;
-    errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
     devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
     ok = errfd >= 0 && devnull >= 0 &&
-         g_spawn_async_with_pipes_and_fds(NULL, argv, NULL,
-                                          G_SPAWN_DO_NOT_REAP_CHILD,
-                                          NULL, NULL, devnull, devnull, errfd,
+         g_spawn_async_with_pipes_and_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                          confineChild, &run->confine,
+                                          devnull, devnull, errfd,
                                           NULL, NULL, 0, &run->pid, NULL, NULL,
                                           NULL, &err);
     if (errfd >= 0)
@@ -187,7 +301,99 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
                     err ? err->message : g_strerror(errno));
         return FALSE;
     }
+    run->exited = FALSE;
     return TRUE;
+}
+
+/* QEMU exited at once, refusing -sandbox (built without seccomp). */
+static gboolean
+sandboxRefused(QemuRun *run)
+{
+    g_autofree char *said = NULL;
+
+    qemuAlive(run);
+    if (!run->exited)
+        return FALSE;
+    said = qemuStderr(run);
+    return strstr(said, "sandbox") || strstr(said, "seccomp");
+}
+
+/* ---- what a killed probe leaves ----------------------------------------- */
+
+/* "virt-cpreg-qemu-1234-AbC123" → 1234, if it is one of ours */
+static pid_t
+leftoverOwner(const char *name)
+{
+    size_t i;
+
+    if (!g_str_has_prefix(name, LEFTOVER_PREFIX))
+        return 0;
+    name += strlen(LEFTOVER_PREFIX);
+    for (i = 0; i < G_N_ELEMENTS(leftoverKinds); i++) {
+        size_t n = strlen(leftoverKinds[i]);
+        char *end;
+        long pid;
+        if (strncmp(name, leftoverKinds[i], n) != 0 || name[n] != '-' ||
+            !g_ascii_isdigit(name[n + 1]))
+            continue;
+        pid = strtol(name + n + 1, &end, 10);
+        return *end == '-' && pid > 0 && pid <= G_MAXINT32 ? (pid_t)pid : 0;
+    }
+    return 0;
+}
+
+/* Removes @name under @tmpfd: a file, or a directory of files, never
+ * following a symbolic link. */
+static void
+removeLeftover(int tmpfd, const char *name)
+{
+    struct dirent *e;
+    DIR *dir;
+    int fd;
+
+    if (unlinkat(tmpfd, name, 0) == 0 || errno != EISDIR)
+        return;
+    if ((fd = openat(tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return;
+    if (!(dir = fdopendir(fd))) {
+        close(fd);
+        return;
+    }
+    while ((e = readdir(dir))) {
+        if (!g_str_equal(e->d_name, ".") && !g_str_equal(e->d_name, ".."))
+            unlinkat(dirfd(dir), e->d_name, 0);
+    }
+    closedir(dir);
+    unlinkat(tmpfd, name, AT_REMOVEDIR);
+}
+
+void
+virCpregQemuProbeRemoveLeftovers(GPid owner)
+{
+    Confine confine;
+    struct dirent *e;
+    DIR *dir;
+
+    confineFor(&confine);
+    if (!(dir = opendir(g_get_tmp_dir())))
+        return;
+    while ((e = readdir(dir))) {
+        pid_t pid = leftoverOwner(e->d_name);
+        struct stat st;
+        if (!pid || (owner ? pid != owner : kill(pid, 0) == 0 || errno != ESRCH) ||
+            fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) ||
+            (st.st_uid != geteuid() && !(confine.drop && st.st_uid == confine.uid)))
+            continue;
+        removeLeftover(dirfd(dir), e->d_name);
+    }
+    closedir(dir);
+}
+
+char *
+virCpregQemuProbeTempName(const char *kind)
+{
+    return g_strdup_printf(LEFTOVER_PREFIX "%s-%d-XXXXXX", kind, (int)getpid());
 }
 
 /* ---- questions over QMP ------------------------------------------------- */
@@ -342,11 +548,21 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) ver = NULL;
+    g_autofree char *version = virCpregQemuBinaryVersion(emulator, NULL);
+    g_autofree char *sandbox = g_strconcat(SANDBOX, migrationSpawns(version) ? "allow" : "deny", NULL);
 
-    if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, error))
+    if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, sandbox, error))
         return FALSE;
-    if (!(run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run),
-                                        qemuAlive, run, &err)) ||
+    run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run), qemuAlive, run, &err);
+    if (!run->qmp && sandboxRefused(run)) {
+        /* a QEMU without seccomp: the user and the rest still confine it */
+        killQemu(run);
+        g_clear_error(&err);
+        if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, NULL, error))
+            return FALSE;
+        run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run), qemuAlive, run, &err);
+    }
+    if (!run->qmp ||
         !(ver = qmpCall(run, "query-version", NULL, &err)) ||
         !askCpu(run, facts, ident, &err))
         return qemuFailed(run, emulator, &err, error);
@@ -356,10 +572,32 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
         return qemuFailed(run, emulator, &err, error);
     /* done with QEMU: the stream is complete */
     g_clear_pointer(&run->qmp, virCpregQmpFree);
-    kill(run->pid, SIGKILL);
-    while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
-        ;
-    run->exited = TRUE;
+    killQemu(run);
+    return TRUE;
+}
+
+/*
+ * The private directory, named after this process, writable by the QEMU
+ * user only when QEMU runs as it.
+ */
+static gboolean
+makeRunDir(QemuRun *run, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *name = virCpregQemuProbeTempName("qemu");
+
+    virCpregQemuProbeRemoveLeftovers(0);
+    confineFor(&run->confine);
+    if (!(run->dir = g_dir_make_tmp(name, &err)) ||
+        (run->confine.drop && chown(run->dir, run->confine.uid, run->confine.gid) < 0)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                    _("cannot make a temporary directory: %s"),
+                    err ? err->message : g_strerror(errno));
+        return FALSE;
+    }
+    run->sock = g_build_filename(run->dir, "qmp.sock", NULL);
+    run->stream = g_build_filename(run->dir, "stream", NULL);
+    run->errlog = g_build_filename(run->dir, "stderr", NULL);
     return TRUE;
 }
 
@@ -420,16 +658,8 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
     ident.cpu = g_strdup(opts->cpu ? opts->cpu :
                          g_str_equal(facts->accel, "kvm") ? "host" : "max");
     run.deadline = g_get_monotonic_time() + (gint64)timeout * 1000;
-    if (!(run.dir = g_dir_make_tmp("virt-cpreg-qemu-XXXXXX", &err))) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
-                    _("cannot make a temporary directory: %s"), err->message);
-        g_free(ident.cpu);
-        return NULL;
-    }
-    run.sock = g_build_filename(run.dir, "qmp.sock", NULL);
-    run.stream = g_build_filename(run.dir, "stream", NULL);
-    run.errlog = g_build_filename(run.dir, "stderr", NULL);
-    if (runProbe(&run, opts, emulator, facts, &ident, error))
+    if (makeRunDir(&run, error) &&
+        runProbe(&run, opts, emulator, facts, &ident, error))
         profile = streamProfile(&run, opts, facts, error);
     if (profile) {
         virCpregIdentitySetFeatures(&profile->ident,

@@ -46,5 +46,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregQemuFacts, virCpregQemuFactsClear);
 
 virCpregProfile *virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
                                    virCpregQemuFacts *facts, GError **error);
+void virCpregQemuProbeRemoveLeftovers(GPid owner);
+char *virCpregQemuProbeTempName(const char *kind);
 
 G_END_DECLS

@@ -11,9 +11,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <libxml/parser.h>
@@ -749,6 +753,256 @@ testCpuModelRefused(void **state)
         fail_msg("status %d, stderr: %s", r.status, r.err);
 }
 
+/* ---- a confined scratch QEMU ------------------------------------------ */
+
+/* The pids of the processes whose command line holds @needle. */
+static GArray *
+processesWith(const char *needle)
+{
+    GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    GDir *proc = g_dir_open("/proc", 0, NULL);
+    const char *name;
+
+    while (proc && (name = g_dir_read_name(proc))) {
+        g_autofree char *path = NULL;
+        g_autofree char *cmd = NULL;
+        gsize len, i;
+        pid_t pid;
+
+        if (!g_ascii_isdigit(*name))
+            continue;
+        path = g_build_filename("/proc", name, "cmdline", NULL);
+        if (!g_file_get_contents(path, &cmd, &len, NULL) || !len)
+            continue;
+        for (i = 0; i + 1 < len; i++)
+            cmd[i] = cmd[i] ? cmd[i] : ' ';
+        if (!strstr(cmd, needle))
+            continue;
+        pid = (pid_t)atoi(name);
+        g_array_append_val(pids, pid);
+    }
+    if (proc)
+        g_dir_close(proc);
+    return pids;
+}
+
+/* The scratch directories in the command lines of processes with @needle. */
+static void
+addScratchDirs(GPtrArray *dirs, const char *needle)
+{
+    g_autoptr(GArray) pids = processesWith(needle);
+    guint i;
+
+    for (i = 0; i < pids->len; i++) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", g_array_index(pids, pid_t, i));
+        g_autofree char *text = NULL;
+        gsize len, k;
+        const char *at;
+
+        if (!g_file_get_contents(path, &text, &len, NULL) || len < 2)
+            continue;
+        for (k = 0; k + 1 < len; k++)
+            text[k] = text[k] ? text[k] : ' ';
+        if ((at = strstr(text, "virt-cpreg-qemu-"))) {
+            g_autofree char *name = g_strndup(at, strcspn(at, "/"));
+            if (!g_ptr_array_find_with_equal_func(dirs, name, g_str_equal, NULL))
+                g_ptr_array_add(dirs, g_steal_pointer(&name));
+        }
+    }
+}
+
+/* Waits up to @ms for processes with @needle to exist (or to be gone). */
+static gboolean
+waitProcesses(const char *needle, gboolean exist, guint ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    do {
+        g_autoptr(GArray) pids = processesWith(needle);
+        if ((pids->len > 0) == exist)
+            return TRUE;
+        g_usleep(10000);
+    } while (g_get_monotonic_time() < end);
+    return FALSE;
+}
+
+static void
+killProcesses(const char *needle)
+{
+    g_autoptr(GArray) pids = processesWith(needle);
+    guint i;
+
+    for (i = 0; i < pids->len; i++)
+        kill(g_array_index(pids, pid_t, i), SIGKILL);
+}
+
+/* Whether the temporary directory holds an entry starting with @prefix. */
+static gboolean
+tmpHas(const char *prefix)
+{
+    GDir *dir = g_dir_open(g_get_tmp_dir(), 0, NULL);
+    const char *name;
+    gboolean found = FALSE;
+
+    while (dir && !found && (name = g_dir_read_name(dir)))
+        found = g_str_has_prefix(name, prefix);
+    if (dir)
+        g_dir_close(dir);
+    return found;
+}
+
+/*
+ * A QEMU that never finishes its migration to the probe's file (QEMU's
+ * own bandwidth cap at a few KiB/s; *needle finds it in /proc): the probe is then killed while QEMU
+ * runs, not before or after. In a directory of its own, root's and not
+ * writable by others, so that an emulators= line may name it; NULL
+ * without QEMU.
+ */
+static char *
+throttledQemu(char **needle)
+{
+    g_autofree char *qemu = g_find_program_in_path("qemu-system-aarch64");
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *script = NULL;
+
+    if (!qemu)
+        return NULL;
+    dir = g_dir_make_tmp("cpreg-throttled-XXXXXX", NULL);
+    assert_int_equal(g_chmod(dir, 0755), 0);
+    path = g_build_filename(dir, "qemu-throttled", NULL);
+    /* the cap, unique to this test run, finds its QEMUs among others */
+    *needle = g_strdup_printf("x-max-bandwidth=%d", 4096 + (int)getpid());
+    script = g_strdup_printf("#!/bin/sh\nexec %s \"$@\" -global migration.%s\n", qemu, *needle);
+    assert_true(g_file_set_contents(path, script, -1, NULL));
+    assert_int_equal(g_chmod(path, 0755), 0);
+    return g_steal_pointer(&path);
+}
+
+static int
+runProbeCli(const char *emulator, const char *cacheDir, gboolean wait, GPid *pid)
+{
+    const char *argv[] = { VIRT_CPREG, "probe", "--via", "qemu", "--accel", "tcg", "--cpu", "max",
+                           emulator ? "--emulator" : NULL, emulator, NULL };
+    g_autofree char *envCache = g_strdup_printf("VIRT_CPREG_CACHE_DIR=%s", cacheDir);
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envCache, NULL };
+    int status = -1;
+
+    if (!wait) {
+        assert_true(g_spawn_async(NULL, (char **)argv, (char **)envp,
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                  G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, pid, NULL));
+        return 0;
+    }
+    assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_STDOUT_TO_DEV_NULL,
+                             NULL, NULL, NULL, NULL, &status, NULL));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * kill -9 of a probe while its QEMU runs leaves no QEMU behind (the
+ * parent-death signal; before, a paused QEMU ran forever), and the next
+ * probe removes the directory the killed one left.
+ */
+static void
+testProbeKilled(void **state)
+{
+    g_autofree char *needle = NULL;
+    g_autofree char *qemu = throttledQemu(&needle);
+    g_autofree char *cache = g_dir_make_tmp("cpreg-kill-cache-XXXXXX", NULL);
+    g_autofree char *cache2 = g_dir_make_tmp("cpreg-kill-cache-XXXXXX", NULL);
+    g_autofree char *qemuDir = NULL;
+    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+    const char *dir;
+    GPid pid;
+
+    (void)state;
+    if (!qemu)
+        skip();
+    runProbeCli(qemu, cache, FALSE, &pid);
+    if (!waitProcesses(needle, TRUE, 10000)) {
+        kill(pid, SIGKILL);
+        fail_msg("the probe started no QEMU");
+    }
+    g_usleep(200000);   /* into the migration */
+    addScratchDirs(dirs, needle);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    if (!waitProcesses(needle, FALSE, 3000)) {
+        killProcesses(needle);
+        fail_msg("a QEMU outlived its killed probe");
+    }
+    assert_int_equal(dirs->len, 1);
+    dir = dirs->pdata[0];
+    assert_true(tmpHas(dir));
+    assert_int_equal(runProbeCli(NULL, cache2, TRUE, NULL), 0);
+    if (tmpHas(dir))
+        fail_msg("the next probe left %s in %s", dir, g_get_tmp_dir());
+    testRemoveTree(cache);
+    testRemoveTree(cache2);
+    testRemoveTree(qemuDir = g_path_get_dirname(qemu));
+}
+
+/*
+ * The hook's budget kills its worker while the scratch QEMU migrates:
+ * no QEMU and no directory is left once the hook has answered (before,
+ * every budget kill leaked a /tmp/virt-cpreg-qemu-* directory).
+ */
+static void
+testBudgetKillLeavesNothing(void **state)
+{
+    g_autofree char *needle = NULL;
+    g_autofree char *qemu = throttledQemu(&needle);
+    g_autofree char *cache = g_dir_make_tmp("cpreg-budget-cache-XXXXXX", NULL);
+    g_autofree char *extra = NULL;
+    g_autofree char *conf = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *in = NULL;
+    g_autofree char *cmd = NULL;
+    g_autofree char *envConf = NULL;
+    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *qemuDir = NULL;
+    const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", NULL, "VIRT_CPREG_JOURNAL_SOCKET=/nonexistent", NULL };
+    GPid pid;
+    int status = 0;
+    guint i;
+
+    (void)state;
+    if (!qemu || geteuid() != 0)
+        skip();   /* emulators= takes root-owned binaries only */
+    extra = g_strdup_printf("qemu-version=7.2.0\ntime-budget-ms=1500\ncache-dir=%s\nemulators=%s\n",
+                            cache, qemu);
+    conf = writeConf(NULL, extra);
+    xml = tcgGuestXml(qemu, "max", LAB_612);
+    in = testWriteTemp("budget-kill.xml", xml, -1);
+    argv[2] = cmd = g_strdup_printf("exec %s hook guest1 migrate begin - <'%s'", VIRT_CPREG, in);
+    envp[2] = envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
+    assert_true(g_spawn_async(NULL, (char **)argv, (char **)envp,
+                              G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                              G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, NULL));
+    /* the QEMUs of this hook: the throttled ones, by their directory */
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        addScratchDirs(dirs, needle);
+        g_usleep(5000);
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    if (!dirs->len)
+        fail_msg("the hook started no scratch QEMU");
+    for (i = 0; i < dirs->len; i++) {
+        const char *name = dirs->pdata[i];
+        if (!waitProcesses(name, FALSE, 3000)) {
+            killProcesses(name);
+            fail_msg("a QEMU in %s outlived the budget kill", name);
+        }
+        if (tmpHas(name))
+            fail_msg("the budget kill left %s in %s", name, g_get_tmp_dir());
+    }
+    testRemoveTree(cache);
+    testRemoveTree(qemuDir = g_path_get_dirname(qemu));
+}
+
 static void
 testBadConfig(void **state)
 {
@@ -885,6 +1139,8 @@ main(void)
         cmocka_unit_test(testStampEvilEmulator),
         cmocka_unit_test(testTokenGrammar),
         cmocka_unit_test(testCpuModelRefused),
+        cmocka_unit_test(testProbeKilled),
+        cmocka_unit_test(testBudgetKillLeavesNothing),
         cmocka_unit_test(testUsage),
         cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),
