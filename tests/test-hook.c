@@ -471,6 +471,56 @@ testTimeBudget(void **state)
     assert_true(r2.ms >= 1000 && r2.ms <= 1100);
 }
 
+/*
+ * The budget counts from the hook's start, reading cpreg.conf included:
+ * a configuration that arrives 600 ms late (from a FIFO) leaves 400 ms of
+ * a 1000 ms budget, here spent waiting for a domain XML that never ends.
+ * Before, the budget started after the configuration: 1600 ms.
+ */
+static void
+testBudgetFromStart(void **state)
+{
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *real = writeConf(LAB_72, "qemu-version=10.0.2\ntime-budget-ms=1000\n");
+    g_autofree char *fifo = makeFifo("late.conf");
+    g_autofree char *in = makeFifo("stdin.fifo");
+    g_autofree char *cmd = g_strdup_printf(
+        "(sleep 0.6; cat '%1$s' >'%2$s') >/dev/null 2>&1 &\n"
+        "sleep 3 >'%3$s' 2>/dev/null &\n"
+        "exec %4$s hook guest1 migrate begin - <'%3$s'", real, fifo, in, VIRT_CPREG);
+    g_auto(HookRun) r;
+
+    (void)state;
+    runHookShell(&r, fifo, cmd);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.journal, "did not arrive in time"));
+    if (r.ms < 950 || r.ms > 1300)
+        fail_msg("answered after %" G_GINT64_FORMAT " ms of a 1000 ms budget", r.ms);
+}
+
+/*
+ * A cpreg.conf that never arrives (a FIFO nobody writes) cannot hold
+ * libvirt either: past the default budget the hook answers as for an
+ * unreadable file, every key at its fallback: on-internal-error=deny.
+ * Before, the hook waited forever (here: killed after 15 s).
+ */
+static void
+testConfNeverArrives(void **state)
+{
+    g_autofree char *fifo = makeFifo("never.conf");
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *in = testWriteTemp("stdin-never.xml", xml, -1);
+    g_autofree char *cmd = g_strdup_printf("exec timeout -s KILL 15 %s hook guest1 migrate begin - <'%s'",
+                                           VIRT_CPREG, in);
+    g_auto(HookRun) r;
+
+    (void)state;
+    runHookShell(&r, fifo, cmd);
+    if (r.status != 1 || !strstr(r.err, "the configuration could not be read within 5000 ms"))
+        fail_msg("status %d after %" G_GINT64_FORMAT " ms: %s", r.status, r.ms, r.err);
+    assert_true(r.ms >= 5000 && r.ms < 6000);
+}
+
 /* ---- never run what the XML names (issue 10) ------------------------- */
 
 /* A script posing as QEMU that records the uid it ran as in @record. */
@@ -1132,6 +1182,8 @@ main(void)
         cmocka_unit_test(testReconnect),
         cmocka_unit_test(testBadStdin),
         cmocka_unit_test(testTimeBudget),
+        cmocka_unit_test(testBudgetFromStart),
+        cmocka_unit_test(testConfNeverArrives),
         cmocka_unit_test(testBadConfig),
         cmocka_unit_test(testEvilEmulator),
         cmocka_unit_test(testBareEmulatorName),
