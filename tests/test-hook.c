@@ -1053,6 +1053,94 @@ testBudgetKillLeavesNothing(void **state)
     testRemoveTree(qemuDir = g_path_get_dirname(qemu));
 }
 
+/* ---- the drop-in ------------------------------------------------------- */
+
+/* hooks/qemu.d/50-cpreg.in with virt-cpreg in @bindir, the conf @conf. */
+static char *
+dropIn(const char *bindir, const char *conf)
+{
+    g_autofree char *in = g_build_filename(FIXTUREDIR, "..", "..", "hooks", "qemu.d",
+                                           "50-cpreg.in", NULL);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) a = NULL;
+    g_auto(GStrv) b = NULL;
+    g_autofree char *tmp = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *confdir = g_path_get_dirname(conf);
+    static int n;
+    g_autofree char *name = g_strdup_printf("50-cpreg-%d", n++);
+
+    assert_true(g_file_get_contents(in, &text, NULL, NULL));
+    a = g_strsplit(text, "@BINDIR@", -1);
+    tmp = g_strjoinv(bindir, a);
+    b = g_strsplit(tmp, "${VIRT_CPREG_CONF:-@SYSCONFDIR@/libvirt-cpreg/cpreg.conf}", -1);
+    g_free(text);
+    text = g_strjoinv(conf, b);
+    out = testWriteTemp(name, text, -1);
+    assert_int_equal(g_chmod(out, 0755), 0);
+    return g_steal_pointer(&out);
+}
+
+/*
+ * The drop-in answers every operation but migrate/restore begin itself:
+ * reconnect succeeds with virt-cpreg missing or unable to start (before:
+ * exit 127, and libvirt kills the guest). On migrate begin it says why,
+ * and refuses only if cpreg.conf says on-internal-error=deny. With the
+ * real binary it passes stdin, stdout and the status through.
+ */
+static void
+testDropIn(void **state)
+{
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *in = testWriteTemp("dropin.xml", xml, -1);
+    g_autofree char *allow = writeConf(LAB_72, "qemu-version=10.0.2\n");
+    g_autofree char *deny = writeConf(LAB_72, "qemu-version=10.0.2\n on-internal-error = deny\n");
+    g_autofree char *broken = testWriteTemp("virt-cpreg", "#!/nonexistent/interpreter\n", -1);
+    g_autofree char *brokenDir = g_path_get_dirname(broken);
+    g_autofree char *buildDir = g_path_get_dirname(VIRT_CPREG);
+    const struct {
+        const char *name, *bindir, *conf, *op;
+        int status;
+        const char *says;
+    } cases[] = {
+        { "reconnect, binary missing", "/nonexistent", deny, "reconnect begin", 0, "" },
+        { "reconnect, binary broken", brokenDir, deny, "reconnect begin", 0, "" },
+        { "started, binary missing", "/nonexistent", deny, "started begin", 0, "" },
+        { "migrate, missing, allow", "/nonexistent", allow, "migrate begin", 0,
+          "libvirt-cpreg: /nonexistent/virt-cpreg is missing; letting the guest in unchecked\n" },
+        { "migrate, missing, deny", "/nonexistent", deny, "migrate begin", 1,
+          "libvirt-cpreg: /nonexistent/virt-cpreg is missing; refusing the guest unchecked (on-internal-error=deny)\n" },
+        { "restore, broken, deny", brokenDir, deny, "restore begin", 1, "cannot run (exit status 12" },
+        { "migrate, real binary", buildDir, allow, "migrate begin", 1, "migration vetoed: " },
+    };
+    size_t i;
+
+    (void)state;
+    assert_int_equal(g_chmod(broken, 0755), 0);
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *hook = dropIn(cases[i].bindir, cases[i].conf);
+        g_autofree char *cmd = g_strdup_printf("exec '%s' guest1 %s - <'%s'", hook, cases[i].op, in);
+        g_auto(HookRun) r;
+
+        runHookShell(&r, cases[i].conf, cmd);
+        if (r.status != cases[i].status || !strstr(r.err, cases[i].says) ||
+            (!*cases[i].says && *r.err))
+            fail_msg("%s: status %d, stderr: %s", cases[i].name, r.status, r.err);
+    }
+    {
+        g_autofree char *hook = dropIn("/usr/bin", allow);
+        const char *argv[] = { "shellcheck", "-s", "sh", hook, NULL };
+        g_autofree char *out = NULL;
+        int status;
+
+        if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                          &out, NULL, &status, NULL))
+            return;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("shellcheck: %s", out);
+    }
+}
+
 static void
 testBadConfig(void **state)
 {
@@ -1191,6 +1279,7 @@ main(void)
         cmocka_unit_test(testStampEvilEmulator),
         cmocka_unit_test(testTokenGrammar),
         cmocka_unit_test(testCpuModelRefused),
+        cmocka_unit_test(testDropIn),
         cmocka_unit_test(testProbeKilled),
         cmocka_unit_test(testBudgetKillLeavesNothing),
         cmocka_unit_test(testUsage),
