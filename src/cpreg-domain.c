@@ -395,13 +395,3 @@ virCpregDomainTokenValid(virCpregDomainToken kind, const char *value,
                 _(domainTokens[kind].message), shown);
     return FALSE;
 }
-
-/* The domain's values that a probe like its QEMU would pass on. */
-gboolean
-virCpregDomainCheckTokens(const virCpregDomain *domain, GError **error)
-{
-    return (!domain->cpu_model ||
-            virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, domain->cpu_model, error)) &&
-           (!domain->machine ||
-            virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_MACHINE, domain->machine, error));
-}

@@ -58,8 +58,6 @@ typedef enum {
 
 gboolean virCpregDomainTokenValid(virCpregDomainToken kind, const char *value,
                                   GError **error);
-gboolean virCpregDomainCheckTokens(const virCpregDomain *domain,
-                                   GError **error);
 gboolean virCpregDomainCheckFeatures(const virCpregDomain *domain,
                                      const char *const *features,
                                      const char *what, GError **error);

@@ -696,36 +696,49 @@ testDaemonEvilEmulator(void **state)
     testRemoveTree(cache);
 }
 
-/* `virt-cpreg stamp --xml` without a profile (virt-cpregd's path, offline) */
+/*
+ * The CLI on a hostile XML file: `stamp --xml` without a profile (what
+ * virt-cpregd does, offline) and `check --domain` without --dest-qemu
+ * never run its emulator either (before, both did).
+ */
 static void
-testStampEvilEmulator(void **state)
+testCliEvilEmulator(void **state)
 {
-    g_autofree char *record = testWriteTemp("stamp-ran-as", "", 0);
+    g_autofree char *record = testWriteTemp("cli-ran-as", "", 0);
     g_autofree char *dir = g_path_get_dirname(record);
     g_autofree char *evil = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *path = NULL;
+    g_autofree char *src = testFixture(LAB_612);
+    g_autofree char *dst = testFixture(LAB_72);
     g_autofree char *conf = writeConf(NULL, "");
     g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, NULL };
+    const char *stamp[] = { VIRT_CPREG, "stamp", "--xml", NULL, NULL };
+    const char *check[] = { VIRT_CPREG, "check", "--source", src, "--dest", dst,
+                            "--domain", NULL, NULL };
     g_autofree char *out = NULL;
     g_autofree char *err = NULL;
-    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, NULL };
     int status;
 
     (void)state;
     g_unlink(record);
-    evil = recordingEmulator(dir, "evil-stamp.sh", record);
+    evil = recordingEmulator(dir, "evil-cli.sh", record);
     xml = tcgGuestXml(evil, "max", LAB_612);
-    path = testWriteTemp("evil-stamp.xml", xml, -1);
-    {
-        const char *argv[] = { VIRT_CPREG, "stamp", "--xml", path, NULL };
-        assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
-                                 &out, &err, &status, NULL));
-    }
+    stamp[3] = check[7] = path = testWriteTemp("evil-cli.xml", xml, -1);
+    assert_true(g_spawn_sync(NULL, (char **)stamp, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out, &err, &status, NULL));
     assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
     assert_int_equal(WEXITSTATUS(status), 2);
     assert_string_equal(out, "");
     assert_non_null(strstr(err, "is not in the allow-list"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_true(g_spawn_sync(NULL, (char **)check, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out, &err, &status, NULL));
+    if (g_file_test(record, G_FILE_TEST_EXISTS))
+        fail_msg("check --domain ran %s", evil);
+    assert_non_null(strstr(out, "migration vetoed"));
 }
 
 /* The grammar of what a domain XML may hand to a QEMU command line. */
@@ -1276,7 +1289,7 @@ main(void)
         cmocka_unit_test(testEvilEmulator),
         cmocka_unit_test(testBareEmulatorName),
         cmocka_unit_test(testDaemonEvilEmulator),
-        cmocka_unit_test(testStampEvilEmulator),
+        cmocka_unit_test(testCliEvilEmulator),
         cmocka_unit_test(testTokenGrammar),
         cmocka_unit_test(testCpuModelRefused),
         cmocka_unit_test(testDropIn),
