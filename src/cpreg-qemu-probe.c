@@ -53,7 +53,7 @@ static const char *const confineUsers[] = { "libvirt-qemu", "qemu" };
 #define SANDBOX "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn="
 
 /* What a probe leaves in the temporary directory while it runs:
- * LEFTOVER_PREFIX KIND "-" PID "-" XXXXXX */
+ * LEFTOVER_PREFIX KIND "-" PID "-p" PID-NAMESPACE "-" XXXXXX */
 #define LEFTOVER_PREFIX "virt-cpreg-"
 static const char *const leftoverKinds[] = { "qemu", "trial" };
 
@@ -320,9 +320,23 @@ sandboxRefused(QemuRun *run)
 
 /* ---- what a killed probe leaves ----------------------------------------- */
 
-/* "virt-cpreg-qemu-1234-AbC123" → 1234, if it is one of ours */
+/*
+ * This process's PID namespace: a PID means something only within it, and
+ * a temporary directory may be shared with other namespaces (containers,
+ * libvirt in a private one), whose live probes must be left alone.
+ */
+static unsigned long
+pidNamespace(void)
+{
+    struct stat st;
+
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* "virt-cpreg-qemu-1234-p4026531836-AbC123" → 1234, if it is one of ours
+ * and PID 1234 is of our namespace */
 static pid_t
-leftoverOwner(const char *name)
+leftoverOwner(const char *name, unsigned long ns)
 {
     size_t i;
 
@@ -337,7 +351,10 @@ leftoverOwner(const char *name)
             !g_ascii_isdigit(name[n + 1]))
             continue;
         pid = strtol(name + n + 1, &end, 10);
-        return *end == '-' && pid > 0 && pid <= G_MAXINT32 ? (pid_t)pid : 0;
+        if (pid <= 0 || pid > G_MAXINT32 || !g_str_has_prefix(end, "-p") ||
+            !g_ascii_isdigit(end[2]) || strtoul(end + 2, &end, 10) != ns || *end != '-')
+            return 0;
+        return (pid_t)pid;
     }
     return 0;
 }
@@ -371,6 +388,7 @@ void
 virCpregQemuProbeRemoveLeftovers(GPid owner)
 {
     Confine confine;
+    unsigned long ns = pidNamespace();
     struct dirent *e;
     DIR *dir;
 
@@ -378,7 +396,7 @@ virCpregQemuProbeRemoveLeftovers(GPid owner)
     if (!(dir = opendir(g_get_tmp_dir())))
         return;
     while ((e = readdir(dir))) {
-        pid_t pid = leftoverOwner(e->d_name);
+        pid_t pid = leftoverOwner(e->d_name, ns);
         struct stat st;
         if (!pid || (owner ? pid != owner : kill(pid, 0) == 0 || errno != ESRCH) ||
             fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
@@ -393,7 +411,8 @@ virCpregQemuProbeRemoveLeftovers(GPid owner)
 char *
 virCpregQemuProbeTempName(const char *kind)
 {
-    return g_strdup_printf(LEFTOVER_PREFIX "%s-%d-XXXXXX", kind, (int)getpid());
+    return g_strdup_printf(LEFTOVER_PREFIX "%s-%d-p%lu-XXXXXX", kind, (int)getpid(),
+                           pidNamespace());
 }
 
 /* ---- questions over QMP ------------------------------------------------- */

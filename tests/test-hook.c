@@ -1066,6 +1066,40 @@ testBudgetKillLeavesNothing(void **state)
     testRemoveTree(qemuDir = g_path_get_dirname(qemu));
 }
 
+/*
+ * What a dead probe left is removed, but only for a PID of our own PID
+ * namespace: the temporary directory may be shared with another one,
+ * where the same number is a live probe.
+ */
+static void
+testLeftoversByNamespace(void **state)
+{
+    struct stat st;
+    pid_t dead = fork();
+    g_autofree char *ours = NULL;
+    g_autofree char *other = NULL;
+    g_autofree char *inside = NULL;
+
+    (void)state;
+    if (dead == 0)
+        _exit(0);
+    assert_true(dead > 0);
+    waitpid(dead, NULL, 0);
+    assert_int_equal(stat("/proc/self/ns/pid", &st), 0);
+    ours = g_strdup_printf("%s/virt-cpreg-qemu-%d-p%lu-TeSt01", g_get_tmp_dir(), (int)dead,
+                           (unsigned long)st.st_ino);
+    other = g_strdup_printf("%s/virt-cpreg-qemu-%d-p%lu-TeSt02", g_get_tmp_dir(), (int)dead,
+                            (unsigned long)st.st_ino + 1);
+    assert_int_equal(g_mkdir(ours, 0700), 0);
+    assert_int_equal(g_mkdir(other, 0700), 0);
+    inside = g_build_filename(ours, "stream", NULL);
+    assert_true(g_file_set_contents(inside, "x", 1, NULL));
+    virCpregQemuProbeRemoveLeftovers(0);
+    assert_false(g_file_test(ours, G_FILE_TEST_EXISTS));
+    assert_true(g_file_test(other, G_FILE_TEST_IS_DIR));
+    g_rmdir(other);
+}
+
 /* ---- the drop-in ------------------------------------------------------- */
 
 /* hooks/qemu.d/50-cpreg.in with virt-cpreg in @bindir, the conf @conf. */
@@ -1303,6 +1337,7 @@ main(void)
         cmocka_unit_test(testDropIn),
         cmocka_unit_test(testProbeKilled),
         cmocka_unit_test(testBudgetKillLeavesNothing),
+        cmocka_unit_test(testLeftoversByNamespace),
         cmocka_unit_test(testUsage),
         cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),
