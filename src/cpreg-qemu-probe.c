@@ -107,12 +107,14 @@ qemuAlive(gpointer opaque)
     return !run->exited;
 }
 
-/* Kills QEMU and what it spawned (its process group), reaps it. */
+/* Kills QEMU (with @group, what it spawned too: its process group), and
+ * reaps it. */
 static void
-killQemu(QemuRun *run)
+killQemu(QemuRun *run, gboolean group)
 {
     if (run->pid && !run->exited) {
-        kill(-run->pid, SIGKILL);
+        if (group)
+            kill(-run->pid, SIGKILL);
         kill(run->pid, SIGKILL);
         while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
             ;
@@ -128,7 +130,7 @@ static void
 runClear(QemuRun *run)
 {
     g_clear_pointer(&run->qmp, virCpregQmpFree);
-    killQemu(run);
+    killQemu(run, TRUE);
     if (run->dir) {
         const char *files[] = { run->sock, run->stream, run->errlog };
         size_t i;
@@ -575,7 +577,7 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
     run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run), qemuAlive, run, &err);
     if (!run->qmp && sandboxRefused(run)) {
         /* a QEMU without seccomp: the user and the rest still confine it */
-        killQemu(run);
+        killQemu(run, TRUE);
         g_clear_error(&err);
         if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, NULL, error))
             return FALSE;
@@ -589,9 +591,10 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
     facts->package = g_strdup(virCpregQmpPackage(run->qmp));
     if (!migrateToFile(run, facts->version, &err))
         return qemuFailed(run, emulator, &err, error);
-    /* done with QEMU: the stream is complete */
+    /* done with QEMU: the stream is complete (a command the migration
+     * spawned finishes writing it on its own) */
     g_clear_pointer(&run->qmp, virCpregQmpFree);
-    killQemu(run);
+    killQemu(run, FALSE);
     return TRUE;
 }
 
