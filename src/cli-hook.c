@@ -27,8 +27,12 @@
 #include "cpreg-domain.h"
 #include "cpreg-hook.h"
 #include "cpreg-log.h"
+#include "cpreg-qemu-probe.h"
 
 #define OUTPUT_MAX (32 * 1024 * 1024)
+/* cpreg.conf is read within the default budget; its own counts from the
+ * same start */
+#define CONF_LOAD_MS 5000
 
 typedef void (*virCpregHookHandler)(const virCpregConf *conf, const char *op,
                                     const char *xml, gsize len,
@@ -174,6 +178,10 @@ decide(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
         kill(pid, SIGKILL);
     }
     waitpid(pid, &status, 0);
+    /* a scratch QEMU dies with the worker (PR_SET_PDEATHSIG); its
+     * directory is ours to remove */
+    if (!done)
+        virCpregQemuProbeRemoveLeftovers(pid);
     if (!done) {
         *why = g_strdup_printf(_("no answer within the time budget of %u ms"),
                                conf->time_budget_ms);
@@ -187,6 +195,60 @@ decide(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
     }
     answer->status = WEXITSTATUS(status);
     return TRUE;
+}
+
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    virCpregConf *conf;
+} ConfLoad;
+
+static gpointer
+confLoadThread(gpointer opaque)
+{
+    ConfLoad *load = opaque;
+    virCpregConf *conf = virCpregConfLoad();
+
+    g_mutex_lock(&load->lock);
+    load->conf = conf;
+    g_cond_signal(&load->cond);
+    g_mutex_unlock(&load->lock);
+    return NULL;
+}
+
+/*
+ * cpreg.conf, read by a thread so that a file that never answers (a FIFO,
+ * a hung file system) cannot hold libvirt: past @deadline it is left
+ * behind and NULL returned.
+ */
+static virCpregConf *
+loadConfBy(gint64 deadline)
+{
+    static ConfLoad load;   /* outlives a thread left behind */
+    GThread *thread = g_thread_new("cpreg-conf", confLoadThread, &load);
+    virCpregConf *conf;
+
+    g_mutex_lock(&load.lock);
+    while (!load.conf && g_cond_wait_until(&load.cond, &load.lock, deadline))
+        ;
+    conf = g_steal_pointer(&load.conf);
+    g_mutex_unlock(&load.lock);
+    if (conf)
+        g_thread_join(thread);
+    else
+        g_thread_unref(thread);
+    return conf;
+}
+
+/* What a configuration that cannot be read means: every key's
+ * compiled-in fallback (README), so on-internal-error=deny. */
+static virCpregConf *
+unreadableConf(void)
+{
+    virCpregConf *conf = virCpregConfLoadData(_("cpreg.conf"), "", 0);
+
+    conf->on_internal_error = VIR_CPREG_ON_DENY;
+    return conf;
 }
 
 static void
@@ -304,6 +366,8 @@ decideHere(virCpregHookHandler handler, const virCpregConf *conf, const char *op
 int
 cliHook(int argc, char **argv)
 {
+    /* the budget covers the hook from its start, configuration included */
+    gint64 start = g_get_monotonic_time();
     g_autoptr(virCpregConf) conf = NULL;
     g_autofree char *problems = NULL;
     g_autoptr(GString) xml = g_string_new(NULL);
@@ -322,12 +386,20 @@ cliHook(int argc, char **argv)
     if (!(handler = handlerFor(argv[2], argv[3])))
         return VIR_CPREG_EXIT_OK;
     virCpregHookAnswerInit(&answer);
-    conf = virCpregConfLoad();
-    deadline = g_get_monotonic_time() + (gint64)conf->time_budget_ms * 1000;
+    if (!(conf = loadConfBy(start + CONF_LOAD_MS * 1000))) {
+        conf = unreadableConf();
+        why = g_strdup_printf(_("the configuration could not be read within %d ms"), CONF_LOAD_MS);
+        virCpregHookInternalError(conf, argv[2], why, &answer);
+        reply(&answer);
+        return answer.status;
+    }
+    deadline = start + (gint64)conf->time_budget_ms * 1000;
     virCpregCacheSetDeadline(deadline);
     if ((problems = virCpregConfProblemsText(conf)))
         virCpregLog(LOG_WARNING, problems, NULL, 0);
-    if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
+    if (msLeft(deadline) <= 0)
+        virCpregHookInternalError(conf, argv[2], _("reading the configuration took the whole time budget"), &answer);
+    else if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
         virCpregHookInternalError(conf, argv[2], _("the domain XML did not arrive in time"), &answer);
     else if (truncated)
         virCpregHookInternalError(conf, argv[2], _("the domain XML is larger than 8 MiB"), &answer);

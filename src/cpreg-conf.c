@@ -493,10 +493,15 @@ rootOwnedNotWritable(const char *path, const char *shown, GError **error)
 }
 
 /*
- * The trust boundary for executing: a path taken from the domain XML is
- * run only when it is one of emulators= exactly, an absolute path to a
- * regular file that root owns in a directory root owns, neither writable
- * by anyone else. Everything else is refused with the reason.
+ * The trust boundary for executing (README "Trust model"): the hook
+ * trusts its configuration and the root-owned files it names, nothing a
+ * domain XML, its metadata, a save image, a stream, QMP or a profile
+ * says. So a path taken from a domain XML is run only when it is one of
+ * emulators= exactly, an absolute path to a regular file that root owns
+ * in a directory root owns, neither writable by anyone else. Everything
+ * else is refused with the reason. Every caller that would run an
+ * emulator it did not get from root (the hook, virt-cpregd, stamp,
+ * probe --domain, check --domain) asks here first.
  */
 gboolean
 virCpregConfEmulatorAllowed(const virCpregConf *conf, const char *path,
