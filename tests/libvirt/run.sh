@@ -13,6 +13,8 @@
 #   f. live migration between two daemons in two network namespaces, one
 #      let in (and rewritten) and one vetoed
 #   g. virt-cpregd without a profile probes this host for each guest
+#   o. virt-cpregd never runs an emulator cpreg.conf does not list: the
+#      guest's is a wrapper around QEMU that libvirt runs, outside emulators=
 #   n. the same two daemons, as OpenStack Nova migrates: migrateToURI3,
 #      peer to peer, a persistent guest (nova-migrate.py)
 #   h-k. virt-cpreg validate on a host of its own (V): a good host, a guest
@@ -291,6 +293,42 @@ case_g() {
   kill -TERM "$CPREGD_PID"
   poll 10 pid_gone "$CPREGD_PID" || fail "virt-cpregd did not stop on SIGTERM"
   sed 's/^/virt-cpregd: /' "$T/cpregd-probe.log"
+}
+
+# refused_or_stamped HOST GUEST LOG: virt-cpregd has dealt with GUEST
+refused_or_stamped() {
+  grep -q "refusing to probe with the domain's emulator" "$3" || stamped "$1" "$2"
+}
+
+case_o() {
+  local dir=$T/qemu-unlisted log
+  # the guest's emulator: QEMU behind a wrapper that libvirt runs (as its
+  # emulator) but cpreg.conf does not list; it records who ran it
+  log=$dir/ran-by
+  mkdir -p "$dir"
+  : >"$log"
+  {
+    echo '#!/bin/sh'
+    echo "echo \"\$(cat /proc/\$PPID/comm 2>/dev/null): \$*\" >>'$log'"
+    echo "exec $(command -v qemu-system-aarch64) \"\$@\""
+  } >"$dir/qemu-system-aarch64"
+  chmod 755 "$dir/qemu-system-aarch64"
+  host_conf A
+  in_host_exec A env VIRT_CPREG_CONF="$(hostdir A)/cpreg.conf" \
+    timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system -v >>"$T/cpregd-unlisted.log" 2>&1 &
+  CPREGD_PID=$!
+  trap 'kill -TERM "$CPREGD_PID" 2>/dev/null || true' EXIT
+  guest_xml go | sed "s|<emulator>.*</emulator>|<emulator>$dir/qemu-system-aarch64</emulator>|" >"$T/go.xml"
+  vsh A create "$T/go.xml" --paused >/dev/null || fail "libvirt did not start go with the wrapper"
+  grep -q . "$log" || fail "libvirt did not run the wrapper: the case proves nothing"
+  poll 10 refused_or_stamped A go "$T/cpregd-unlisted.log" || true
+  if grep '^virt-cpregd' "$log"; then fail "virt-cpregd ran the guest's emulator"; fi
+  if stamped A go; then fail "go was stamped with a probe of an emulator not listed"; fi
+  grep -q "refusing to probe with the domain's emulator" "$T/cpregd-unlisted.log" ||
+    fail "virt-cpregd did not say it refuses: $(cat "$T/cpregd-unlisted.log")"
+  note "libvirt ran the wrapper $(wc -l <"$log") times, virt-cpregd never: $(grep -m 1 refusing "$T/cpregd-unlisted.log")"
+  kill -TERM "$CPREGD_PID"
+  poll 10 pid_gone "$CPREGD_PID" || fail "virt-cpregd did not stop on SIGTERM"
 }
 
 case_e() {
@@ -590,6 +628,7 @@ inside() {
   run_case d "virt-cpregd stamps new guests, also after libvirtd's restart" case_d
   run_case e "pin --persistent writes the inactive definition" case_e
   run_case g "virt-cpregd without a profile probes this host for each guest" case_g
+  run_case o "virt-cpregd never runs an emulator cpreg.conf does not list" case_o
   run_migration
   run_validate
   [ "$FAILED" -eq 0 ] || { echo "$FAILED case(s) failed"; exit 1; }
