@@ -273,21 +273,45 @@ askCpu(QemuRun *run, virCpregQemuFacts *facts, virCpregIdentity *ident,
     return TRUE;
 }
 
+/*
+ * The stream goes to a file we open and hand to QEMU over QMP ("getfd",
+ * then the "fd:" transport): that works the same on every QEMU we meet.
+ * Not "file:" (it exists only since QEMU 8.2; bookworm has 7.2), and not
+ * "exec:cat > FILE": QEMU SIGTERMs the command's process as soon as it
+ * closes the pipe, so `cat` can lose the stream's tail, and a QEMU that
+ * may not fork (-sandbox spawn=deny) cannot run it at all.
+ */
 static gboolean
-migrateToFile(QemuRun *run, const char *version, GError **error)
+handStreamFile(QemuRun *run, GError **error)
 {
-    g_autofree char *uri = NULL;
     g_autoptr(json_object) ret = NULL;
     json_object *args = json_object_new_object();
-    int major = 0, minor = 0;
+    int fd = g_open(run->stream, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 
-    /* the file: transport exists since QEMU 8.2; exec: before */
-    sscanf(version, "%d.%d", &major, &minor);
-    if (major > 8 || (major == 8 && minor >= 2))
-        uri = g_strdup_printf("file:%s", run->stream);
-    else
-        uri = g_strdup_printf("exec:cat > '%s'", run->stream);
-    json_object_object_add(args, "uri", json_object_new_string(uri));
+    if (fd < 0) {
+        int err = errno;
+        json_object_put(args);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                    _("cannot create '%1$s': %2$s"), run->stream, g_strerror(err));
+        return FALSE;
+    }
+    json_object_object_add(args, "fdname", json_object_new_string("cpreg-stream"));
+    ret = virCpregQmpCommandWithFd(run->qmp, "getfd", args, fd,
+                                   (guint)remainingMs(run), error);
+    close(fd);
+    return ret != NULL;
+}
+
+static gboolean
+migrateToFile(QemuRun *run, GError **error)
+{
+    g_autoptr(json_object) ret = NULL;
+    json_object *args;
+
+    if (!handStreamFile(run, error))
+        return FALSE;
+    args = json_object_new_object();
+    json_object_object_add(args, "uri", json_object_new_string("fd:cpreg-stream"));
     if (!(ret = qmpCall(run, "migrate", args, error)))
         return FALSE;
     for (;;) {
@@ -342,7 +366,7 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
         return qemuFailed(run, emulator, &err, error);
     facts->version = g_strdup(virCpregQmpVersion(run->qmp));
     facts->package = g_strdup(virCpregQmpPackage(run->qmp));
-    if (!migrateToFile(run, facts->version, &err))
+    if (!migrateToFile(run, &err))
         return qemuFailed(run, emulator, &err, error);
     /* done with QEMU: the stream is complete */
     g_clear_pointer(&run->qmp, virCpregQmpFree);
