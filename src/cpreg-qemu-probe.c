@@ -17,6 +17,7 @@
 #include "cpreg-qemu-probe.h"
 #include "cpreg-error.h"
 #include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
+#include "cpreg-qemu.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
 
@@ -274,13 +275,22 @@ askCpu(QemuRun *run, virCpregQemuFacts *facts, virCpregIdentity *ident,
 }
 
 /*
- * The stream goes to a file we open and hand to QEMU over QMP ("getfd",
- * then the "fd:" transport): that works the same on every QEMU we meet.
- * Not "file:" (it exists only since QEMU 8.2; bookworm has 7.2), and not
- * "exec:cat > FILE": QEMU SIGTERMs the command's process as soon as it
- * closes the pipe, so `cat` can lose the stream's tail, and a QEMU that
- * may not fork (-sandbox spawn=deny) cannot run it at all.
+ * Where the scratch QEMU's stream goes: a file: URI where QEMU has it
+ * (8.2 and later; fd: to a plain file is deprecated there since 9.1).
+ * Before 8.2 (bookworm's QEMU is 7.2) a file we open and hand over with
+ * getfd, then the fd: transport. Not "exec:cat > FILE": QEMU SIGTERMs the
+ * command as soon as it closes the pipe, so cat can lose the stream's
+ * tail, and a QEMU that may not fork (-sandbox spawn=deny) cannot run it.
  */
+static gboolean
+hasFileTransport(const char *version)
+{
+    unsigned int major = 0, minor = 0;
+
+    return virCpregQemuParseVersion(version, &major, &minor) &&
+           (major > 8 || (major == 8 && minor >= 2));
+}
+
 static gboolean
 handStreamFile(QemuRun *run, GError **error)
 {
@@ -303,15 +313,20 @@ handStreamFile(QemuRun *run, GError **error)
 }
 
 static gboolean
-migrateToFile(QemuRun *run, GError **error)
+migrateToFile(QemuRun *run, const char *version, GError **error)
 {
     g_autoptr(json_object) ret = NULL;
+    g_autofree char *uri = NULL;
     json_object *args;
 
-    if (!handStreamFile(run, error))
+    if (hasFileTransport(version))
+        uri = g_strdup_printf("file:%s", run->stream);
+    else if (handStreamFile(run, error))
+        uri = g_strdup("fd:cpreg-stream");
+    else
         return FALSE;
     args = json_object_new_object();
-    json_object_object_add(args, "uri", json_object_new_string("fd:cpreg-stream"));
+    json_object_object_add(args, "uri", json_object_new_string(uri));
     if (!(ret = qmpCall(run, "migrate", args, error)))
         return FALSE;
     for (;;) {
@@ -366,7 +381,7 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
         return qemuFailed(run, emulator, &err, error);
     facts->version = g_strdup(virCpregQmpVersion(run->qmp));
     facts->package = g_strdup(virCpregQmpPackage(run->qmp));
-    if (!migrateToFile(run, &err))
+    if (!migrateToFile(run, facts->version, &err))
         return qemuFailed(run, emulator, &err, error);
     /* done with QEMU: the stream is complete */
     g_clear_pointer(&run->qmp, virCpregQmpFree);

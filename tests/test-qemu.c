@@ -20,6 +20,7 @@
 
 #include "cpreg-diff.h"
 #include "cpreg-qemu-probe.h"
+#include "cpreg-qemu.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
 #include "cpreg-domain.h"
@@ -69,24 +70,28 @@ probe(const char *const *features, guint smp, virCpregQemuFacts *facts)
 /*
  * How many registers QEMU itself says vCPU 0 migrates: the array_len of
  * "cpreg_vmstate_indexes" in the first "cpu" device of the JSON VM
- * description QEMU writes at the end of the stream; parsed here with
- * json-c alone, not with the stream reader under test.
+ * description that ends the stream (section type 0x06, a big-endian
+ * length, the JSON); found and parsed here with json-c alone, not with the
+ * stream reader under test.
  */
 static gint64
 qemuSaysCount(const char *stream)
 {
     g_autofree char *data = NULL;
-    gsize len;
-    const char *start = NULL, *p;
+    gsize len, at;
     g_autoptr(json_object) desc = NULL;
     json_object *devices, *fields, *v;
     size_t i, j;
 
     assert_true(g_file_get_contents(stream, &data, &len, NULL));
-    for (p = data; (p = memmem(p, len - (gsize)(p - data), "{\"page_size\"", 12)); p++)
-        start = p;
-    assert_non_null(start);
-    desc = json_tokener_parse(start);
+    for (at = len - 5; at > 0; at--) {
+        const guint8 *p = (const guint8 *)data + at;
+        if (p[0] == 0x06 && p[5] == '{' &&
+            ((gsize)p[1] << 24 | (gsize)p[2] << 16 | (gsize)p[3] << 8 | p[4]) == len - at - 5)
+            break;
+    }
+    assert_true(at > 0);
+    desc = json_tokener_parse(data + at + 5);
     assert_non_null(desc);
     assert_true(json_object_object_get_ex(desc, "devices", &devices));
     for (i = 0; i < json_object_array_length(devices); i++) {
@@ -235,10 +240,35 @@ killOwnQemu(void **state)
     return 0;
 }
 
+/* The migration URI for a stream into @file, as the probe picks it: file:
+ * on QEMU 8.2 and later, else (7.2) the file handed over with getfd and
+ * fd:. */
+static char *
+streamUri(virCpregQmp *qmp, const char *file)
+{
+    unsigned int major, minor;
+    g_autoptr(GError) error = NULL;
+    json_object *args, *ret;
+    int fd;
+
+    assert_true(virCpregQemuParseVersion(virCpregQmpVersion(qmp), &major, &minor));
+    if (major > 8 || (major == 8 && minor >= 2))
+        return g_strconcat("file:", file, NULL);
+    fd = g_open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    args = json_object_new_object();
+    json_object_object_add(args, "fdname", json_object_new_string("stream"));
+    ret = virCpregQmpCommandWithFd(qmp, "getfd", args, fd, 5000, &error);
+    close(fd);
+    if (!ret)
+        fail_msg("%s", error->message);
+    json_object_put(ret);
+    return g_strdup("fd:stream");
+}
+
 /* The test's own QEMU, 2 vCPUs, migrated to a file over our QMP client
- * (the file handed over with "getfd", the fd: transport: QEMU 7.2 has no
- * file: transport): the stream reader's vCPU 0 equals the probe's list,
- * value for value. */
+ * (streamUri): the stream reader's vCPU 0 equals the probe's list, value
+ * for value. */
 static void
 testOwnStream(void **state)
 {
@@ -255,9 +285,9 @@ testOwnStream(void **state)
     g_autoptr(virCpregProfile) mine = NULL;
     g_autoptr(virCpregProfile) probed = NULL;
     g_autoptr(GArray) diff = NULL;
+    g_autofree char *uri = NULL;
     json_object *args, *ret;
     gboolean differ = TRUE;
-    int fd;
 
     (void)state;
     needQemu();
@@ -267,17 +297,9 @@ testOwnStream(void **state)
                               NULL, NULL, &ownQemu, NULL));
     if (!(qmp = virCpregQmpConnect(sock, 10000, NULL, NULL, &error)))
         fail_msg("%s", error->message);
-    fd = g_open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
+    uri = streamUri(qmp, file);
     args = json_object_new_object();
-    json_object_object_add(args, "fdname", json_object_new_string("stream"));
-    ret = virCpregQmpCommandWithFd(qmp, "getfd", args, fd, 5000, &error);
-    close(fd);
-    if (!ret)
-        fail_msg("%s", error->message);
-    json_object_put(ret);
-    args = json_object_new_object();
-    json_object_object_add(args, "uri", json_object_new_string("fd:stream"));
+    json_object_object_add(args, "uri", json_object_new_string(uri));
     if (!(ret = virCpregQmpCommand(qmp, "migrate", args, 5000, &error)))
         fail_msg("%s", error->message);
     json_object_put(ret);

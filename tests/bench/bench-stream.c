@@ -8,8 +8,8 @@
  * 1200 MiB of guest RAM backed by a file of non-zero bytes
  * (-object memory-backend-file,share=off: the guest starts with that
  * content, so every page goes into the stream as a normal page), migrated
- * into a file handed to QEMU with getfd (the fd: transport: QEMU 7.2 has
- * no file: URI). Both readers run on the file in the page cache, best of
+ * to a file as the probe does it: a file: URI on QEMU 8.2 and later, else
+ * (7.2) the file handed over with getfd and the fd: transport. Both readers run on the file in the page cache, best of
  * three, interleaved; the ratio is the reader's throughput per CPU second
  * (user + system) over cat's, measured in the same run (target >= 0.8).
  * Wall times are printed too.
@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "cpreg-qemu.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
 
@@ -52,26 +53,33 @@ fillFile(const char *path, gsize bytes)
     return fclose(f) == 0;
 }
 
-/* The stream file, opened here and passed to QEMU as "stream". */
-static gboolean
-handOver(virCpregQmp *qmp, const char *out, GError **error)
+/* The migration URI for a stream into @out: file: where QEMU has it (8.2
+ * and later), else the file opened here and passed to QEMU as "stream". */
+static char *
+streamUri(virCpregQmp *qmp, const char *out, GError **error)
 {
-    json_object *args = json_object_new_object(), *r;
+    json_object *args, *r;
+    unsigned int major = 0, minor = 0;
     gboolean ok;
-    int fd = g_open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    int fd;
 
+    if (virCpregQemuParseVersion(virCpregQmpVersion(qmp), &major, &minor) &&
+        (major > 8 || (major == 8 && minor >= 2)))
+        return g_strconcat("file:", out, NULL);
+    fd = g_open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        json_object_put(args);
-        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno),
-                    "%s: %s", out, g_strerror(errno));
-        return FALSE;
+        int err = errno;
+        g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(err),
+                    "%s: %s", out, g_strerror(err));
+        return NULL;
     }
+    args = json_object_new_object();
     json_object_object_add(args, "fdname", json_object_new_string("stream"));
     r = virCpregQmpCommandWithFd(qmp, "getfd", args, fd, 10000, error);
     close(fd);
     ok = r != NULL;
     json_object_put(r);
-    return ok;
+    return ok ? g_strdup("fd:stream") : NULL;
 }
 
 static gboolean
@@ -88,6 +96,7 @@ makeStream(const char *dir, const char *out)
                            "-cpu", "max", "-m", size, "-object", mem, "-qmp", qmpopt, NULL };
     g_autoptr(GError) error = NULL;
     g_autoptr(virCpregQmp) qmp = NULL;
+    g_autofree char *uri = NULL;
     json_object *args, *r;
     gboolean ok = FALSE;
     GPid pid;
@@ -99,10 +108,10 @@ makeStream(const char *dir, const char *out)
                        NULL, NULL, &pid, &error))
         return FALSE;
     if (!(qmp = virCpregQmpConnect(sock, 20000, NULL, NULL, &error)) ||
-        !handOver(qmp, out, &error))
+        !(uri = streamUri(qmp, out, &error)))
         goto done;
     args = json_object_new_object();
-    json_object_object_add(args, "uri", json_object_new_string("fd:stream"));
+    json_object_object_add(args, "uri", json_object_new_string(uri));
     if (!(r = virCpregQmpCommand(qmp, "migrate", args, 10000, &error)))
         goto done;
     json_object_put(r);
