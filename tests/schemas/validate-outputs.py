@@ -99,8 +99,10 @@ class Runner:
         cmd = [self.virt_cpreg, verb] + (["--json"] if json_flag else []) + args
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                            env=dict(self.env, **(env or {})))
-        what = " ".join([verb] + [os.path.basename(a) if a.startswith("/") else a
-                                  for a in args])
+        words = [os.path.basename(a) if a.startswith("/") else a for a in args]
+        if len(words) > 6:
+            words = words[:4] + ["... (%d arguments)" % len(words)]
+        what = " ".join([verb] + words)
         if p.returncode not in (0, 1, 3):
             fail("%s: exit %d: %s" % (what, p.returncode, p.stderr.strip()))
             return None
@@ -381,11 +383,11 @@ def mutations(verb, schema, doc):
     for key, value in list(obj.items())[:1]:
         b = json.loads(json.dumps(doc))
         first(b)[key] = {"x": 1} if not isinstance(value, dict) else 12345
-        out.append(("'%s' of the wrong type" % key, b))
+        out.append(("with '%s' of the wrong type" % key, b))
     if verb != "probe":     # a profile's unknown members are allowed
         b = json.loads(json.dumps(doc))
         first(b)["unexpected"] = 1
-        out.append(("an unknown member", b))
+        out.append(("with an unknown member", b))
     enums = {
         "check": lambda d: d.__setitem__("verdict", "maybe"),
         "decode": lambda d: d[0].__setitem__("class", "vector"),
@@ -398,7 +400,7 @@ def mutations(verb, schema, doc):
     }
     b = json.loads(json.dumps(doc))
     enums[verb](b)
-    out.append(("an unknown enum value", b))
+    out.append(("with an unknown enum value", b))
     return out
 
 
