@@ -355,6 +355,13 @@ def run_validate(r):
         open(conf, "w").write(text)
         r.run("validate", ["--hook-dir", hooks, "-c", "test:///default"],
               env={"VIRT_CPREG_CONF": conf})
+    # a hook anyone may change, and a cache directory others may write
+    os.chmod(hook, 0o666)
+    os.makedirs(os.path.join(r.tmp, "open-cache"), mode=0o777)
+    os.chmod(os.path.join(r.tmp, "open-cache"), 0o777)
+    open(conf, "w").write("[hook]\ncache-dir=%s\n" % os.path.join(r.tmp, "open-cache"))
+    r.run("validate", ["--hook-dir", hooks, "-c", "test:///default"],
+          env={"VIRT_CPREG_CONF": conf})
     statuses = set()
     for what, doc, rc in r.outputs["validate"]:
         failed = any(c["status"] == "FAIL" for c in doc["checks"])
@@ -425,6 +432,27 @@ def check_installed(schemas):
         fail("schemas/%s is missing" % name)
 
 
+def detail(verb, outputs):
+    """What the outputs held, for the log."""
+    counts = {}
+    if verb == "decode":
+        counts["registers"] = sum(len(doc) for _, doc, _ in outputs)
+    elif verb == "check":
+        for _, doc, _ in outputs:
+            counts[doc["verdict"]] = counts.get(doc["verdict"], 0) + 1
+    elif verb == "matrix":
+        for _, doc, _ in outputs:
+            for p in doc["pairs"]:
+                counts[p["verdict"]] = counts.get(p["verdict"], 0) + 1
+    elif verb == "diff":
+        counts["with differences"] = sum(rc for _, _, rc in outputs)
+    elif verb == "validate":
+        counts["checks"] = sum(len(doc["checks"]) for _, doc, _ in outputs)
+    if not counts:
+        return ""
+    return " (%s)" % ", ".join("%s %s" % (v, k) for k, v in sorted(counts.items()))
+
+
 def main():
     args = sys.argv[1:]
     verbose = "-v" in args
@@ -451,7 +479,8 @@ def main():
         run_validate(r)
         check_rejects(r)
     for verb, outputs in r.outputs.items():
-        print("%-8s %3d outputs valid against %s" % (verb, len(outputs), SCHEMA_OF[verb]))
+        print("%-8s %3d outputs valid against %s%s" % (verb, len(outputs), SCHEMA_OF[verb],
+                                                      detail(verb, outputs)))
         if not outputs and not (verb == "probe" and not shutil.which("qemu-system-aarch64")):
             fail("%s: no output validated" % verb)
     if failures:
