@@ -363,6 +363,19 @@ decideHere(virCpregHookHandler handler, const virCpregConf *conf, const char *op
     return TRUE;
 }
 
+/* virt-cpreg hook --help: the hook takes no options; GOption prints the
+ * help and exits 0, like every verb's */
+static int
+hookHelp(int argc, char **argv)
+{
+    GOptionEntry none[] = { { NULL, 0, 0, 0, NULL, NULL, NULL } };
+    g_autoptr(GError) error = NULL;
+
+    if (!cliParseOptions(cliVerb("hook"), none, &argc, &argv, &error))
+        return cliFail(error);
+    return VIR_CPREG_EXIT_OK;
+}
+
 int
 cliHook(int argc, char **argv)
 {
@@ -381,6 +394,9 @@ cliHook(int argc, char **argv)
      * reconnect, whatever else is wrong */
     if (argc >= 3 && g_str_equal(argv[2], "reconnect"))
         return VIR_CPREG_EXIT_OK;
+    /* libvirt always passes four arguments: one alone asks for help */
+    if (argc == 2 && (g_str_equal(argv[1], "--help") || g_str_equal(argv[1], "-h")))
+        return hookHelp(argc, argv);
     if (argc != 5)
         return cliUsage("hook", "%s", _("expected NAME OP SUBOP EXTRA, as libvirt passes them"));
     if (!(handler = handlerFor(argv[2], argv[3])))

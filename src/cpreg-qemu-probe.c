@@ -33,6 +33,7 @@
 #include "cpreg-error.h"
 #include "cpreg-qemu.h"
 #include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
+#include "cpreg-qemu.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
 
@@ -248,20 +249,6 @@ confineChild(gpointer opaque)
     }
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != c->parent)
         _exit(127);
-}
-
-/*
- * Whether the migration to a file has QEMU spawn a command: the exec:
- * transport before 8.2 (must agree with migrateToFile's choice). Unknown
- * versions keep spawn allowed rather than break the probe.
- */
-static gboolean
-migrationSpawns(const char *version)
-{
-    unsigned int major, minor;
-
-    return !version || !virCpregQemuParseVersion(version, &major, &minor) ||
-           major < 8 || (major == 8 && minor < 2);
 }
 
 static gboolean
@@ -510,20 +497,58 @@ askCpu(QemuRun *run, virCpregQemuFacts *facts, virCpregIdentity *ident,
     return TRUE;
 }
 
+/*
+ * Where the scratch QEMU's stream goes: a file: URI where QEMU has it
+ * (8.2 and later; fd: to a plain file is deprecated there since 9.1).
+ * Before 8.2 (bookworm's QEMU is 7.2) a file we open and hand over with
+ * getfd, then the fd: transport. Not "exec:cat > FILE": QEMU SIGTERMs the
+ * command as soon as it closes the pipe, so cat can lose the stream's
+ * tail, and a QEMU that may not fork (-sandbox spawn=deny) cannot run it.
+ */
+static gboolean
+hasFileTransport(const char *version)
+{
+    unsigned int major = 0, minor = 0;
+
+    return virCpregQemuParseVersion(version, &major, &minor) &&
+           (major > 8 || (major == 8 && minor >= 2));
+}
+
+static gboolean
+handStreamFile(QemuRun *run, GError **error)
+{
+    g_autoptr(json_object) ret = NULL;
+    json_object *args = json_object_new_object();
+    int fd = g_open(run->stream, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+    if (fd < 0) {
+        int err = errno;
+        json_object_put(args);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                    _("cannot create '%1$s': %2$s"), run->stream, g_strerror(err));
+        return FALSE;
+    }
+    json_object_object_add(args, "fdname", json_object_new_string("cpreg-stream"));
+    ret = virCpregQmpCommandWithFd(run->qmp, "getfd", args, fd,
+                                   (guint)remainingMs(run), error);
+    close(fd);
+    return ret != NULL;
+}
+
 static gboolean
 migrateToFile(QemuRun *run, const char *version, GError **error)
 {
-    g_autofree char *uri = NULL;
     g_autoptr(json_object) ret = NULL;
-    json_object *args = json_object_new_object();
-    int major = 0, minor = 0;
+    g_autofree char *uri = NULL;
+    json_object *args;
 
-    /* the file: transport exists since QEMU 8.2; exec: before */
-    sscanf(version, "%d.%d", &major, &minor);
-    if (major > 8 || (major == 8 && minor >= 2))
+    if (hasFileTransport(version))
         uri = g_strdup_printf("file:%s", run->stream);
+    else if (handStreamFile(run, error))
+        uri = g_strdup("fd:cpreg-stream");
     else
-        uri = g_strdup_printf("exec:cat > '%s'", run->stream);
+        return FALSE;
+    args = json_object_new_object();
     json_object_object_add(args, "uri", json_object_new_string(uri));
     if (!(ret = qmpCall(run, "migrate", args, error)))
         return FALSE;
@@ -569,8 +594,8 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) ver = NULL;
-    g_autofree char *version = virCpregQemuBinaryVersion(emulator, NULL);
-    g_autofree char *sandbox = g_strconcat(SANDBOX, migrationSpawns(version) ? "allow" : "deny", NULL);
+    /* neither file: nor getfd + fd: has QEMU spawn anything */
+    const char *sandbox = SANDBOX "deny";
 
     if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, sandbox, error))
         return FALSE;
@@ -591,8 +616,7 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
     facts->package = g_strdup(virCpregQmpPackage(run->qmp));
     if (!migrateToFile(run, facts->version, &err))
         return qemuFailed(run, emulator, &err, error);
-    /* done with QEMU: the stream is complete (a command the migration
-     * spawned finishes writing it on its own) */
+    /* done with QEMU: the stream is complete */
     g_clear_pointer(&run->qmp, virCpregQmpFree);
     killQemu(run, FALSE);
     return TRUE;

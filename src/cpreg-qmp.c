@@ -195,15 +195,41 @@ readMessage(virCpregQmp *qmp, gint64 deadline, const char *what,
     }
 }
 
+/* Sends @len bytes; the first of them carries @fd (SCM_RIGHTS) when it is
+ * not -1: QEMU keeps a descriptor that arrives with a command's bytes for
+ * that command ("getfd"). */
+static ssize_t
+sendSome(virCpregQmp *qmp, const char *data, gsize len, int fd)
+{
+    union {
+        char buf[CMSG_SPACE(sizeof(int))];
+        struct cmsghdr align;
+    } control = { 0 };
+    struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+    struct cmsghdr *cmsg;
+
+    if (fd < 0)
+        return send(qmp->fd, data, len, MSG_NOSIGNAL);
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof(control.buf);
+    cmsg = CMSG_FIRSTHDR(&msg);
+    cmsg->cmsg_level = SOL_SOCKET;
+    cmsg->cmsg_type = SCM_RIGHTS;
+    cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+    return sendmsg(qmp->fd, &msg, MSG_NOSIGNAL);
+}
+
 static gboolean
-writeAll(virCpregQmp *qmp, const char *data, gsize len, gint64 deadline,
+writeAll(virCpregQmp *qmp, const char *data, gsize len, int fd, gint64 deadline,
          const char *what, GError **error)
 {
     while (len) {
         ssize_t n;
         if (!waitFor(qmp, POLLOUT, deadline, what, error))
             return FALSE;
-        n = send(qmp->fd, data, len, MSG_NOSIGNAL);
+        n = sendSome(qmp, data, len, fd);
         if (n < 0 && (errno == EINTR || errno == EAGAIN))
             continue;
         if (n < 0) {
@@ -213,6 +239,7 @@ writeAll(virCpregQmp *qmp, const char *data, gsize len, gint64 deadline,
                         g_strerror(err));
             return FALSE;
         }
+        fd = -1;    /* sent with the first bytes */
         data += n;
         len -= (gsize)n;
     }
@@ -262,8 +289,9 @@ commandError(virCpregQmp *qmp, const char *command, json_object *msg,
 }
 
 json_object *
-virCpregQmpCommand(virCpregQmp *qmp, const char *command, json_object *args,
-                   guint timeout_ms, GError **error)
+virCpregQmpCommandWithFd(virCpregQmp *qmp, const char *command,
+                         json_object *args, int fd, guint timeout_ms,
+                         GError **error)
 {
     g_autoptr(json_object) req = json_object_new_object();
     g_autofree char *id = g_strdup_printf("cpreg-%" G_GUINT64_FORMAT, qmp->next_id++);
@@ -276,7 +304,7 @@ virCpregQmpCommand(virCpregQmp *qmp, const char *command, json_object *args,
     json_object_object_add(req, "id", json_object_new_string(id));
     line = g_strconcat(json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN),
                        "\n", NULL);
-    if (!writeAll(qmp, line, strlen(line), deadline, command, error))
+    if (!writeAll(qmp, line, strlen(line), fd, deadline, command, error))
         return NULL;
     for (;;) {
         virCpregQmpKind kind;
@@ -295,6 +323,13 @@ virCpregQmpCommand(virCpregQmp *qmp, const char *command, json_object *args,
         json_object_object_get_ex(msg, "return", &ret);
         return json_object_get(ret);
     }
+}
+
+json_object *
+virCpregQmpCommand(virCpregQmp *qmp, const char *command, json_object *args,
+                   guint timeout_ms, GError **error)
+{
+    return virCpregQmpCommandWithFd(qmp, command, args, -1, timeout_ms, error);
 }
 
 /* ---- connecting --------------------------------------------------------- */

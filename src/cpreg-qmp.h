@@ -43,6 +43,12 @@ json_object *virCpregQmpCommand(virCpregQmp *qmp, const char *command,
                                 json_object *args, guint timeout_ms,
                                 GError **error);
 
+/* The same, and passes a copy of @fd to QEMU with the command (SCM_RIGHTS),
+ * as "getfd" expects; the caller keeps @fd. */
+json_object *virCpregQmpCommandWithFd(virCpregQmp *qmp, const char *command,
+                                      json_object *args, int fd,
+                                      guint timeout_ms, GError **error);
+
 /* The events set aside while waiting for replies, oldest first. */
 guint virCpregQmpEventCount(const virCpregQmp *qmp);
 json_object *virCpregQmpEvent(const virCpregQmp *qmp, guint i);

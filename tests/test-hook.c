@@ -1138,7 +1138,7 @@ testScratchQemuConfined(void **state)
     assert_int_equal(getpgid(q) < 0 ? q : getpgid(q), q);
     assert_non_null(strstr(cmd, " -nodefaults "));
     assert_non_null(strstr(cmd, " -nic none "));
-    assert_non_null(strstr(cmd, " -sandbox on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn="));
+    assert_non_null(strstr(cmd, " -sandbox on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn=deny "));
     if (!seccomp || !g_str_equal(seccomp, "2") || !nnp || !g_str_equal(nnp, "1"))
         fail_msg("QEMU ran with Seccomp: %s, NoNewPrivs: %s", seccomp, nnp);
     if (user && (!uid || g_str_has_prefix(uid, "0")))

@@ -13,15 +13,18 @@
 #include <string.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
 #include "cpreg-diff.h"
 #include "cpreg-qemu-probe.h"
+#include "cpreg-qemu.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
 #include "cpreg-domain.h"
+#include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
 #include "testutils.h"
 
 #define QEMU "qemu-system-aarch64"
@@ -42,10 +45,11 @@ needQemu(void)
 }
 
 static virCpregProfile *
-probe(const char *const *features, guint smp, virCpregQemuFacts *facts)
+probeCpu(const char *cpu, const char *const *features, guint smp,
+         const char *stream_copy, virCpregQemuFacts *facts)
 {
-    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max",
-                                      .features = features, .smp = smp };
+    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = cpu, .features = features,
+                                      .smp = smp, .stream_copy = stream_copy };
     g_autoptr(GError) error = NULL;
     gint64 t0 = g_get_monotonic_time();
     virCpregProfile *p = virCpregQemuProbe(&opts, facts, &error);
@@ -57,6 +61,57 @@ probe(const char *const *features, guint smp, virCpregQemuFacts *facts)
     return p;
 }
 
+static virCpregProfile *
+probe(const char *const *features, guint smp, virCpregQemuFacts *facts)
+{
+    return probeCpu("max", features, smp, NULL, facts);
+}
+
+/*
+ * How many registers QEMU itself says vCPU 0 migrates: the array_len of
+ * "cpreg_vmstate_indexes" in the first "cpu" device of the JSON VM
+ * description that ends the stream (section type 0x06, a big-endian
+ * length, the JSON); found and parsed here with json-c alone, not with the
+ * stream reader under test.
+ */
+static gint64
+qemuSaysCount(const char *stream)
+{
+    g_autofree char *data = NULL;
+    gsize len, at;
+    g_autoptr(json_object) desc = NULL;
+    json_object *devices, *fields, *v;
+    size_t i, j;
+
+    assert_true(g_file_get_contents(stream, &data, &len, NULL));
+    for (at = len - 5; at > 0; at--) {
+        const guint8 *p = (const guint8 *)data + at;
+        if (p[0] == 0x06 && p[5] == '{' &&
+            ((gsize)p[1] << 24 | (gsize)p[2] << 16 | (gsize)p[3] << 8 | p[4]) == len - at - 5)
+            break;
+    }
+    assert_true(at > 0);
+    desc = json_tokener_parse(data + at + 5);
+    assert_non_null(desc);
+    assert_true(json_object_object_get_ex(desc, "devices", &devices));
+    for (i = 0; i < json_object_array_length(devices); i++) {
+        json_object *dev = json_object_array_get_idx(devices, i);
+        if (!json_object_object_get_ex(dev, "name", &v) ||
+            !g_str_equal(json_object_get_string(v), "cpu") ||
+            !json_object_object_get_ex(dev, "fields", &fields))
+            continue;
+        for (j = 0; j < json_object_array_length(fields); j++) {
+            json_object *f = json_object_array_get_idx(fields, j);
+            if (json_object_object_get_ex(f, "name", &v) &&
+                g_str_equal(json_object_get_string(v), "cpreg_vmstate_indexes") &&
+                json_object_object_get_ex(f, "array_len", &v))
+                return json_object_get_int64(v);
+        }
+    }
+    fail_msg("%s: no cpreg_vmstate_indexes in the VM description", stream);
+    return -1;
+}
+
 /* Twice the same list and values; what QEMU's max vCPU migrates. */
 static void
 testProbeTwice(void **state)
@@ -66,10 +121,15 @@ testProbeTwice(void **state)
     g_autoptr(virCpregProfile) b = NULL;
     g_autoptr(GArray) diff = NULL;
 
+    g_autofree char *dir = g_dir_make_tmp("cpreg-qemu-XXXXXX", NULL);
+    g_autofree char *stream = g_build_filename(dir, "stream", NULL);
+
     (void)state;
     needQemu();
-    a = probe(NULL, 1, &facts);
+    a = probeCpu("max", NULL, 1, stream, &facts);
     b = probe(NULL, 1, NULL);
+    /* every register QEMU migrates, no more */
+    assert_int_equal(virCpregProfileCount(a), qemuSaysCount(stream));
     diff = virCpregDiff(a, b);
     assert_int_equal(diff->len, 0);
     assert_true(virCpregProfileCount(a) >= 300);
@@ -88,6 +148,37 @@ testProbeTwice(void **state)
     assert_true(virCpregProfileHasFeature(a, "sve"));
     /* kvm-psci-version is a KVM-only property of host-arm-cpu */
     assert_false(facts.has_psci_property);
+    testRemoveTree(dir);
+}
+
+/* A named model: Cortex-A57 (ARMv8.0) has a PMU, no SVE, no pointer
+ * authentication, and its own MIDR. */
+static void
+testCortexA57(void **state)
+{
+    g_autofree char *dir = g_dir_make_tmp("cpreg-qemu-XXXXXX", NULL);
+    g_autofree char *stream = g_build_filename(dir, "stream", NULL);
+    g_auto(virCpregQemuFacts) facts = { 0 };
+    g_autoptr(virCpregProfile) a57 = NULL;
+    g_autoptr(virCpregProfile) max = NULL;
+
+    (void)state;
+    needQemu();
+    a57 = probeCpu("cortex-a57", NULL, 1, stream, &facts);
+    max = probe(NULL, 1, NULL);
+    assert_int_equal(virCpregProfileCount(a57), qemuSaysCount(stream));
+    assert_string_equal(facts.cpu_type, "cortex-a57-arm-cpu");
+    assert_string_equal(a57->ident.cpu, "cortex-a57");
+    assert_true(a57->ident.has_midr);
+    assert_int_equal(a57->ident.midr, 0x411fd070);
+    assert_non_null(virCpregProfileFind(a57, SCTLR_EL1));
+    assert_null(virCpregProfileFind(a57, ZCR_EL1));
+    assert_null(virCpregProfileFind(a57, APIAKEYLO_EL1));
+    assert_true(virCpregProfileHasFeature(a57, "pmu"));
+    assert_false(virCpregProfileHasFeature(a57, "sve"));
+    assert_false(virCpregProfileHasFeature(a57, "pauth"));
+    assert_true(virCpregProfileCount(a57) < virCpregProfileCount(max));
+    testRemoveTree(dir);
 }
 
 /* Features off: no SVE or pointer-authentication registers. */
@@ -107,28 +198,77 @@ testFeatures(void **state)
     assert_false(virCpregProfileHasFeature(p, "sve"));
 }
 
-static gboolean
+static void
 migrationDone(virCpregQmp *qmp)
 {
+    gint64 deadline = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+
     for (;;) {
         g_autoptr(GError) error = NULL;
-        json_object *st = virCpregQmpCommand(qmp, "query-migrate", NULL, 5000, &error);
+        g_autoptr(json_object) st = virCpregQmpCommand(qmp, "query-migrate", NULL, 5000,
+                                                       &error);
         json_object *status;
-        gboolean done;
         if (!st)
             fail_msg("%s", error->message);
         assert_true(json_object_object_get_ex(st, "status", &status));
-        done = g_str_equal(json_object_get_string(status), "completed");
         assert_false(g_str_equal(json_object_get_string(status), "failed"));
-        json_object_put(st);
-        if (done)
-            return TRUE;
+        if (g_str_equal(json_object_get_string(status), "completed"))
+            return;
+        if (g_get_monotonic_time() > deadline)
+            fail_msg("migration still '%s' after 60 s", json_object_get_string(status));
         g_usleep(10000);
     }
 }
 
-/* The test's own QEMU, 2 vCPUs, migrated to a file over our QMP client:
- * the stream reader's vCPU 0 equals the probe's list, value for value. */
+/* The test's own QEMU: a failed assertion leaves the test through a
+ * longjmp, so the teardown kills it. Its stdout and stderr go nowhere: a
+ * QEMU left holding the test's pipes would keep meson waiting. */
+static GPid ownQemu;
+
+static int
+killOwnQemu(void **state)
+{
+    int status;
+
+    (void)state;
+    if (ownQemu) {
+        kill(ownQemu, SIGKILL);
+        waitpid(ownQemu, &status, 0);
+        g_spawn_close_pid(ownQemu);
+        ownQemu = 0;
+    }
+    return 0;
+}
+
+/* The migration URI for a stream into @file, as the probe picks it: file:
+ * on QEMU 8.2 and later, else (7.2) the file handed over with getfd and
+ * fd:. */
+static char *
+streamUri(virCpregQmp *qmp, const char *file)
+{
+    unsigned int major, minor;
+    g_autoptr(GError) error = NULL;
+    json_object *args, *ret;
+    int fd;
+
+    assert_true(virCpregQemuParseVersion(virCpregQmpVersion(qmp), &major, &minor));
+    if (major > 8 || (major == 8 && minor >= 2))
+        return g_strconcat("file:", file, NULL);
+    fd = g_open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    args = json_object_new_object();
+    json_object_object_add(args, "fdname", json_object_new_string("stream"));
+    ret = virCpregQmpCommandWithFd(qmp, "getfd", args, fd, 5000, &error);
+    close(fd);
+    if (!ret)
+        fail_msg("%s", error->message);
+    json_object_put(ret);
+    return g_strdup("fd:stream");
+}
+
+/* The test's own QEMU, 2 vCPUs, migrated to a file over our QMP client
+ * (streamUri): the stream reader's vCPU 0 equals the probe's list, value
+ * for value. */
 static void
 testOwnStream(void **state)
 {
@@ -136,7 +276,6 @@ testOwnStream(void **state)
     g_autofree char *sock = g_build_filename(dir, "qmp", NULL);
     g_autofree char *file = g_build_filename(dir, "stream", NULL);
     g_autofree char *qmpopt = g_strdup_printf("unix:%s,server=on,wait=off", sock);
-    g_autofree char *uri = g_strconcat("file:", file, NULL);
     const char *argv[] = { QEMU, "-S", "-nodefaults", "-display", "none", "-M", "virt",
                            "-accel", "tcg", "-cpu", "max", "-smp", "2", "-m", "64",
                            "-qmp", qmpopt, NULL };
@@ -146,40 +285,39 @@ testOwnStream(void **state)
     g_autoptr(virCpregProfile) mine = NULL;
     g_autoptr(virCpregProfile) probed = NULL;
     g_autoptr(GArray) diff = NULL;
-    json_object *args = json_object_new_object(), *ret;
+    g_autofree char *uri = NULL;
+    json_object *args, *ret;
     gboolean differ = TRUE;
-    GPid pid;
-    int status;
 
     (void)state;
     needQemu();
     assert_true(g_spawn_async(NULL, (char **)argv, NULL,
-                              G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                              NULL, NULL, &pid, NULL));
+                              G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
+                              G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                              NULL, NULL, &ownQemu, NULL));
     if (!(qmp = virCpregQmpConnect(sock, 10000, NULL, NULL, &error)))
         fail_msg("%s", error->message);
+    uri = streamUri(qmp, file);
+    args = json_object_new_object();
     json_object_object_add(args, "uri", json_object_new_string(uri));
     if (!(ret = virCpregQmpCommand(qmp, "migrate", args, 5000, &error)))
         fail_msg("%s", error->message);
     json_object_put(ret);
     migrationDone(qmp);
     g_clear_pointer(&qmp, virCpregQmpFree);
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    g_spawn_close_pid(pid);
+    killOwnQemu(NULL);
     if (!(info = virCpregStreamRead(file, 0, &error)))
         fail_msg("%s", error->message);
     assert_int_equal(info->cpus->len, 2);
     mine = virCpregStreamToProfile(info, &differ, NULL);
     assert_false(differ);
+    assert_int_equal(virCpregProfileCount(mine), qemuSaysCount(file));
     /* the same -smp: L2CTLR_EL1 holds the number of vCPUs */
     probed = probe(NULL, 2, NULL);
     diff = virCpregDiff(mine, probed);
     assert_int_equal(diff->len, 0);
     assert_int_equal(virCpregProfileCount(mine), virCpregProfileCount(probed));
-    g_unlink(file);
-    g_unlink(sock);
-    g_rmdir(dir);
+    testRemoveTree(dir);
 }
 
 /* QEMU missing or dying: its own words, no hang, no leftover process. */
@@ -370,7 +508,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testProbeTwice),
         cmocka_unit_test(testFeatures),
-        cmocka_unit_test(testOwnStream),
+        cmocka_unit_test(testCortexA57),
+        cmocka_unit_test_teardown(testOwnStream, killOwnQemu),
         cmocka_unit_test(testBadEmulator),
         cmocka_unit_test(testCacheConcurrent),
         cmocka_unit_test(testProbeDomain),

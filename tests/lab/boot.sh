@@ -123,12 +123,15 @@ if [ "$payload" != - ]; then
 fi
 
 # --- boot
+# -audio none: the outer QEMU is unpacked, not installed, and would look
+# for its default audio backend among the system QEMU's modules (another
+# build, which it refuses, noisily).
 
 start=$(date +%s.%N)
 rc=0
 timeout --kill-after=5 "${LAB_TIMEOUT:-120}" "$LAB_QEMU" \
     -M virt,virtualization=on,gic-version=3 -cpu "${LAB_CPU:-max}" \
-    -smp 1 -m 1024 -nographic -no-reboot -nic none \
+    -smp 1 -m 1024 -nographic -no-reboot -nic none -audio none \
     -kernel "$kernel" -initrd "$work/initrd.cpio" \
     -append "console=ttyAMA0 rdinit=/init panic=-1 quiet loglevel=1" \
     </dev/null >"$out/console.raw" 2>"$out/qemu.err" || rc=$?

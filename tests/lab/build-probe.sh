@@ -5,9 +5,10 @@
 #
 # Cross-compile SOURCE (default src/probe/virt-cpreg-probe.c; the lab's
 # other helpers, such as tests/lab/qmp-lite.c, too) into a static arm64
-# executable OUT, with Debian 12's aarch64-linux-gnu toolchain (installed with apt-get
-# if missing: gcc-aarch64-linux-gnu, libc6-dev-arm64-cross,
-# linux-libc-dev-arm64-cross). Rebuilds only when the source is newer.
+# executable OUT, with Debian 12's aarch64-linux-gnu toolchain
+# (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross: `.ci/install-deps test`
+# installs them; this script installs nothing). Exits 1 without it.
+# Rebuilds only when the source is newer.
 
 set -euo pipefail
 
@@ -17,7 +18,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${2:-$HERE/../../src/probe/virt-cpreg-probe.c}
 OUT=$1
 CC=${CROSS_CC:-aarch64-linux-gnu-gcc}
-readonly PACKAGES=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross)
 
 have_toolchain() {
     command -v "$CC" >/dev/null &&
@@ -25,13 +25,9 @@ have_toolchain() {
 }
 
 if ! have_toolchain; then
-    echo "build-probe.sh: installing ${PACKAGES[*]}" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    if ! apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" >&2; then
-        apt-get update -q >&2 || true   # third-party sources may be unreachable
-        apt-get install -y -q --no-install-recommends "${PACKAGES[@]}" >&2
-    fi
-    have_toolchain || { echo "build-probe.sh: $CC still unusable" >&2; exit 1; }
+    echo "build-probe.sh: no usable $CC with the arm64 kernel headers" \
+        "(gcc-aarch64-linux-gnu, libc6-dev-arm64-cross: bash .ci/install-deps test)" >&2
+    exit 1
 fi
 
 if [ -x "$OUT" ] && [ "$OUT" -nt "$SRC" ] && [ "$OUT" -nt "$0" ]; then

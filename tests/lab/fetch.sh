@@ -238,24 +238,49 @@ fi
 # The outer emulator: qemu-system-arm from bookworm-backports, unpacked.
 #
 # Its direct and indirect library dependencies that the host does not have
-# are unpacked into the same tree and found through LD_LIBRARY_PATH; nothing
-# is installed. qemu-system-common/-data (helpers, option ROMs, keymaps) are
-# left out: -M virt with -kernel, -nographic and -nic none needs none.
+# in a version that satisfies the dependency are unpacked into the same
+# tree (bookworm's version when it does, else $QEMU_SUITE's) and found
+# through LD_LIBRARY_PATH; nothing is installed. qemu-system-common/-data
+# (helpers, option ROMs, keymaps, modules) are left out: -M virt with
+# -kernel, -nographic, -nic none and -audio none (boot.sh) needs none.
 
 QROOT=$CACHE/qemu/root
 
-host_has() {
-    [ "$(dpkg-query -W -f='${Status}' "$1:amd64" 2>/dev/null)" = "install ok installed" ] ||
-        [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+# host_version NAME: the version of NAME (amd64 or all) installed here.
+host_version() {
+    dpkg-query -W -f='${Status} ${Version}\n' "$1:amd64" "$1" 2>/dev/null |
+        awk '$1 == "install" && $2 == "ok" && $3 == "installed" { print $4; exit }'
 }
 
-# direct_deps SPEC: names of the Depends/PreDepends of SPEC (first of each
-# alternative), one per line.
+# satisfies VERSION [OP WANTED]: VERSION meets the dependency's constraint.
+satisfies() {
+    [ $# -eq 1 ] || dpkg --compare-versions "$1" "$2" "$3"
+}
+
+# direct_deps SPEC: the Depends/Pre-Depends of SPEC (first of each
+# alternative), one per line: "NAME" or "NAME OP VERSION".
 direct_deps() {
-    apt-cache "${HOST_OPTS[@]}" depends --no-recommends --no-suggests \
-        --no-conflicts --no-breaks --no-replaces --no-enhances "$1" |
-        awk '$1 == "Depends:" || $1 == "PreDepends:" { print $2 }' |
-        sed 's/:any$//' | grep -v '^<' | sort -u
+    apt-cache "${HOST_OPTS[@]}" show --no-all-versions "$1" |
+        awk '/^(Pre-)?Depends:/ {
+                 sub(/^[^:]*: */, ""); n = split($0, d, / *, */)
+                 for (i = 1; i <= n; i++) { sub(/ *\|.*/, "", d[i]); print d[i] } }' |
+        sed -E 's/:any//; s/ *\(([<>=]+) *([^)]*)\)/ \1 \2/' | sort -u
+}
+
+# archive_spec NAME [OP WANTED]: NAME=VERSION to unpack: bookworm's version
+# if it satisfies the constraint, else $QEMU_SUITE's.
+archive_spec() {
+    local name=$1 suite version
+    shift
+    for suite in bookworm "$QEMU_SUITE"; do
+        version=$(apt-cache "${HOST_OPTS[@]}" madison "$name" |
+            awk -F' *\\| *' -v s=" $suite/main amd64" 'index($3, s) { print $2; exit }')
+        if [ -n "$version" ] && satisfies "$version" "$@"; then
+            echo "$name=$version"
+            return 0
+        fi
+    done
+    die "no version of $name in bookworm or $QEMU_SUITE satisfies ${*:-its dependency}"
 }
 
 qemu_libdirs() {
@@ -265,6 +290,16 @@ qemu_libdirs() {
     done
 }
 
+# outer_runs: the unpacked emulator starts with every symbol bound (so a
+# host library that changed since the unpacking shows now, not mid-run).
+outer_runs() {
+    LD_BIND_NOW=1 "$CACHE/qemu/qemu-system-aarch64" --version >/dev/null 2>&1
+}
+
+if [ -e "$CACHE/qemu/complete" ] && ! outer_runs; then
+    log "the cached outer emulator no longer runs on this host: unpacking it again"
+    rm -f "$CACHE/qemu/complete"
+fi
 if [ ! -e "$CACHE/qemu/complete" ]; then
     rm -rf "$QROOT"
     mkdir -p "$QROOT"
@@ -273,27 +308,34 @@ if [ ! -e "$CACHE/qemu/complete" ]; then
     [ -n "$qver" ] || die "qemu-system-arm not found in $QEMU_SUITE"
     dpkg-deb -x "$(fetch_deb host "qemu-system-arm=$qver")" "$QROOT"
 
-    # Breadth-first over library dependencies the host lacks.
+    # Breadth-first over library dependencies the host lacks, or has too
+    # old.
     declare -A seen=()
     queue=("qemu-system-arm=$qver")
     extra=()
     while [ ${#queue[@]} -gt 0 ]; do
         spec=${queue[0]}
         queue=("${queue[@]:1}")
-        while read -r dep; do
+        while read -r dep constraint; do
             [ -n "$dep" ] || continue
             case $dep in
             qemu-system-common | qemu-system-data) continue ;;
             esac
             [ -z "${seen[$dep]:-}" ] || continue
             seen[$dep]=1
-            host_has "$dep" && continue
-            extra+=("$dep")
-            queue+=("$dep")
+            have=$(host_version "$dep")
+            # shellcheck disable=SC2086 # "OP VERSION", split on purpose
+            if [ -n "$have" ] && satisfies "$have" $constraint; then
+                continue
+            fi
+            # shellcheck disable=SC2086
+            pick=$(archive_spec "$dep" $constraint)
+            extra+=("$pick")
+            queue+=("$pick")
         done < <(direct_deps "$spec")
     done
-    for dep in "${extra[@]}"; do
-        dpkg-deb -x "$(fetch_deb host "$dep")" "$QROOT"
+    for pick in "${extra[@]}"; do
+        dpkg-deb -x "$(fetch_deb host "$pick")" "$QROOT"
     done
     printf '%s\n' "${extra[@]}" >"$CACHE/qemu/extra-packages"
 
@@ -310,8 +352,8 @@ EOF
     missing=$(LD_LIBRARY_PATH=$(qemu_libdirs) ldd "$QROOT/usr/bin/qemu-system-aarch64" |
         grep 'not found' || true)
     [ -z "$missing" ] || die "qemu-system-aarch64 still lacks: $missing"
-    "$CACHE/qemu/qemu-system-aarch64" --version | head -n 1 >"$CACHE/qemu/version" ||
-        die "the unpacked qemu-system-aarch64 does not run"
+    outer_runs || die "the unpacked qemu-system-aarch64 does not run"
+    "$CACHE/qemu/qemu-system-aarch64" --version | head -n 1 >"$CACHE/qemu/version"
     touch "$CACHE/qemu/complete"
     log "$(cat "$CACHE/qemu/version"); unpacked extra libraries: ${extra[*]:-none}"
 fi

@@ -83,7 +83,7 @@ t0=$(now)
 t_fetch=$(($(now) - t0))
 
 if ! "$HERE/build-probe.sh" "$CACHE/probe/virt-cpreg-probe" >&2; then
-    skip "no arm64 cross compiler (gcc-aarch64-linux-gnu) and it could not be installed"
+    skip "no arm64 cross compiler (gcc-aarch64-linux-gnu, libc6-dev-arm64-cross: bash .ci/install-deps test installs them)"
 fi
 
 kvm_check=$(LAB_CACHE=$CACHE LAB_TIMEOUT=120 "$HERE/boot.sh" 6.12 - \
