@@ -689,7 +689,7 @@ checkCacheDir(Validate *v)
     const char *env = g_getenv("VIRT_CPREG_CACHE_DIR");
     const char *dir = v->conf->cache_dir ? v->conf->cache_dir :
                       env && *env ? env : VIR_CPREG_CACHE_DIR;
-    g_autofree char *fix = g_strdup_printf(_("remove %s; the next probe makes it anew, root's, mode 755"), dir);
+    g_autofree char *fix = g_strdup_printf(_("remove %s; the next probe makes it anew, root's, mode 700"), dir);
     struct stat st;
 
     if (lstat(dir, &st) < 0 && errno == ENOENT)

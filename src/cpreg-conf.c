@@ -26,6 +26,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <glib/gi18n-lib.h>
@@ -371,6 +372,24 @@ confLine(virCpregConf *conf, const char *origin, guint line, const char *text)
         applyInvalid(conf, k, origin, line, why);
 }
 
+/*
+ * A line outside [hook] (before any group, or under a mistyped header
+ * such as [Hook]): what it says is not read, but when it names one of
+ * our keys the admin meant it, so that key takes its fallback, as an
+ * invalid line would give it, rather than its default.
+ */
+static void
+strayLine(virCpregConf *conf, const char *origin, guint line, const char *text)
+{
+    g_autofree char *name = g_strndup(text, strcspn(text, "= \t"));
+    const ConfKey *k = confKeyFind(name);
+
+    if (k)
+        return applyInvalid(conf, k, origin, line, _("the line is outside [hook]"));
+    addProblem(conf, NULL, line,
+               g_strdup_printf(_("%1$s, line %2$u: a line outside [hook]"), origin, line));
+}
+
 virCpregConf *
 virCpregConfLoadData(const char *origin, const char *data, gsize len)
 {
@@ -388,6 +407,9 @@ virCpregConfLoadData(const char *origin, const char *data, gsize len)
                                                   origin));
         return g_steal_pointer(&conf);
     }
+    /* a UTF-8 byte order mark is no part of the first line */
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+        data += 3;
     lines = g_strsplit(data, "\n", -1);
     for (i = 0; lines[i]; i++) {
         char *text = g_strstrip(lines[i]);
@@ -401,11 +423,10 @@ virCpregConfLoadData(const char *origin, const char *data, gsize len)
                 addProblem(conf, NULL, i + 1,
                            g_strdup_printf(_("%1$s, line %2$u: unknown group %3$s; only [hook] is read"),
                                            origin, i + 1, text));
-        } else if (!group) {
-            addProblem(conf, NULL, i + 1,
-                       g_strdup_printf(_("%1$s, line %2$u: a key outside [hook]"), origin, i + 1));
-        } else if (g_str_equal(group, "[" GROUP "]")) {
+        } else if (group && g_str_equal(group, "[" GROUP "]")) {
             confLine(conf, origin, i + 1, text);
+        } else {
+            strayLine(conf, origin, i + 1, text);
         }
     }
     return g_steal_pointer(&conf);
@@ -483,13 +504,34 @@ rootOwnedNotWritable(const char *path, const char *shown, GError **error)
                     _("emulator '%1$s': %2$s"), shown, g_strerror(errno));
         return FALSE;
     }
-    if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+    /* a sticky directory (/tmp) is fine: nobody else can replace root's
+     * entries there */
+    if (st.st_uid != 0 ||
+        ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(S_ISDIR(st.st_mode) && (st.st_mode & S_ISVTX)))) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
                     _("emulator '%1$s': %2$s must be owned by root and writable by nobody else"),
                     shown, path);
         return FALSE;
     }
     return TRUE;
+}
+
+/* Every directory from @path's up to /: root's, writable by nobody else. */
+static gboolean
+ancestorsRootOwned(const char *path, const char *shown, GError **error)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    for (;;) {
+        char *up;
+        if (!rootOwnedNotWritable(dir, shown, error))
+            return FALSE;
+        if (g_str_equal(dir, "/"))
+            return TRUE;
+        up = g_path_get_dirname(dir);
+        g_free(dir);
+        dir = up;
+    }
 }
 
 /*
@@ -508,7 +550,7 @@ virCpregConfEmulatorAllowed(const virCpregConf *conf, const char *path,
                             GError **error)
 {
     g_autofree char *shown = g_strescape(path ? path : "", NULL);
-    g_autofree char *dir = NULL;
+    g_autofree char *real = NULL;
     g_autofree char *allowed = g_strjoinv(";", conf->emulators);
     struct stat st;
 
@@ -524,9 +566,16 @@ virCpregConfEmulatorAllowed(const virCpregConf *conf, const char *path,
                     _("emulator '%s' is not a regular file"), shown);
         return FALSE;
     }
-    dir = g_path_get_dirname(path);
-    return rootOwnedNotWritable(path, shown, error) &&
-           rootOwnedNotWritable(dir, shown, error);
+    if (!(real = realpath(path, NULL))) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("emulator '%1$s': %2$s"), shown, g_strerror(errno));
+        return FALSE;
+    }
+    /* both the name and what it resolves to: a symlink is only as safe
+     * as every directory on its way */
+    return rootOwnedNotWritable(real, shown, error) &&
+           ancestorsRootOwned(path, shown, error) &&
+           ancestorsRootOwned(real, shown, error);
 }
 
 /*

@@ -167,7 +167,12 @@ qemuFailed(QemuRun *run, const char *emulator, GError **prev, GError **error)
 {
     g_autofree char *said = NULL;
 
-    qemuAlive(run);
+    /* QEMU that closed QMP is often still exiting: give it a moment, so
+     * that what it said on stderr is the message */
+    gint64 until = g_get_monotonic_time() + MIN(200, remainingMs(run)) * 1000;
+
+    while (qemuAlive(run) && g_get_monotonic_time() < until)
+        g_usleep(5000);
     if (!run->exited) {
         g_propagate_error(error, g_steal_pointer(prev));
         return FALSE;
@@ -189,8 +194,15 @@ cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu, GError **error)
     if (!virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, cpu, error))
         return NULL;
     for (i = 0; opts->features && i < G_N_ELEMENTS(featureProps); i++) {
-        g_autofree char *f = g_strdup_printf("%s=%s", featureProps[i],
-                                             g_strv_contains(opts->features, featureProps[i]) ? "on" : "off");
+        gboolean on = g_strv_contains(opts->features, featureProps[i]);
+        g_autofree char *f = NULL;
+        /* max and host have every property; a named core has pmu, and sve
+         * or pauth only where it implements them (cortex-a57 has
+         * neither): saying =off to a property it lacks stops QEMU */
+        if (!on && !g_str_equal(featureProps[i], "pmu") &&
+            !g_str_equal(cpu, "max") && !g_str_equal(cpu, "host"))
+            continue;
+        f = g_strdup_printf("%s=%s", featureProps[i], on ? "on" : "off");
         if (!virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_FEATURE, f, error))
             return NULL;
         g_string_append_printf(s, ",%s", f);

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <glib/gstdio.h>
 
 #include "cpreg-conf.h"
 #include "cpreg-error.h"
@@ -45,8 +46,14 @@ static const ConfCase confCases[] = {
       D, D, 5000, "on-missing-profile", "line 2" },
     { "garbage-line-kept-apart", "[hook]\n%%%\non-internal-error=deny\n",
       D, A, 5000, NULL, "line 2" },
-    { "key-before-group", "on-internal-error=deny\n[hook]\n", A, A, 5000, NULL,
-      "a key outside [hook]" },
+    /* a key the admin meant but put outside [hook] takes its fallback */
+    { "key-before-group", "on-internal-error=allow\n[hook]\n", D, A, 5000,
+      "on-internal-error", "the line is outside [hook]; using deny instead" },
+    { "mistyped-group", "[Hook]\non-internal-error=deny\nhost-profile=/x.json\n", D, A, 5000,
+      "on-internal-error", "line 2: on-internal-error: the line is outside [hook]" },
+    { "byte-order-mark", "\xef\xbb\xbf[hook]\non-internal-error=deny\n", D, A, 5000, NULL, NULL },
+    { "unknown-line-outside", "foo=bar\n[hook]\n", A, A, 5000, NULL,
+      "line 1: a line outside [hook]" },
     { "relative-host-profile", "[hook]\nhost-profile=host.json\n", A, A, 5000,
       "host-profile", "'host.json' is not an absolute path" },
     { "bad-qemu-version", "[hook]\nqemu-version=banana\n", A, A, 5000,
@@ -120,6 +127,32 @@ testNotText(void **state)
     assert_int_equal(conf->on_internal_error, VIR_CPREG_ON_DENY);
 }
 
+/*
+ * An allowed name in a safe directory that is a symlink to a file in a
+ * directory anyone can write: what runs is the target, so it is refused.
+ */
+static void
+testSymlinkOutOfWritableDir(const char *dir)
+{
+    g_autofree char *safe = g_build_filename(dir, "safe", NULL);
+    g_autofree char *open = g_build_filename(dir, "open", NULL);
+    g_autofree char *target = g_build_filename(open, "q", NULL);
+    g_autofree char *link = g_build_filename(safe, "qemu", NULL);
+    g_autofree char *text = g_strdup_printf("[hook]\nemulators=%s\n", link);
+    g_autoptr(virCpregConf) conf = virCpregConfLoadData("cpreg.conf", text, strlen(text));
+    g_autoptr(GError) err = NULL;
+
+    assert_int_equal(g_mkdir(safe, 0755), 0);
+    assert_int_equal(g_mkdir(open, 0755), 0);
+    assert_true(g_file_set_contents(target, "#!/bin/sh\n", -1, NULL));
+    chmod(target, 0755);
+    assert_int_equal(symlink(target, link), 0);
+    assert_true(virCpregConfEmulatorAllowed(conf, link, NULL));
+    chmod(open, 0777);
+    assert_false(virCpregConfEmulatorAllowed(conf, link, &err));
+    assert_non_null(strstr(err->message, "must be owned by root and writable by nobody else"));
+}
+
 /* The allow-list: membership, then root ownership of the file and its directory. */
 static void
 testEmulatorAllowList(void **state)
@@ -148,6 +181,8 @@ testEmulatorAllowList(void **state)
         chmod(emu, 0755);
         chmod(dir, 0777);
         assert_false(virCpregConfEmulatorAllowed(conf, emu, &e4));
+        chmod(dir, 0755);
+        testSymlinkOutOfWritableDir(dir);
     } else {
         assert_false(virCpregConfEmulatorAllowed(conf, emu, &e3));
     }

@@ -463,13 +463,15 @@ testTimeBudget(void **state)
     runHook(&r1, allow, "migrate", "begin", xml, -1);
     assert_int_equal(r1.status, 0);
     assert_string_equal(r1.out, "");
-    if (r1.ms < 1000 || r1.ms > 1100)
+    /* the budget counts from exec, which the kernel gives in clock ticks
+     * (10 ms) rounded down: an answer up to two ticks early is right */
+    if (r1.ms < 980 || r1.ms > 1100)
         fail_msg("answered after %" G_GINT64_FORMAT " ms, budget 1000 ms", r1.ms);
     assert_non_null(strstr(r1.journal, "no answer within the time budget of 1000 ms"));
     runHook(&r2, deny, "migrate", "begin", xml, -1);
     assert_int_equal(r2.status, 1);
     assert_non_null(strstr(r2.err, "no answer within the time budget of 1000 ms"));
-    assert_true(r2.ms >= 1000 && r2.ms <= 1100);
+    assert_true(r2.ms >= 980 && r2.ms <= 1100);
 }
 
 /*
@@ -522,7 +524,8 @@ testConfNeverArrives(void **state)
     runHookShell(&r, fifo, cmd);
     if (r.status != 1 || !strstr(r.err, "the configuration could not be read within 5000 ms"))
         fail_msg("status %d after %" G_GINT64_FORMAT " ms: %s", r.status, r.ms, r.err);
-    assert_true(r.ms >= 5000 && r.ms < 6000);
+    if (r.ms < 4980 || r.ms >= 6000)
+        fail_msg("answered after %" G_GINT64_FORMAT " ms", r.ms);
 }
 
 /* ---- never run what the XML names (issue 10) ------------------------- */

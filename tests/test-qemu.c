@@ -181,6 +181,36 @@ testCortexA57(void **state)
     testRemoveTree(dir);
 }
 
+/*
+ * A stamped Cortex-A57 guest: the hook probes with the source profile's
+ * features (pmu). The model has no sve or pauth property, so they must
+ * not be named at all (sve=off stopped QEMU); one it lacks but the
+ * source asks for is refused with QEMU's own message.
+ */
+static void
+testCortexA57Features(void **state)
+{
+    const char *const pmu[] = { "pmu", NULL };
+    const char *const sve[] = { "pmu", "sve", NULL };
+    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "cortex-a57", .features = sve, .smp = 1 };
+    g_autoptr(virCpregProfile) plain = NULL;
+    g_autoptr(virCpregProfile) withPmu = NULL;
+    g_autoptr(virCpregProfile) refused = NULL;
+    g_autoptr(GArray) diff = NULL;
+    g_autoptr(GError) error = NULL;
+
+    (void)state;
+    needQemu();
+    plain = probeCpu("cortex-a57", NULL, 1, NULL, NULL);
+    withPmu = probeCpu("cortex-a57", pmu, 1, NULL, NULL);
+    diff = virCpregDiff(plain, withPmu);
+    assert_int_equal(diff->len, 0);
+    refused = virCpregQemuProbe(&opts, NULL, &error);
+    assert_null(refused);
+    if (!strstr(error->message, "sve"))
+        fail_msg("not QEMU's own reason: %s", error->message);
+}
+
 /* Features off: no SVE or pointer-authentication registers. */
 static void
 testFeatures(void **state)
@@ -509,6 +539,7 @@ main(void)
         cmocka_unit_test(testProbeTwice),
         cmocka_unit_test(testFeatures),
         cmocka_unit_test(testCortexA57),
+        cmocka_unit_test(testCortexA57Features),
         cmocka_unit_test_teardown(testOwnStream, killOwnQemu),
         cmocka_unit_test(testBadEmulator),
         cmocka_unit_test(testCacheConcurrent),
