@@ -256,17 +256,19 @@ printText(const virCpregStreamInfo *info, json_object *report)
     if (json_object_object_get_ex(report, "save", &save)) {
         json_object *domain;
         json_object_object_get_ex(save, "domain", &domain);
-        printf(_("  save image: version %1$u, %2$s, was running: %3$s, stream at byte %4$" G_GUINT64_FORMAT "\n"),
+        printf(_("  save image: version %1$u, %2$s, was running: %3$s, stream at byte %4$llu\n"),
                info->save_version, info->save_format, info->was_running ? _("yes") : _("no"),
-               info->stream_offset);
+               (unsigned long long)info->stream_offset);
         printf(_("  domain XML: %s bytes\n"), getStr(domain, "bytes"));
         printDomain(domain);
     }
-    printf(_("  stream: %1$" G_GUINT64_FORMAT " bytes, machine type %2$s, target pages of %3$u bytes\n"),
-           info->stream_size, info->machine_type ? info->machine_type : "?", info->page_size);
-    printf(_("  RAM: %1$" G_GUINT64_FORMAT " bytes in %2$u blocks; pages: %3$" G_GUINT64_FORMAT " normal, %4$" G_GUINT64_FORMAT " zero, %5$" G_GUINT64_FORMAT " other\n"),
-           info->ram_total, info->ram_blocks->len, info->pages_normal,
-           info->pages_zero, info->pages_other);
+    printf(_("  stream: %1$llu bytes, machine type %2$s, target pages of %3$u bytes\n"),
+           (unsigned long long)info->stream_size, info->machine_type ? info->machine_type : "?", info->page_size);
+    printf(_("  RAM: %1$llu bytes in %2$u blocks; pages: %3$llu normal, %4$llu zero, %5$llu other\n"),
+           (unsigned long long)info->ram_total, info->ram_blocks->len,
+           (unsigned long long)info->pages_normal,
+           (unsigned long long)info->pages_zero,
+           (unsigned long long)info->pages_other);
     printf(_("  sections: %u:"), info->sections->len);
     for (i = 0; i < info->sections->len; i++)
         printf(" %s", g_array_index(info->sections, virCpregStreamSection, i).name);

@@ -28,8 +28,8 @@ virCpregInputError(const virCpregInput *in, guint64 offset, GError **error,
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                _("%1$s: byte %2$" G_GUINT64_FORMAT ": %3$s"),
-                in->origin, offset, msg);
+                _("%1$s: byte %2$llu: %3$s"),
+                in->origin, (unsigned long long)offset, msg);
 }
 
 void

@@ -286,8 +286,8 @@ virCpregBuilderAdd(virCpregBuilder *b, const virCpregEntry *entry, guint pos,
     if (!virCpregIdIsArm(entry->id)) {
         g_autofree char *where = builderPos(b, pos);
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s: 0x%2$016" PRIx64 " is not an arm64 KVM register id"),
-                    where, entry->id);
+                    _("%1$s: 0x%2$016llx is not an arm64 KVM register id"),
+                    where, (unsigned long long)entry->id);
         return FALSE;
     }
     if (b->raw->len >= VIR_CPREG_PROFILE_MAX_REGS) {

@@ -65,8 +65,8 @@ ramMemSize(RamRecord *r, GError **error)
         if (r->ignore_shared && !virCpregInputBe64(r->in, &addr, error))
             return FALSE;
         if (len > left)
-            return FAIL(r, _("RAM block '%1$s' is larger than the RAM left (%2$" G_GUINT64_FORMAT " bytes)"),
-                        name, left);
+            return FAIL(r, _("RAM block '%1$s' is larger than the RAM left (%2$llu bytes)"),
+                        name, (unsigned long long)left);
         left -= len;
         b.name = g_strdup(name);
         b.length = len;
@@ -100,8 +100,8 @@ ramBlock(RamRecord *r, GError **error)
     if (!block)
         return FAIL(r, _("a page continues a RAM block, but none was named"));
     if (r->addr > block->length || block->length - r->addr < r->info->page_size)
-        return FAIL(r, _("page 0x%1$" G_GINT64_MODIFIER "x is outside RAM block '%2$s'"),
-                    r->addr, block->name);
+        return FAIL(r, _("page 0x%1$llx is outside RAM block '%2$s'"),
+                    (unsigned long long)r->addr, block->name);
     return TRUE;
 }
 

@@ -27,8 +27,8 @@ vmdescFail(const VmdescCtx *ctx, const char *where, const char *what,
            GError **error)
 {
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                _("%1$s: byte %2$" G_GUINT64_FORMAT ": the VM description is invalid: %3$s: %4$s"),
-                ctx->origin, ctx->offset, where, what);
+                _("%1$s: byte %2$llu: the VM description is invalid: %3$s: %4$s"),
+                ctx->origin, (unsigned long long)ctx->offset, where, what);
     return FALSE;
 }
 
@@ -43,8 +43,8 @@ parseJSON(const VmdescCtx *ctx, const char *json, gsize len, GError **error)
 
     if (!root)
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s: byte %2$" G_GUINT64_FORMAT ": the VM description is not valid JSON: %3$s"),
-                    ctx->origin, ctx->offset + where, why ? why : syntax);
+                    _("%1$s: byte %2$llu: the VM description is not valid JSON: %3$s"),
+                    ctx->origin, (unsigned long long)(ctx->offset + where), why ? why : syntax);
     return root;
 }
 

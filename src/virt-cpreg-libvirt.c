@@ -135,9 +135,11 @@ int
 main(int argc, char **argv)
 {
     size_t i;
+    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
     for (i = 0; argc > 1 && i < G_N_ELEMENTS(tools); i++) {
         if (g_str_equal(argv[1], tools[i].name) && argc - 1 == tools[i].argc)

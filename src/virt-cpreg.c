@@ -39,6 +39,14 @@ static const virCpregVerb verbs[] = {
       N_("Check this host's setup: hook, daemons, configuration, guests") },
 };
 
+/* A verb's text in the user's language; gettext("") would be the
+ * catalogue's header, not the empty string (probe takes no arguments). */
+static const char *
+verbText(const char *msgid)
+{
+    return *msgid ? _(msgid) : msgid;
+}
+
 const virCpregVerb *
 cliVerb(const char *name)
 {
@@ -97,9 +105,9 @@ gboolean
 cliParseOptions(const virCpregVerb *verb, GOptionEntry *entries, int *argc,
                 char ***argv, GError **error)
 {
-    g_autoptr(GOptionContext) ctx = g_option_context_new(_(verb->params));
+    g_autoptr(GOptionContext) ctx = g_option_context_new(verbText(verb->params));
 
-    g_option_context_set_summary(ctx, _(verb->summary));
+    g_option_context_set_summary(ctx, verbText(verb->summary));
     g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
     g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
     return g_option_context_parse(ctx, argc, argv, error);
@@ -193,8 +201,8 @@ usage(FILE *out)
                    "Predict whether an arm64 KVM guest's vCPU registers will migrate.\n\n"
                    "Verbs:\n"));
     for (i = 0; i < G_N_ELEMENTS(verbs); i++)
-        fprintf(out, "  %-8s %-10s %s\n", verbs[i].name, _(verbs[i].params),
-                _(verbs[i].summary));
+        fprintf(out, "  %-8s %-10s %s\n", verbs[i].name,
+                verbText(verbs[i].params), verbText(verbs[i].summary));
     fprintf(out, _("\nRun 'virt-cpreg VERB --help' for a verb's options. "
                    "Exit status: 0 allow or no difference, 1 veto or "
                    "difference, 2 bad usage or input, 3 uncertain, "
@@ -205,9 +213,10 @@ int
 main(int argc, char **argv)
 {
     const virCpregVerb *verb;
+    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
 

@@ -154,9 +154,11 @@ main(int argc, char **argv)
     virCpregDaemon d = { .verbose = FALSE };
     struct sigaction sa = { .sa_handler = onSignal };
     unsigned int backoff = BACKOFF_MIN_S;
+    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
 
     setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
     ctx = g_option_context_new(NULL);
     g_option_context_set_summary(ctx, _("Stamp aarch64 guests with this host's vCPU register profile."));
