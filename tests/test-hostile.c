@@ -1,0 +1,210 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * test-hostile.c: hostile input (issue 10): the domain XML parser's
+ * encoding and DTD rules, and the smaller bugs (a leak in the findings'
+ * text, registers lost from the journal, NULs in JSON strings, truncated
+ * files read as whole)
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include <glib/gstdio.h>
+
+#include "cpreg-domain.h"
+#include "cpreg-error.h"
+#include "cpreg-hook.h"
+#include "cpreg-log.h"
+#include "cpreg-verdict.h"
+#include "testutils.h"
+
+#define LAB_612 "lab/linux-6.12-max-pmu.regs"
+#define LAB_72 "lab/linux-7.2-max-pmu.regs"
+#define NO_JOURNAL "/nonexistent/libvirt-cpreg-test-journal"
+
+static virCpregProfile *
+loadView(const char *lab)
+{
+    g_autofree char *path = testFixture(lab);
+    g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
+
+    assert_non_null(p);
+    return virCpregProfileQemuView(p);
+}
+
+/* ---- the domain XML: UTF-8 only, no DTD ------------------------------------ */
+
+#define GUEST "<domain type='kvm'><name>guest1</name>" \
+              "<os><type arch='aarch64' machine='virt'>hvm</type></os>"
+#define END "</domain>"
+#define UTF7_DECL "<?xml version=\"1.0\" encoding=\"UTF-7\"?>"
+#define LAUGHS "<!DOCTYPE domain [<!ENTITY l0 \"lollollollollollollollollollol\">" \
+    "<!ENTITY l1 \"&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;&l0;\">" \
+    "<!ENTITY l2 \"&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;&l1;\">" \
+    "<!ENTITY l3 \"&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;&l2;\">" \
+    "<!ENTITY l4 \"&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;&l3;\">" \
+    "<!ENTITY l5 \"&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;&l4;\">" \
+    "<!ENTITY l6 \"&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;&l5;\">" \
+    "<!ENTITY l7 \"&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;&l6;\">" \
+    "<!ENTITY l8 \"&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;&l7;\">" \
+    "<!ENTITY l9 \"&l8;&l8;&l8;&l8;&l8;&l8;&l8;&l8;&l8;&l8;\">]>"
+
+typedef struct {
+    const char *name;
+    const char *xml;
+    gboolean utf7;          /* markup after the declaration in UTF-7 */
+    gssize len;             /* -1: NUL-terminated */
+    const char *expect;     /* a piece of the error, or NULL: accepted */
+} XmlCase;
+
+static const XmlCase xmlCases[] = {
+    /* the bypass of the byte scan: libxml2 honours the declaration */
+    { "utf7-internal-dtd", UTF7_DECL "<!DOCTYPE domain [<!ENTITY x \"hello\">]>"
+      GUEST "<uuid>&x;</uuid>" END, TRUE, -1, "encoding 'UTF-7'" },
+    { "utf7-external-subset", UTF7_DECL "<!DOCTYPE domain SYSTEM \"file:///etc/passwd\">"
+      GUEST END, TRUE, -1, "encoding 'UTF-7'" },
+    { "utf7-billion-laughs", UTF7_DECL LAUGHS GUEST "<uuid>&l9;</uuid>" END, TRUE, -1,
+      "encoding 'UTF-7'" },
+    /* plain ASCII that UTF-7 reads otherwise ("+AC0-" is "-") */
+    { "utf7-declared", UTF7_DECL GUEST "<uuid>a+AC0-b</uuid>" END, FALSE, -1,
+      "encoding 'UTF-7'" },
+    { "latin1-declared", "<?xml version='1.0' encoding='ISO-8859-1'?>" GUEST END, FALSE, -1,
+      "encoding 'ISO-8859-1'" },
+    { "utf16-declared", "<?xml version=\"1.0\" encoding=\"UTF-16\"?>" GUEST END, FALSE, -1,
+      "UTF-16" },
+    { "utf16le-bom", "\xff\xfe<\0d\0o\0m\0a\0i\0n\0/\0>\0", FALSE, 18, "not valid UTF-8" },
+    { "utf8-declared", "<?xml version='1.0' encoding='utf-8'?>" GUEST END, FALSE, -1, NULL },
+    { "utf8-bom", "\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?>" GUEST END, FALSE, -1,
+      NULL },
+    { "no-declaration", GUEST END, FALSE, -1, NULL },
+    /* markup in text is text */
+    { "doctype-in-cdata", GUEST "<description><![CDATA[<!DOCTYPE domain [<!ENTITY x 'y'>]>]]>"
+      "</description>" END, FALSE, -1, NULL },
+    { "doctype-in-comment", "<!-- <!DOCTYPE domain> <!ENTITY x 'y'> -->" GUEST END, FALSE, -1,
+      NULL },
+    { "doctype-in-attribute", GUEST "<description v='&lt;!DOCTYPE domain>'/>" END, FALSE, -1,
+      NULL },
+    /* a document type declaration of any kind */
+    { "internal-subset", "<!DOCTYPE domain [<!ENTITY x \"hello\">]>" GUEST "<uuid>&x;</uuid>" END,
+      FALSE, -1, "document type declaration" },
+    { "external-subset", "<!DOCTYPE domain SYSTEM \"file:///etc/passwd\">" GUEST END, FALSE, -1,
+      "document type declaration" },
+    { "public-subset", "<!DOCTYPE domain PUBLIC \"-//x//y\" \"http://127.0.0.1:1/x.dtd\">"
+      GUEST END, FALSE, -1, "document type declaration" },
+    { "empty-doctype", "<!DOCTYPE domain>" GUEST END, FALSE, -1, "document type declaration" },
+    { "billion-laughs", LAUGHS GUEST "<uuid>&l9;</uuid>" END, FALSE, -1, "" },
+    { "entity-in-attribute", LAUGHS GUEST "<uuid a='&l9;'/>" END, FALSE, -1, "" },
+};
+
+/* @plain with its markup characters written the UTF-7 way, "+ADw-" for
+ * "<" ("+-" for "+"), after the XML declaration. */
+static char *
+utf7Markup(const char *plain)
+{
+    const char *body = strstr(plain, "?>") + 2;
+    GString *s = g_string_new_len(plain, body - plain);
+    const char *p;
+
+    for (p = body; *p; p++) {
+        guchar be[2] = { 0, (guchar)*p };
+        g_autofree char *b64 = NULL;
+        if (*p == '+') {
+            g_string_append(s, "+-");
+            continue;
+        }
+        if (!strchr("<>!&\"[]", *p)) {
+            g_string_append_c(s, *p);
+            continue;
+        }
+        b64 = g_base64_encode(be, 2);
+        g_string_append_printf(s, "+%.3s-", b64);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void
+testXml(void **state)
+{
+    const XmlCase *c = *state;
+    g_autofree char *xml = c->utf7 ? utf7Markup(c->xml) : g_strdup(c->xml);
+    gsize len = c->len < 0 ? strlen(xml) : (gsize)c->len;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregDomain) d = NULL;
+    gint64 start = g_get_monotonic_time();
+
+    if (c->len >= 0) {
+        g_free(xml);
+        xml = g_memdup2(c->xml, len);
+    }
+    d = virCpregDomainParse(c->name, xml, len, &error);
+    /* no entity is ever expanded: refusing costs nothing */
+    assert_true(g_get_monotonic_time() - start < G_USEC_PER_SEC);
+    if (!c->expect) {
+        if (!d)
+            fail_msg("%s: refused: %s", c->name, error->message);
+        assert_string_equal(d->name, "guest1");
+        assert_string_equal(d->arch, "aarch64");
+        return;
+    }
+    if (d)
+        fail_msg("%s: accepted (uuid '%s')", c->name, d->uuid ? d->uuid : "");
+    assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
+    if (!g_str_has_prefix(error->message, c->name) || !strstr(error->message, c->expect))
+        fail_msg("%s: got '%s', want '%s'", c->name, error->message, c->expect);
+}
+
+/*
+ * The bypass through the hook: the document was admitted and echoed on
+ * stdout, internal subset and all, as the live definition.
+ */
+static void
+testHookNoDtdEcho(void **state)
+{
+    g_autofree char *host = testFixture(LAB_72);
+    g_autoptr(virCpregProfile) src = loadView(LAB_72);
+    g_autofree char *json = virCpregProfileToJSON(src);
+    g_autofree char *plain = g_strdup_printf(UTF7_DECL
+        "<!DOCTYPE domain [<!ENTITY x \"hello\">]>" GUEST "<uuid>&x;</uuid>"
+        "<cpu mode='host-passthrough'/><metadata><cpreg:profile xmlns:cpreg='%s'>%s"
+        "</cpreg:profile></metadata>" END, VIR_CPREG_METADATA_NS, json);
+    g_autofree char *xml = utf7Markup(plain);
+    char *noDirs[] = { NULL };
+    virCpregConf conf = { .host_profile = host, .qemu_version = (char *)"10.0",
+                          .policy_dirs = noDirs, .on_internal_error = VIR_CPREG_ON_ALLOW };
+    g_auto(virCpregHookAnswer) answer = { 0 };
+
+    (void)state;
+    virCpregHookAnswerInit(&answer);
+    virCpregHookIncoming(&conf, "migrate", xml, strlen(xml), &answer);
+    assert_int_equal(answer.status, 0);
+    if (answer.out->len)
+        fail_msg("stdout: %s", answer.out->str);
+}
+
+int
+main(void)
+{
+    g_autoptr(GArray) tests = g_array_new(FALSE, FALSE, sizeof(struct CMUnitTest));
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(xmlCases); i++) {
+        struct CMUnitTest t = cmocka_unit_test_prestate(testXml, (void *)&xmlCases[i]);
+        t.name = xmlCases[i].name;
+        g_array_append_val(tests, t);
+    }
+    {
+        const struct CMUnitTest rest[] = {
+            cmocka_unit_test(testHookNoDtdEcho),
+        };
+        g_array_append_vals(tests, rest, G_N_ELEMENTS(rest));
+    }
+    g_setenv("VIRT_CPREG_POLICY_DIRS", "", TRUE);
+    /* the hook's journal entries: nowhere, and not to syslog */
+    g_setenv(VIR_CPREG_LOG_SOCKET_ENV, NO_JOURNAL, TRUE);
+    return _cmocka_run_group_tests("test-hostile", (const struct CMUnitTest *)tests->data,
+                                   tests->len, NULL, NULL);
+}
