@@ -19,6 +19,7 @@
 #include "cpreg-error.h"
 #include "cpreg-hook.h"
 #include "cpreg-log.h"
+#include "cpreg-text.h"
 #include "cpreg-verdict.h"
 #include "testutils.h"
 
@@ -185,6 +186,29 @@ testHookNoDtdEcho(void **state)
         fail_msg("stdout: %s", answer.out->str);
 }
 
+/* ---- the smaller bugs ------------------------------------------------------- */
+
+/* A file over the bound is an error even for a caller that wants no
+ * GError. */
+static void
+testReadFileBound(void **state)
+{
+    g_autofree char *path = testWriteTemp("big", "0123456789abcdef", -1);
+    g_autofree char *data = NULL;
+    g_autoptr(GError) error = NULL;
+    gsize len = 0;
+
+    (void)state;
+    assert_false(virCpregTextReadFile(path, 8, &data, &len, NULL));
+    assert_null(data);
+    assert_false(virCpregTextReadFile(path, 8, &data, &len, &error));
+    assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
+    assert_null(data);
+    assert_true(virCpregTextReadFile(path, 16, &data, &len, NULL));
+    assert_int_equal(len, 16);
+    assert_string_equal(data, "0123456789abcdef");
+}
+
 int
 main(void)
 {
@@ -199,6 +223,7 @@ main(void)
     {
         const struct CMUnitTest rest[] = {
             cmocka_unit_test(testHookNoDtdEcho),
+            cmocka_unit_test(testReadFileBound),
         };
         g_array_append_vals(tests, rest, G_N_ELEMENTS(rest));
     }
