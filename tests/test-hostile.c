@@ -19,6 +19,7 @@
 #include "cpreg-error.h"
 #include "cpreg-hook.h"
 #include "cpreg-log.h"
+#include "cpreg-policy.h"
 #include "cpreg-text.h"
 #include "cpreg-verdict.h"
 #include "testutils.h"
@@ -188,6 +189,59 @@ testHookNoDtdEcho(void **state)
 
 /* ---- the smaller bugs ------------------------------------------------------- */
 
+/* A NUL inside a JSON string cut the string short where it was read. */
+typedef struct {
+    const char *name;
+    const char *json;
+    gboolean policy;
+    const char *kernel;     /* accepted, with this kernel release */
+} NulCase;
+
+static const NulCase nulCases[] = {
+    { "firecracker-addr",
+      "{\"kernel_version\": \"6.1.0\", \"guest_cpu_config\": {\"reg_modifiers\": ["
+      "{\"addr\": \"0x603000000013c000\\u0000junk\", \"bitmap\": \"0b1\"}]}}", FALSE, NULL },
+    { "profile-kernel",
+      "{\"libvirt-cpreg-profile\": 1, \"identity\": {\"kernel\": \"6.1\\u0000x\"},"
+      " \"registers\": []}", FALSE, NULL },
+    { "policy-register",
+      "{\"libvirt-cpreg-policy\": 1, \"rules\": [{\"register\": \"TCR2_EL1\\u0000x\","
+      " \"action\": \"deny\"}]}", TRUE, NULL },
+    { "policy-key",
+      "{\"libvirt-cpreg-policy\": 1, \"rules\": [{\"register\": \"TCR2_EL1\","
+      " \"action\": \"deny\", \"reason\\u0000x\": \"\"}]}", TRUE, NULL },
+    /* a backslash, then the text u0000: no NUL */
+    { "escaped-backslash",
+      "{\"libvirt-cpreg-profile\": 1, \"identity\": {\"kernel\": \"6.1\\\\u0000\"},"
+      " \"registers\": []}", FALSE, "6.1\\u0000" },
+};
+
+static void
+testJsonNul(void **state)
+{
+    const NulCase *c = *state;
+    g_autoptr(GError) error = NULL;
+
+    if (c->policy) {
+        g_autofree char *path = testWriteTemp(c->name, c->json, -1);
+        g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
+        assert_false(virCpregPolicyLoadFile(policy, path, &error));
+    } else {
+        g_autoptr(virCpregProfile) p = virCpregProfileParse(c->name, c->json,
+                                                            strlen(c->json), &error);
+        if (c->kernel) {
+            if (!p)
+                fail_msg("%s: %s", c->name, error->message);
+            assert_string_equal(p->ident.kernel, c->kernel);
+            return;
+        }
+        assert_null(p);
+    }
+    assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
+    if (!strstr(error->message, "NUL"))
+        fail_msg("%s: %s", c->name, error->message);
+}
+
 /* A file over the bound is an error even for a caller that wants no
  * GError. */
 static void
@@ -218,6 +272,11 @@ main(void)
     for (i = 0; i < G_N_ELEMENTS(xmlCases); i++) {
         struct CMUnitTest t = cmocka_unit_test_prestate(testXml, (void *)&xmlCases[i]);
         t.name = xmlCases[i].name;
+        g_array_append_val(tests, t);
+    }
+    for (i = 0; i < G_N_ELEMENTS(nulCases); i++) {
+        struct CMUnitTest t = cmocka_unit_test_prestate(testJsonNul, (void *)&nulCases[i]);
+        t.name = nulCases[i].name;
         g_array_append_val(tests, t);
     }
     {
