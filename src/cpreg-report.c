@@ -40,50 +40,156 @@ psciPinFor(const virCpregVerdict *v, const virCpregFinding *f)
     return f->dst;
 }
 
-typedef enum {
-    ARG_REG, ARG_SRC, ARG_DST, ARG_FIELD, ARG_FSRC, ARG_FDST, ARG_QEMU,
-    ARG_FIXQEMU, ARG_SKERNEL, ARG_DKERNEL, ARG_N, ARG_M, ARG_PIN, ARG_WHY,
-    ARG_ERR, ARG_READBACK, ARG_LAST
-} virCpregArgIndex;
+/* ---- a finding in words ------------------------------------------------- */
 
-static const char *const argNames[ARG_LAST] = {
-    "reg", "src", "dst", "field", "fsrc", "fdst", "qemu", "fixqemu",
-    "skernel", "dkernel", "n", "m", "pin", "why", "err", "readback",
+typedef char *(*virCpregArgFunc)(const virCpregVerdict *v, const virCpregFinding *f);
+
+static char *
+argSrc(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return virCpregValueFormat(f->id, f->src);
+}
+
+static char *
+argDst(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return virCpregValueFormat(f->id, f->dst);
+}
+
+static char *
+argReg(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return virCpregFindingName(f);
+}
+
+static char *
+argField(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return f->field ? g_strdup(f->field->name) : NULL;
+}
+
+static char *
+argFieldSrc(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return f->field ? g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->src)) : NULL;
+}
+
+static char *
+argFieldDst(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return f->field ? g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->dst)) : NULL;
+}
+
+static char *
+argQemu(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
+{
+    return g_strdup(v->qemu_model);
+}
+
+/* a tolerance's QEMU version, an errno name: as the finding has it */
+static char *
+argWhyAsIs(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup(f->why);
+}
+
+static char *
+argWhy(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup(f->why && *f->why ? f->why : _("no reason given"));
+}
+
+static char *
+argSourceKernel(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
+{
+    return g_strdup(v->src->ident.kernel ? v->src->ident.kernel : "?");
+}
+
+static char *
+argDestKernel(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
+{
+    return g_strdup(v->dst->ident.kernel ? v->dst->ident.kernel : "?");
+}
+
+static char *
+argSrcCount(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup_printf("%" PRIu64, f->src);
+}
+
+static char *
+argDstCount(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup_printf("%" PRIu64, f->dst);
+}
+
+static char *
+argPin(const virCpregVerdict *v, const virCpregFinding *f)
+{
+    guint64 pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ? psciPinFor(v, f) :
+                  f->rule == VIR_CPREG_RULE_POLICY_VALUE ? f->dst : f->src;
+
+    return virCpregValueFormat(f->id, pin);
+}
+
+/* The {placeholders} of the rules' texts, and what each stands for. */
+static const struct {
+    const char *name;
+    virCpregArgFunc make;
+} findingArgs[] = {
+    { "reg", argReg },
+    { "src", argSrc },
+    { "dst", argDst },
+    { "field", argField },
+    { "fsrc", argFieldSrc },
+    { "fdst", argFieldDst },
+    { "qemu", argQemu },
+    { "fixqemu", argWhyAsIs },
+    { "skernel", argSourceKernel },
+    { "dkernel", argDestKernel },
+    { "n", argSrcCount },
+    { "m", argDstCount },
+    { "pin", argPin },
+    { "why", argWhy },
+    { "err", argWhyAsIs },
+    { "readback", argDst },
 };
 
+static gboolean
+usesArg(const char *text, const char *name)
+{
+    gsize n = strlen(name);
+    const char *p;
+
+    for (p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
+        if (strncmp(p + 1, name, n) == 0 && p[n + 1] == '}')
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* @tmpl with its placeholders filled; only the ones it uses are made. */
 static char *
 renderFinding(const virCpregVerdict *v, const virCpregFinding *f,
               const char *tmpl)
 {
-    g_autofree char *strs[ARG_LAST] = { NULL };
-    virCpregRuleArg args[ARG_LAST];
-    guint64 pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ? psciPinFor(v, f) :
-                  f->rule == VIR_CPREG_RULE_POLICY_VALUE ? f->dst : f->src;
+    virCpregRuleArg args[G_N_ELEMENTS(findingArgs)];
+    char *values[G_N_ELEMENTS(findingArgs)];
+    const char *text;
+    char *out;
     size_t i;
 
     if (!tmpl)
         return NULL;
-    strs[ARG_REG] = virCpregFindingName(f);
-    strs[ARG_SRC] = virCpregValueFormat(f->id, f->src);
-    strs[ARG_DST] = virCpregValueFormat(f->id, f->dst);
-    strs[ARG_PIN] = virCpregValueFormat(f->id, pin);
-    strs[ARG_READBACK] = virCpregValueFormat(f->id, f->dst);
-    strs[ARG_N] = g_strdup_printf("%" PRIu64, f->src);
-    strs[ARG_M] = g_strdup_printf("%" PRIu64, f->dst);
-    if (f->field) {
-        strs[ARG_FIELD] = g_strdup(f->field->name);
-        strs[ARG_FSRC] = g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->src));
-        strs[ARG_FDST] = g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->dst));
+    text = _(tmpl);
+    for (i = 0; i < G_N_ELEMENTS(findingArgs); i++) {
+        values[i] = usesArg(text, findingArgs[i].name) ? findingArgs[i].make(v, f) : NULL;
+        args[i] = (virCpregRuleArg) { findingArgs[i].name, values[i] };
     }
-    strs[ARG_QEMU] = g_strdup(v->qemu_model);
-    strs[ARG_FIXQEMU] = g_strdup(f->why);
-    strs[ARG_WHY] = g_strdup(f->why && *f->why ? f->why : _("no reason given"));
-    strs[ARG_ERR] = g_strdup(f->why);
-    strs[ARG_SKERNEL] = g_strdup(v->src->ident.kernel ? v->src->ident.kernel : "?");
-    strs[ARG_DKERNEL] = g_strdup(v->dst->ident.kernel ? v->dst->ident.kernel : "?");
-    for (i = 0; i < ARG_LAST; i++)
-        args[i] = (virCpregRuleArg) { argNames[i], strs[i] };
-    return virCpregRuleRender(tmpl, args, ARG_LAST);
+    out = virCpregRuleRender(tmpl, args, G_N_ELEMENTS(args));
+    for (i = 0; i < G_N_ELEMENTS(values); i++)
+        g_free(values[i]);
+    return out;
 }
 
 char *
