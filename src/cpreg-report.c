@@ -211,6 +211,7 @@ static GPtrArray *
 namesOf(const virCpregVerdict *v, virCpregSeverity severity)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
 
     for (i = 0; i < v->findings->len; i++) {
@@ -219,36 +220,65 @@ namesOf(const virCpregVerdict *v, virCpregSeverity severity)
         if (f->severity != severity)
             continue;
         name = virCpregFindingName(f);
-        if (g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL))
+        if (g_hash_table_contains(seen, name)) {
             g_free(name);
-        else
-            g_ptr_array_add(names, name);
+            continue;
+        }
+        g_hash_table_add(seen, name);
+        g_ptr_array_add(names, name);
     }
     return names;
 }
 
-/* "A, B and C", or "N registers: A, B, C and N more" within @max bytes */
+/* The first @shown of @names: "A, B and C" when that is all of them,
+ * else "N registers: A, B and M more". */
+static char *
+formatNames(const GPtrArray *names, guint shown)
+{
+    GString *s = g_string_new(NULL);
+    guint i;
+
+    if (shown < names->len)
+        g_string_append_printf(s, _("%u registers: "), names->len);
+    for (i = 0; i < shown; i++) {
+        if (i)
+            g_string_append(s, i + 1 == shown && shown == names->len ? _(" and ") : ", ");
+        g_string_append(s, names->pdata[i]);
+    }
+    if (shown < names->len)
+        g_string_append_printf(s, _(" and %u more"), names->len - shown);
+    return g_string_free(s, FALSE);
+}
+
+/*
+ * "A, B and C", or "N registers: A, B, C and N more" within @max bytes
+ * (at least one name). Lengths are counted, not tried: the cost follows
+ * what fits, not how many there are.
+ */
 static char *
 joinNames(const GPtrArray *names, gsize max)
 {
-    guint shown;
+    g_autofree char *head = g_strdup_printf(_("%u registers: "), names->len);
+    gsize all = 0, len;
+    guint i, shown;
 
-    for (shown = names->len; shown > 0; shown--) {
-        g_autoptr(GString) s = g_string_new(NULL);
-        guint i;
-        if (shown < names->len)
-            g_string_append_printf(s, _("%u registers: "), names->len);
-        for (i = 0; i < shown; i++) {
-            if (i)
-                g_string_append(s, i + 1 == shown && shown == names->len ? _(" and ") : ", ");
-            g_string_append(s, names->pdata[i]);
-        }
-        if (shown < names->len)
-            g_string_append_printf(s, _(" and %u more"), names->len - shown);
-        if (s->len <= max || shown == 1)
-            return g_string_free(g_steal_pointer(&s), FALSE);
+    if (!names->len)
+        return g_strdup_printf(_("%u registers"), names->len);
+    for (i = 0; i < names->len && all <= max; i++)
+        all += strlen(names->pdata[i]) + (i == 0 ? 0 : i + 1 == names->len ? strlen(_(" and ")) : 2);
+    if (all <= max)
+        return formatNames(names, names->len);
+    /* the longer the head of the list, the longer the line: stop at the
+     * first name that does not fit */
+    len = strlen(head) + strlen(names->pdata[0]);
+    for (shown = 1; shown + 1 < names->len; shown++) {
+        g_autofree char *tail = g_strdup_printf(_(" and %u more"), names->len - shown - 1);
+        gsize next = len + 2 + strlen(names->pdata[shown]);
+        if (next + strlen(tail) > max)
+            break;
+        len = next;
     }
-    return g_strdup_printf(_("%u registers"), names->len);
+    return formatNames(names, shown);
 }
 
 /* Cuts @s to @max bytes at a UTF-8 boundary, with an ellipsis. */
@@ -268,19 +298,21 @@ shorten(const char *s, gsize max)
 /*
  * What to do: a newer QEMU on the destination where one would do, else
  * every distinct remedy of the findings of @severity, pins first (they
- * are the ones an operator can apply).
+ * are the ones an operator can apply), as many as the summary can show.
  */
 static char *
 fixesOf(const virCpregVerdict *v, virCpregSeverity severity)
 {
     g_autoptr(GPtrArray) fixes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    gsize len = 0;
     int pass;
     guint i;
 
     if (v->fix_qemu)
         return g_strdup_printf(_("use QEMU %s or later on the destination"), v->fix_qemu);
-    for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < v->findings->len; i++) {
+    for (pass = 0; pass < 2 && len <= SUMMARY_MAX; pass++) {
+        for (i = 0; i < v->findings->len && len <= SUMMARY_MAX; i++) {
             const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
             gboolean pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ||
                            f->kind == VIR_CPREG_FINDING_PIN;
@@ -291,10 +323,13 @@ fixesOf(const virCpregVerdict *v, virCpregSeverity severity)
             if (f->severity != severity || pin != (pass == 0) || qemu ||
                 !(remedy = virCpregFindingRemedy(v, f)))
                 continue;
-            if (g_ptr_array_find_with_equal_func(fixes, remedy, g_str_equal, NULL))
+            if (g_hash_table_contains(seen, remedy)) {
                 g_free(remedy);
-            else
-                g_ptr_array_add(fixes, remedy);
+                continue;
+            }
+            g_hash_table_add(seen, remedy);
+            g_ptr_array_add(fixes, remedy);
+            len += strlen(remedy) + strlen("; ");
         }
     }
     g_ptr_array_add(fixes, NULL);
