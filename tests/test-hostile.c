@@ -13,12 +13,16 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-hook.h"
+#include "cpreg-id.h"
 #include "cpreg-log.h"
 #include "cpreg-policy.h"
 #include "cpreg-text.h"
@@ -221,6 +225,107 @@ testFindingTextLeak(void **state)
                  after.uordblks - before.uordblks);
 }
 
+static int
+journalSocket(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int size = 4 * 1024 * 1024;
+
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    return fd;
+}
+
+static void
+addEntry(virCpregProfile *p, guint64 id, guint64 value)
+{
+    virCpregEntry e = { .id = id, .value = value, .flags = VIR_CPREG_ENTRY_VALUE };
+    guint i;
+
+    for (i = 0; i < virCpregProfileCount(p) && virCpregProfileEntry(p, i)->id < id; i++)
+        ;
+    g_array_insert_val(p->entries, i, e);
+}
+
+static void
+removeEntry(virCpregProfile *p, guint64 id)
+{
+    guint i;
+
+    for (i = 0; i < virCpregProfileCount(p); i++) {
+        if (virCpregProfileEntry(p, i)->id == id) {
+            g_array_remove_index(p->entries, i);
+            return;
+        }
+    }
+    fail_msg("no register %#" G_GINT64_MODIFIER "x", id);
+}
+
+/*
+ * The journal's CPREG_REGISTERS de-duplicated by substring: PMCR_EL0 was
+ * dropped after SPMCR_EL0. A source with both, a destination with
+ * neither.
+ */
+static void
+testRegistersField(void **state)
+{
+    const guint64 pmcr = VIR_CPREG_SYSREG(3, 3, 9, 12, 0);
+    const guint64 spmcr = VIR_CPREG_SYSREG(2, 3, 9, 12, 0);
+    g_autoptr(virCpregProfile) src = loadView(LAB_72);
+    g_autoptr(virCpregProfile) dst = loadView(LAB_72);
+    g_autofree char *dir = g_dir_make_tmp("test-hostile-XXXXXX", NULL);
+    g_autofree char *host = g_build_filename(dir, "host.json", NULL);
+    g_autofree char *sock = g_build_filename(dir, "journal", NULL);
+    g_autofree char *json = NULL;
+    g_autofree char *xml = NULL;
+    char *noDirs[] = { NULL };
+    virCpregConf conf = { .host_profile = host, .qemu_version = (char *)"10.0",
+                          .policy_dirs = noDirs };
+    g_auto(virCpregHookAnswer) answer = { 0 };
+    g_auto(GStrv) fields = NULL;
+    const char *registers = NULL;
+    char buf[65536];
+    ssize_t n;
+    int fd;
+    guint i;
+
+    (void)state;
+    addEntry(src, spmcr, 1);
+    removeEntry(dst, pmcr);
+    assert_true(virCpregProfileSave(dst, host, NULL));
+    json = virCpregProfileToJSON(src);
+    xml = g_strdup_printf(GUEST "<cpu mode='host-passthrough'/><metadata>"
+                          "<cpreg:profile xmlns:cpreg='%s'>%s</cpreg:profile>"
+                          "</metadata>" END, VIR_CPREG_METADATA_NS, json);
+    fd = journalSocket(sock);
+    g_setenv(VIR_CPREG_LOG_SOCKET_ENV, sock, TRUE);
+    virCpregHookAnswerInit(&answer);
+    virCpregHookIncoming(&conf, "migrate", xml, strlen(xml), &answer);
+    g_setenv(VIR_CPREG_LOG_SOCKET_ENV, NO_JOURNAL, TRUE);
+    n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+    close(fd);
+    g_unlink(sock);
+    g_unlink(host);
+    g_rmdir(dir);
+    assert_int_equal(answer.status, 1);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    fields = g_strsplit(buf, "\n", -1);
+    for (i = 0; fields[i]; i++) {
+        if (g_str_has_prefix(fields[i], "CPREG_REGISTERS="))
+            registers = fields[i] + strlen("CPREG_REGISTERS=");
+    }
+    assert_non_null(registers);
+    {
+        g_auto(GStrv) names = g_strsplit(registers, ",", -1);
+        if (!g_strv_contains((const char *const *)names, "SPMCR_EL0") ||
+            !g_strv_contains((const char *const *)names, "PMCR_EL0"))
+            fail_msg("CPREG_REGISTERS=%s", registers);
+    }
+}
+
 /* A NUL inside a JSON string cut the string short where it was read. */
 typedef struct {
     const char *name;
@@ -315,6 +420,7 @@ main(void)
         const struct CMUnitTest rest[] = {
             cmocka_unit_test(testHookNoDtdEcho),
             cmocka_unit_test(testFindingTextLeak),
+            cmocka_unit_test(testRegistersField),
             cmocka_unit_test(testReadFileBound),
         };
         g_array_append_vals(tests, rest, G_N_ELEMENTS(rest));
