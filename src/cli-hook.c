@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 
@@ -22,6 +23,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-hook.h"
+#include "cpreg-log.h"
 
 #define OUTPUT_MAX (32 * 1024 * 1024)
 
@@ -197,8 +199,8 @@ reply(const virCpregHookAnswer *answer)
 int
 cliHook(int argc, char **argv)
 {
-    g_autoptr(GError) error = NULL;
     g_autoptr(virCpregConf) conf = NULL;
+    g_autofree char *problems = NULL;
     g_autoptr(GString) xml = g_string_new(NULL);
     g_auto(virCpregHookAnswer) answer = { 0 };
     g_autofree char *why = NULL;
@@ -215,12 +217,11 @@ cliHook(int argc, char **argv)
     if (!(handler = handlerFor(argv[2], argv[3])))
         return VIR_CPREG_EXIT_OK;
     virCpregHookAnswerInit(&answer);
-    conf = virCpregConfLoad(&error);
-    deadline = g_get_monotonic_time() +
-               (gint64)(conf ? conf->time_budget_ms : 5000) * 1000;
-    if (!conf)
-        virCpregHookInternalError(NULL, argv[2], error->message, &answer);
-    else if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
+    conf = virCpregConfLoad();
+    deadline = g_get_monotonic_time() + (gint64)conf->time_budget_ms * 1000;
+    if ((problems = virCpregConfProblemsText(conf)))
+        virCpregLog(LOG_WARNING, problems, NULL, 0);
+    if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
         virCpregHookInternalError(conf, argv[2], _("the domain XML did not arrive in time"), &answer);
     else if (truncated)
         virCpregHookInternalError(conf, argv[2], _("the domain XML is larger than 8 MiB"), &answer);
