@@ -355,6 +355,7 @@ virCpregConfLoadData(const char *origin, const char *data, gsize len)
 {
     g_autoptr(virCpregConf) conf = confDefaults();
     g_autoptr(GError) err = NULL;
+    g_autofree char *copy = NULL;
     g_auto(GStrv) lines = NULL;
     g_autofree char *group = NULL;
     guint i;
@@ -367,7 +368,9 @@ virCpregConfLoadData(const char *origin, const char *data, gsize len)
                                                   origin));
         return g_steal_pointer(&conf);
     }
-    lines = g_strsplit(data, "\n", -1);
+    /* @len bytes, not a C string */
+    copy = g_strndup(data, len);
+    lines = g_strsplit(copy, "\n", -1);
     for (i = 0; lines[i]; i++) {
         char *text = g_strstrip(lines[i]);
 

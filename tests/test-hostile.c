@@ -3,7 +3,7 @@
  * test-hostile.c: hostile input (issue 10): the domain XML parser's
  * encoding and DTD rules, and the smaller bugs (a leak in the findings'
  * text, registers lost from the journal, NULs in JSON strings, truncated
- * files read as whole)
+ * files read as whole, cpreg.conf read past its end)
  */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 #include <cmocka.h>
 #include <glib/gstdio.h>
 
+#include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-hook.h"
@@ -400,6 +401,25 @@ testReadFileBound(void **state)
     assert_string_equal(data, "0123456789abcdef");
 }
 
+/*
+ * cpreg.conf from memory is @len bytes, not a C string: what follows them
+ * is not configuration (it was split up to the next NUL, and read past
+ * the end of a buffer that had none).
+ */
+static void
+testConfDataBound(void **state)
+{
+    static const char text[] = "[hook]\non-internal-error=deny\n"
+                               "on-internal-error=allow\nhost-profile=/tmp/x\n";
+    gsize len = strstr(text, "on-internal-error=allow") - text;
+    g_autoptr(virCpregConf) conf = virCpregConfLoadData("bounded", text, len);
+
+    (void)state;
+    assert_int_equal(conf->on_internal_error, VIR_CPREG_ON_DENY);
+    assert_null(conf->host_profile);
+    assert_int_equal(conf->problems->len, 0);
+}
+
 int
 main(void)
 {
@@ -422,6 +442,7 @@ main(void)
             cmocka_unit_test(testFindingTextLeak),
             cmocka_unit_test(testRegistersField),
             cmocka_unit_test(testReadFileBound),
+            cmocka_unit_test(testConfDataBound),
         };
         g_array_append_vals(tests, rest, G_N_ELEMENTS(rest));
     }
