@@ -33,6 +33,7 @@
 #define LAB_612 "lab/linux-6.12-max-pmu.regs"
 #define LAB_72 "lab/linux-7.2-max-pmu.regs"
 #define NO_JOURNAL "/nonexistent/libvirt-cpreg-test-journal"
+#define NO_POLICY "/nonexistent/libvirt-cpreg-policy.d"
 
 static virCpregProfile *
 loadView(const char *lab)
@@ -42,6 +43,20 @@ loadView(const char *lab)
 
     assert_non_null(p);
     return virCpregProfileQemuView(p);
+}
+
+/* The hook's configuration: this host's profile @host, QEMU 10.0, the
+ * built-in policy only. */
+static virCpregConf *
+hookConf(const char *host, const char *onInternalError)
+{
+    g_autofree char *text = g_strdup_printf("[hook]\nhost-profile=%s\nqemu-version=10.0\n"
+                                            "policy-dirs=" NO_POLICY "\non-internal-error=%s\n",
+                                            host, onInternalError);
+    virCpregConf *conf = virCpregConfLoadData("test", text, strlen(text));
+
+    assert_int_equal(conf->problems->len, 0);
+    return conf;
 }
 
 /* ---- the domain XML: UTF-8 only, no DTD ------------------------------------ */
@@ -180,14 +195,12 @@ testHookNoDtdEcho(void **state)
         "<cpu mode='host-passthrough'/><metadata><cpreg:profile xmlns:cpreg='%s'>%s"
         "</cpreg:profile></metadata>" END, VIR_CPREG_METADATA_NS, json);
     g_autofree char *xml = utf7Markup(plain);
-    char *noDirs[] = { NULL };
-    virCpregConf conf = { .host_profile = host, .qemu_version = (char *)"10.0",
-                          .policy_dirs = noDirs, .on_internal_error = VIR_CPREG_ON_ALLOW };
+    g_autoptr(virCpregConf) conf = hookConf(host, "allow");
     g_auto(virCpregHookAnswer) answer = { 0 };
 
     (void)state;
     virCpregHookAnswerInit(&answer);
-    virCpregHookIncoming(&conf, "migrate", xml, strlen(xml), &answer);
+    virCpregHookIncoming(conf, "migrate", xml, strlen(xml), &answer);
     assert_int_equal(answer.status, 0);
     if (answer.out->len)
         fail_msg("stdout: %s", answer.out->str);
@@ -281,9 +294,7 @@ testRegistersField(void **state)
     g_autofree char *sock = g_build_filename(dir, "journal", NULL);
     g_autofree char *json = NULL;
     g_autofree char *xml = NULL;
-    char *noDirs[] = { NULL };
-    virCpregConf conf = { .host_profile = host, .qemu_version = (char *)"10.0",
-                          .policy_dirs = noDirs };
+    g_autoptr(virCpregConf) conf = hookConf(host, "allow");
     g_auto(virCpregHookAnswer) answer = { 0 };
     g_auto(GStrv) fields = NULL;
     const char *registers = NULL;
@@ -303,7 +314,7 @@ testRegistersField(void **state)
     fd = journalSocket(sock);
     g_setenv(VIR_CPREG_LOG_SOCKET_ENV, sock, TRUE);
     virCpregHookAnswerInit(&answer);
-    virCpregHookIncoming(&conf, "migrate", xml, strlen(xml), &answer);
+    virCpregHookIncoming(conf, "migrate", xml, strlen(xml), &answer);
     g_setenv(VIR_CPREG_LOG_SOCKET_ENV, NO_JOURNAL, TRUE);
     n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
     close(fd);

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
+#include "cpreg-conf.h"
 #include "cpreg-hook.h"
 #include "cpreg-id.h"
 #include "cpreg-log.h"
@@ -146,15 +147,14 @@ benchHook(guint n, const char *dir)
     g_autofree char *host = g_build_filename(dir, "host.json", NULL);
     g_autofree char *json = NULL;
     g_autofree char *xml = NULL;
-    char *no_dirs[] = { NULL };
-    virCpregConf conf = {
-        .host_profile = host, .qemu_version = (char *)"10.0",
-        .policy_dirs = no_dirs, .on_internal_error = VIR_CPREG_ON_DENY,
-        .on_missing_profile = VIR_CPREG_ON_DENY,
-    };
+    g_autofree char *text = g_strdup_printf("[hook]\nhost-profile=%s\nqemu-version=10.0\n"
+                                            "policy-dirs=/nonexistent/policy.d\non-internal-error=deny\n"
+                                            "on-missing-profile=deny\n", host);
+    g_autoptr(virCpregConf) conf = virCpregConfLoadData("bench", text, strlen(text));
     double best = G_MAXDOUBLE;
     guint round;
 
+    g_assert_cmpuint(conf->problems->len, ==, 0);
     forge(FORGE_UNKNOWN, n, &src, &dst);
     g_assert_true(virCpregProfileSave(dst, host, NULL));
     json = virCpregProfileToJSON(src);
@@ -168,7 +168,7 @@ benchHook(guint n, const char *dir)
         gint64 start = g_get_monotonic_time();
 
         virCpregHookAnswerInit(&answer);
-        virCpregHookIncoming(&conf, "migrate", xml, strlen(xml), &answer);
+        virCpregHookIncoming(conf, "migrate", xml, strlen(xml), &answer);
         best = MIN(best, (double)(g_get_monotonic_time() - start) / 1e3);
         if (answer.status != 1 || !strstr(answer.err->str, "migration vetoed")) {
             fprintf(stderr, "the hook did not veto the forged profile: %s\n",

@@ -12,26 +12,30 @@
 
 #include <string.h>
 
+#include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-hook.h"
 #include "fuzz-util.h"
 
-static virCpregConf conf;
+static virCpregConf *conf;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    static char *noPolicyDirs[] = { NULL };
+    static const char text[] =
+        "[hook]\n"
+        "host-profile=" FIXTUREDIR "/lab/linux-7.2-max-pmu.regs\n"
+        "qemu-version=10.0\n"
+        "policy-dirs=/nonexistent/policy.d\n"
+        "on-internal-error=deny\n"
+        "on-missing-profile=allow\n";
 
     (void)argc;
     (void)argv;
     fuzzQuietJournal();
-    conf.host_profile = (char *)FIXTUREDIR "/lab/linux-7.2-max-pmu.regs";
-    conf.qemu_version = (char *)"10.0";
-    conf.policy_dirs = noPolicyDirs;
-    conf.on_internal_error = VIR_CPREG_ON_DENY;
-    conf.on_missing_profile = VIR_CPREG_ON_ALLOW;
-    conf.time_budget_ms = 5000;
+    conf = virCpregConfLoadData("fuzz", text, sizeof(text) - 1);
+    if (conf->problems->len)
+        abort();
     return 0;
 }
 
@@ -43,7 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     g_autoptr(GError) error = NULL;
 
     virCpregHookAnswerInit(&answer);
-    virCpregHookIncoming(&conf, "migrate", (const char *)data, size, &answer);
+    virCpregHookIncoming(conf, "migrate", (const char *)data, size, &answer);
     FUZZ_CHECK(answer.status == 0 || answer.status == 1, "exit %d", answer.status);
     FUZZ_CHECK(answer.status == 0 || answer.err->len, "a refusal without a reason");
     FUZZ_CHECK(answer.status == 0 || !answer.out->len, "a refusal with XML");
