@@ -322,6 +322,14 @@ virCpregDomainParse(const char *origin, const char *xml, gsize len,
                     origin);
         return NULL;
     }
+    /* in a default namespace, none of its elements is libvirt's, and what
+     * the rewrite adds would be in that namespace too */
+    if (root->ns) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: not a libvirt domain XML (its <domain> root element is in the namespace '%2$s')"),
+                    origin, root->ns->href ? (const char *)root->ns->href : "");
+        return NULL;
+    }
     domain = g_new0(virCpregDomain, 1);
     fillDomain(domain, root);
     domain->doc = g_steal_pointer(&doc);

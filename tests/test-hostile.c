@@ -111,6 +111,12 @@ static const XmlCase xmlCases[] = {
       NULL },
     { "doctype-in-attribute", GUEST "<description v='&lt;!DOCTYPE domain>'/>" END, FALSE, -1,
       NULL },
+    /* libvirt's elements are in no namespace: a default one on the root
+     * hid them all, and the profile the rewrite added */
+    { "namespaced-root", "<domain xmlns='http://libvirt.org/schemas/domain/qemu/1.0' type='kvm'>"
+      "<name>guest1</name><os><type arch='aarch64'>hvm</type></os>" END, FALSE, -1, "namespace" },
+    { "prefixed-root", "<d:domain xmlns:d='urn:x' type='kvm'><name>guest1</name>"
+      "<os><type arch='aarch64'>hvm</type></os></d:domain>", FALSE, -1, "namespace" },
     /* a document type declaration of any kind */
     { "internal-subset", "<!DOCTYPE domain [<!ENTITY x \"hello\">]>" GUEST "<uuid>&x;</uuid>" END,
       FALSE, -1, "document type declaration" },
