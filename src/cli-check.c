@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
+#include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-qemu.h"
@@ -107,9 +108,13 @@ static char *
 localQemuVersion(const virCpregDomain *domain)
 {
     g_autofree char *path = NULL;
+    g_autoptr(virCpregConf) conf = NULL;
     const char *emulator = domain && domain->emulator ? domain->emulator : NULL;
 
     if (!emulator && !(path = g_find_program_in_path("qemu-system-aarch64")))
+        return NULL;
+    /* a domain XML's emulator runs only if cpreg.conf trusts it */
+    if (emulator && !virCpregConfEmulatorAllowed(conf = virCpregConfLoad(), emulator, NULL))
         return NULL;
     return virCpregQemuBinaryVersion(emulator ? emulator : path, NULL);
 }

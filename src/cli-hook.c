@@ -11,21 +11,28 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
+#include "cpreg-cache.h"
 #include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-hook.h"
 #include "cpreg-log.h"
+#include "cpreg-qemu-probe.h"
 
 #define OUTPUT_MAX (32 * 1024 * 1024)
+/* cpreg.conf is read within the default budget; its own counts from the
+ * same start */
+#define CONF_LOAD_MS 5000
 
 typedef void (*virCpregHookHandler)(const virCpregConf *conf, const char *op,
                                     const char *xml, gsize len,
@@ -171,6 +178,10 @@ decide(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
         kill(pid, SIGKILL);
     }
     waitpid(pid, &status, 0);
+    /* a scratch QEMU dies with the worker (PR_SET_PDEATHSIG); its
+     * directory is ours to remove */
+    if (!done)
+        virCpregQemuProbeRemoveLeftovers(pid);
     if (!done) {
         *why = g_strdup_printf(_("no answer within the time budget of %u ms"),
                                conf->time_budget_ms);
@@ -186,6 +197,60 @@ decide(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
     return TRUE;
 }
 
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    virCpregConf *conf;
+} ConfLoad;
+
+static gpointer
+confLoadThread(gpointer opaque)
+{
+    ConfLoad *load = opaque;
+    virCpregConf *conf = virCpregConfLoad();
+
+    g_mutex_lock(&load->lock);
+    load->conf = conf;
+    g_cond_signal(&load->cond);
+    g_mutex_unlock(&load->lock);
+    return NULL;
+}
+
+/*
+ * cpreg.conf, read by a thread so that a file that never answers (a FIFO,
+ * a hung file system) cannot hold libvirt: past @deadline it is left
+ * behind and NULL returned.
+ */
+static virCpregConf *
+loadConfBy(gint64 deadline)
+{
+    static ConfLoad load;   /* outlives a thread left behind */
+    GThread *thread = g_thread_new("cpreg-conf", confLoadThread, &load);
+    virCpregConf *conf;
+
+    g_mutex_lock(&load.lock);
+    while (!load.conf && g_cond_wait_until(&load.cond, &load.lock, deadline))
+        ;
+    conf = g_steal_pointer(&load.conf);
+    g_mutex_unlock(&load.lock);
+    if (conf)
+        g_thread_join(thread);
+    else
+        g_thread_unref(thread);
+    return conf;
+}
+
+/* What a configuration that cannot be read means: every key's
+ * compiled-in fallback (README), so on-internal-error=deny. */
+static virCpregConf *
+unreadableConf(void)
+{
+    virCpregConf *conf = virCpregConfLoadData(_("cpreg.conf"), "", 0);
+
+    conf->on_internal_error = VIR_CPREG_ON_DENY;
+    return conf;
+}
+
 static void
 reply(const virCpregHookAnswer *answer)
 {
@@ -196,9 +261,113 @@ reply(const virCpregHookAnswer *answer)
     fflush(NULL);
 }
 
+/*
+ * With host-profile= and qemu-version= the check runs nothing (no probe,
+ * no `--version`), so there is no process group to kill at the deadline:
+ * it runs in this process, which saves a fork and a second process (about
+ * a third of the hook's own time), and a watchdog thread answers for it
+ * at the deadline and exits. A crash answers through a signal handler
+ * with on-internal-error's status and a preformatted message (the journal
+ * does not hear of it: nothing else is safe there).
+ */
+enum { CHECK_RUNNING, CHECK_ANSWERED, CHECK_EXPIRED };
+
+typedef struct {
+    const virCpregConf *conf;
+    const char *op;
+    gint64 deadline;
+    gint state;
+} Watchdog;
+
+static char *crashText;
+static size_t crashLen;
+static int crashStatus;
+
+static void
+onCrash(int sig)
+{
+    (void)sig;
+    if (write(STDERR_FILENO, crashText, crashLen) < 0) {
+        /* nothing else to do: the status answers */
+    }
+    _exit(crashStatus);
+}
+
+static void
+catchCrashes(const virCpregConf *conf)
+{
+    static const int signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+    static char altstack[64 * 1024];
+    stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+    gboolean deny = conf->on_internal_error == VIR_CPREG_ON_DENY;
+    struct sigaction sa = { .sa_handler = onCrash, .sa_flags = SA_ONSTACK | SA_RESETHAND };
+    size_t i;
+
+    crashText = g_strdup_printf("%s\n", deny ?
+        _("libvirt-cpreg: the check of the guest's vCPU registers crashed, refusing it (on-internal-error=deny)") :
+        _("libvirt-cpreg: the check of the guest's vCPU registers crashed, letting it in unchecked (on-internal-error=allow)"));
+    crashLen = strlen(crashText);
+    crashStatus = deny ? 1 : 0;
+    sigaltstack(&ss, NULL);     /* a stack overflow still answers */
+    sigemptyset(&sa.sa_mask);
+    for (i = 0; i < G_N_ELEMENTS(signals); i++)
+        sigaction(signals[i], &sa, NULL);
+}
+
+static void *
+watchdog(void *opaque)
+{
+    Watchdog *w = opaque;
+    struct timespec ts = { .tv_sec = w->deadline / G_USEC_PER_SEC,
+                           .tv_nsec = (w->deadline % G_USEC_PER_SEC) * 1000 };
+    g_auto(virCpregHookAnswer) answer = { 0 };
+    g_autofree char *why = NULL;
+
+    /* g_get_monotonic_time() is CLOCK_MONOTONIC */
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+        ;
+    if (!g_atomic_int_compare_and_exchange(&w->state, CHECK_RUNNING, CHECK_EXPIRED))
+        return NULL;
+    virCpregHookAnswerInit(&answer);
+    why = g_strdup_printf(_("no answer within the time budget of %u ms"),
+                          w->conf->time_budget_ms);
+    virCpregHookInternalError(w->conf, w->op, why, &answer);
+    reply(&answer);
+    _exit(answer.status);
+}
+
+/* decide(), in this process; FALSE if the watchdog cannot start. */
+static gboolean
+decideHere(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
+           const GString *xml, gint64 deadline, virCpregHookAnswer *answer)
+{
+    static Watchdog w;
+    pthread_attr_t attr;
+    pthread_t tid;
+    int err;
+
+    w = (Watchdog){ .conf = conf, .op = op, .deadline = deadline, .state = CHECK_RUNNING };
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    err = pthread_create(&tid, &attr, watchdog, &w);
+    pthread_attr_destroy(&attr);
+    if (err != 0)
+        return FALSE;
+    catchCrashes(conf);
+    handler(conf, op, xml->str, xml->len, answer);
+    if (!g_atomic_int_compare_and_exchange(&w.state, CHECK_RUNNING, CHECK_ANSWERED)) {
+        for (;;)
+            pause();    /* the watchdog answers and exits */
+    }
+    return TRUE;
+}
+
 int
 cliHook(int argc, char **argv)
 {
+    /* the budget covers the hook from its start, configuration included */
+    gint64 start = g_get_monotonic_time();
     g_autoptr(virCpregConf) conf = NULL;
     g_autofree char *problems = NULL;
     g_autoptr(GString) xml = g_string_new(NULL);
@@ -217,15 +386,26 @@ cliHook(int argc, char **argv)
     if (!(handler = handlerFor(argv[2], argv[3])))
         return VIR_CPREG_EXIT_OK;
     virCpregHookAnswerInit(&answer);
-    conf = virCpregConfLoad();
-    deadline = g_get_monotonic_time() + (gint64)conf->time_budget_ms * 1000;
+    if (!(conf = loadConfBy(start + CONF_LOAD_MS * 1000))) {
+        conf = unreadableConf();
+        why = g_strdup_printf(_("the configuration could not be read within %d ms"), CONF_LOAD_MS);
+        virCpregHookInternalError(conf, argv[2], why, &answer);
+        reply(&answer);
+        return answer.status;
+    }
+    deadline = start + (gint64)conf->time_budget_ms * 1000;
+    virCpregCacheSetDeadline(deadline);
     if ((problems = virCpregConfProblemsText(conf)))
         virCpregLog(LOG_WARNING, problems, NULL, 0);
-    if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
+    if (msLeft(deadline) <= 0)
+        virCpregHookInternalError(conf, argv[2], _("reading the configuration took the whole time budget"), &answer);
+    else if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
         virCpregHookInternalError(conf, argv[2], _("the domain XML did not arrive in time"), &answer);
     else if (truncated)
         virCpregHookInternalError(conf, argv[2], _("the domain XML is larger than 8 MiB"), &answer);
-    else if (!decide(handler, conf, argv[2], xml, deadline, &answer, &why))
+    else if (!(conf->host_profile && conf->qemu_version &&
+               decideHere(handler, conf, argv[2], xml, deadline, &answer)) &&
+             !decide(handler, conf, argv[2], xml, deadline, &answer, &why))
         virCpregHookInternalError(conf, argv[2], why, &answer);
     reply(&answer);
     return answer.status;

@@ -79,6 +79,7 @@ cliProbe(int argc, char **argv)
     g_autofree char *cpu = NULL;
     g_autoptr(virCpregDomain) domain = NULL;
     g_auto(GStrv) featlist = NULL;
+    g_autofree char *found = NULL;
     GOptionEntry entries[] = {
         { "domain", 0, 0, G_OPTION_ARG_FILENAME, &domainPath,
           N_("probe for this guest: a scratch QEMU like its own (emulator, accelerator, vCPU model, features)"), N_("XML") },
@@ -121,6 +122,13 @@ cliProbe(int argc, char **argv)
     }
     if (featlist)
         req.features = (const char *const *)featlist;
+    /* --emulator NAME is the admin's to look up in PATH; the library never
+     * does */
+    if (!req.from_domain && req.emulator && !g_path_is_absolute(req.emulator)) {
+        if (!(found = g_find_program_in_path(req.emulator)))
+            return cliUsage("probe", _("--emulator: '%s' is not in PATH"), req.emulator);
+        req.emulator = found;
+    }
     if (trial)
         return runTrial(&req, trial, output);
     if (!(profile = virCpregHostProbeProfile(&req, &hit, &error)))

@@ -102,17 +102,26 @@ cliPin(int argc, char **argv)
  * virt-cpreg itself (the hook, on every migration) does not load
  * libvirt's client library and its dependencies: 9 ms of start-up.
  */
-int
-cliExecLibvirtTool(const char *verb, const char *domain, const char *uri,
-                   const char *arg)
+char *
+cliLibvirtToolPath(void)
 {
     g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
     g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
     g_autofree char *sibling = dir ? g_build_filename(dir, "virt-cpreg-libvirt", NULL) : NULL;
     const char *env = g_getenv("VIRT_CPREG_LIBVIRT_TOOL");
-    const char *tool = env ? env :
-                       sibling && g_file_test(sibling, G_FILE_TEST_IS_EXECUTABLE) ? sibling :
-                       LIBEXECDIR "/virt-cpreg-libvirt";
+
+    if (env)
+        return g_strdup(env);
+    if (sibling && g_file_test(sibling, G_FILE_TEST_IS_EXECUTABLE))
+        return g_steal_pointer(&sibling);
+    return g_strdup(LIBEXECDIR "/virt-cpreg-libvirt");
+}
+
+int
+cliExecLibvirtTool(const char *verb, const char *domain, const char *uri,
+                   const char *arg)
+{
+    g_autofree char *tool = cliLibvirtToolPath();
     const char *argv[] = { tool, verb, domain, uri ? uri : "", arg ? arg : "", NULL };
 
     fflush(NULL);

@@ -36,8 +36,10 @@ int cliStamp(int argc, char **argv);
 int cliPin(int argc, char **argv);
 int cliExecLibvirtTool(const char *verb, const char *domain, const char *uri,
                        const char *arg);
+char *cliLibvirtToolPath(void);
 int cliInspect(int argc, char **argv);
 int cliProbe(int argc, char **argv);
+int cliValidate(int argc, char **argv);
 
 int cliFail(GError *error);
 int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

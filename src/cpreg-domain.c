@@ -415,3 +415,73 @@ virCpregDomainCheckFeatures(const virCpregDomain *domain,
     }
     return TRUE;
 }
+
+/*
+ * The grammar of every value a domain XML hands to a QEMU command line.
+ * QEMU reads "-cpu max,pmu=off" as a model and a list of properties, so a
+ * model "max,x-evil=1" would set a property of the sender's choosing;
+ * only these shapes pass, checked before any argv is built.
+ */
+#define TOKEN_MAX 64
+
+static gboolean
+tokenNameValid(const char *value)
+{
+    size_t i;
+
+    if (!g_ascii_islower(value[0]) && !g_ascii_isdigit(value[0]))
+        return FALSE;
+    for (i = 1; value[i]; i++) {
+        if (i >= TOKEN_MAX ||
+            !(g_ascii_islower(value[i]) || g_ascii_isdigit(value[i]) ||
+              strchr("._-", value[i])))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* NAME=on or NAME=off, NAME one of the vCPU features we model */
+static gboolean
+tokenFeatureValid(const char *value)
+{
+    const char *eq = strchr(value, '=');
+    size_t i;
+
+    if (!eq || (!g_str_equal(eq + 1, "on") && !g_str_equal(eq + 1, "off")))
+        return FALSE;
+    for (i = 0; i < G_N_ELEMENTS(domainFeatures); i++) {
+        if (strlen(domainFeatures[i].feature) == (size_t)(eq - value) &&
+            strncmp(domainFeatures[i].feature, value, (size_t)(eq - value)) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static const struct {
+    gboolean (*valid)(const char *value);
+    const char *message;        /* %s: the value, escaped */
+} domainTokens[VIR_CPREG_DOMAIN_TOKEN_LAST] = {
+    [VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL] = { tokenNameValid,
+        N_("the domain's vCPU model '%s' is refused: a model is 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit") },
+    [VIR_CPREG_DOMAIN_TOKEN_MACHINE] = { tokenNameValid,
+        N_("the domain's machine type '%s' is refused: a machine type is 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit") },
+    [VIR_CPREG_DOMAIN_TOKEN_FEATURE] = { tokenFeatureValid,
+        N_("the vCPU feature setting '%s' is refused: expected pmu, sve or pauth, =on or =off") },
+};
+
+gboolean
+virCpregDomainTokenValid(virCpregDomainToken kind, const char *value,
+                         GError **error)
+{
+    g_autofree char *shown = NULL;
+
+    g_return_val_if_fail(kind < VIR_CPREG_DOMAIN_TOKEN_LAST, FALSE);
+    if (value && domainTokens[kind].valid(value))
+        return TRUE;
+    shown = g_strescape(value ? value : "", NULL);
+    if (strlen(shown) > 2 * TOKEN_MAX)
+        strcpy(shown + 2 * TOKEN_MAX - 3, "...");
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                _(domainTokens[kind].message), shown);
+    return FALSE;
+}

@@ -48,6 +48,16 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregDomain, virCpregDomainFree);
 gboolean virCpregDomainIsAarch64(const virCpregDomain *domain);
 gboolean virCpregDomainIsKvm(const virCpregDomain *domain);
 gboolean virCpregDomainHasPsciProperty(const virCpregDomain *domain);
+/* The values of a domain XML that may reach a QEMU command line. */
+typedef enum {
+    VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL,   /* -cpu MODEL */
+    VIR_CPREG_DOMAIN_TOKEN_MACHINE,     /* -machine TYPE */
+    VIR_CPREG_DOMAIN_TOKEN_FEATURE,     /* -cpu MODEL,NAME=on|off */
+    VIR_CPREG_DOMAIN_TOKEN_LAST,
+} virCpregDomainToken;
+
+gboolean virCpregDomainTokenValid(virCpregDomainToken kind, const char *value,
+                                  GError **error);
 gboolean virCpregDomainCheckFeatures(const virCpregDomain *domain,
                                      const char *const *features,
                                      const char *what, GError **error);

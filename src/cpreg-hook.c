@@ -15,6 +15,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-hook.h"
+#include "cpreg-cache.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-hostprobe.h"
@@ -93,6 +94,7 @@ hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
     virCpregHostProbe req = {
         .features = (const char *const *)src->ident.features,
         .cache_dir = conf->cache_dir,
+        .conf = conf,
     };
     g_autofree char *report = NULL;
     gboolean hit;
@@ -105,17 +107,33 @@ hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
             return NULL;
         return virCpregProfileParse(_("this host's KVM probe"), report, strlen(report), error);
     }
+    /* the guest's emulator, if cpreg.conf trusts it (checked there) */
     virCpregHostProbeFromDomain(&req, domain, NULL);
     return virCpregHostProbeProfile(&req, &hit, error);
 }
 
+/*
+ * The destination QEMU to model: qemu-version=, else what the guest's
+ * emulator says it is, if cpreg.conf trusts it to be run at all. Without
+ * either there is nothing honest to model (the oldest behaviour would
+ * veto guests a newer QEMU takes, the newest would let in guests an
+ * older one fails): the check cannot be made, on-internal-error decides.
+ */
 static char *
-qemuVersion(const virCpregConf *conf, const virCpregDomain *domain)
+qemuVersion(const virCpregConf *conf, const virCpregDomain *domain,
+            GError **error)
 {
+    g_autoptr(GError) err = NULL;
+    char *version;
+
     if (conf->qemu_version)
         return g_strdup(conf->qemu_version);
-    if (domain->emulator)
-        return virCpregQemuBinaryVersion(domain->emulator, NULL);
+    if (virCpregConfEmulatorAllowed(conf, domain->emulator, &err) &&
+        (version = virCpregCacheQemuVersion(conf->cache_dir, domain->emulator, &err)))
+        return version;
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                _("cannot tell the destination QEMU's version (qemu-version= is not set): %s"),
+                err->message);
     return NULL;
 }
 
@@ -236,10 +254,10 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
         return noSourceProfile(conf, domain, op, answer);
     if (!(src = virCpregProfileParse(_("the domain's metadata"), domain->profile_json,
                                      strlen(domain->profile_json), &error)) ||
+        !(qemu = qemuVersion(conf, domain, &error)) ||
         !(dst = hostProfileFor(conf, domain, src, &error)) ||
         !(policy = hookPolicy(conf, &error)))
         return virCpregHookInternalError(conf, op, error->message, answer);
-    qemu = qemuVersion(conf, domain);
     opts.dest_qemu = qemu;
     opts.policy = policy;
     opts.domain = domain;

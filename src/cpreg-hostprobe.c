@@ -88,6 +88,7 @@ virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain
     gboolean kvm = virCpregDomainIsKvm(domain);
 
     req->via = "qemu";
+    req->from_domain = TRUE;
     req->emulator = domain->emulator;
     req->accel = kvm ? "kvm" : "tcg";
     req->cpu = domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0 ?
@@ -116,6 +117,32 @@ virCpregHostProbeDomain(const virCpregDomain *domain, const char *cacheDir,
     return virCpregProfileQemuView(profile);
 }
 
+/*
+ * A request built from a domain XML runs the emulator the XML names only
+ * if the configuration trusts that binary (virCpregConfEmulatorAllowed:
+ * the trust model's one gate, README "Trust model"), and hands QEMU only
+ * a vCPU model of the grammar (virCpregDomainTokenValid).
+ */
+static gboolean
+checkFromDomain(const virCpregHostProbe *req, GError **error)
+{
+    g_autoptr(virCpregConf) own = NULL;
+    const virCpregConf *conf = req->conf;
+    g_autoptr(GError) err = NULL;
+
+    if (!req->from_domain || g_str_equal(req->via, "kvm"))
+        return TRUE;
+    if (!conf)
+        conf = own = virCpregConfLoad();
+    if (!virCpregConfEmulatorAllowed(conf, req->emulator, &err)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("refusing to probe with the domain's emulator: %s"), err->message);
+        return FALSE;
+    }
+    return !req->cpu ||
+           virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, req->cpu, error);
+}
+
 /* Fills in the default and refuses what does not go together. */
 gboolean
 virCpregHostProbeCheck(virCpregHostProbe *req, GError **error)
@@ -139,7 +166,7 @@ virCpregHostProbeCheck(virCpregHostProbe *req, GError **error)
                     _("--emulator, --accel and --cpu need --via qemu"));
         return FALSE;
     }
-    return TRUE;
+    return checkFromDomain(req, error);
 }
 
 /* A trial's input: the probe reads plain "0x<id> 0x<value>" lines. */
@@ -148,6 +175,7 @@ writeTrialDump(const virCpregProfile *p, GError **error)
 {
     g_autoptr(GString) dump = g_string_new(NULL);
     g_autofree char *path = NULL;
+    g_autofree char *name = virCpregQemuProbeTempName("trial");
     guint i;
     int fd;
 
@@ -158,7 +186,9 @@ writeTrialDump(const virCpregProfile *p, GError **error)
             g_string_append_printf(dump, "0x%016" PRIx64 " 0x%" PRIx64 "\n",
                                    e->id, e->value);
     }
-    if ((fd = g_file_open_tmp("virt-cpreg-trial-XXXXXX", &path, error)) < 0)
+    /* named after this process: a killed hook's is removed by the next */
+    virCpregQemuProbeRemoveLeftovers(0);
+    if ((fd = g_file_open_tmp(name, &path, error)) < 0)
         return NULL;
     close(fd);
     if (!g_file_set_contents(path, dump->str, (gssize)dump->len, error)) {

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-profile.h"
 
@@ -13,11 +14,17 @@ G_BEGIN_DECLS
 
 typedef struct {
     const char *via;               /* "kvm", "qemu"; NULL: KVM if usable */
-    const char *emulator;          /* qemu: NULL is qemu-system-aarch64 */
+    const char *emulator;          /* qemu: an absolute path; NULL is
+                                    * qemu-system-aarch64 in PATH */
     const char *accel;             /* qemu: "kvm", "tcg" */
     const char *cpu;               /* qemu: vCPU model */
     const char *const *features;   /* NULL: the probe's default */
     const char *cache_dir;         /* NULL: the default (cpreg-cache.h) */
+    /* emulator and cpu come from a domain XML (set by
+     * virCpregHostProbeFromDomain): untrusted, run only if @conf's
+     * allow-list has the emulator (NULL: cpreg.conf is read for it) */
+    gboolean from_domain;
+    const virCpregConf *conf;
 } virCpregHostProbe;
 
 void virCpregHostProbeFromDomain(virCpregHostProbe *req,

@@ -1,13 +1,27 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cpreg-qemu-probe.c: QEMU's own cpreg list, from a scratch QEMU
+ *
+ * The scratch QEMU gets the least privilege available: libvirt's QEMU
+ * user (libvirt-qemu on Debian, qemu on Fedora and RHEL) when we are
+ * root, QEMU's seccomp sandbox, no network, no display, its own process
+ * group, and SIGKILL when the process that started it dies (a hook
+ * killed at its budget never leaves a paused QEMU behind). Its private
+ * directory is named after that process, so that the next probe (or the
+ * hook that killed it) removes what a killed probe left.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +29,9 @@
 #include <glib/gstdio.h>
 
 #include "cpreg-qemu-probe.h"
+#include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-qemu.h"
 #include "cpreg-profile-priv.h"   /* json-c autoptr cleanups */
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
@@ -28,6 +44,28 @@
  * (target/arm/cpu64.c: "pmu", "sve", "pauth"). */
 static const char *const featureProps[] = { "pmu", "sve", "pauth" };
 
+/* The users distributions run QEMU as (libvirt's qemu.conf): Debian's,
+ * then Fedora's and RHEL's. */
+static const char *const confineUsers[] = { "libvirt-qemu", "qemu" };
+
+/* -sandbox: everything QEMU's seccomp filter can deny (qemu-options.hx);
+ * spawn stays allowed only where the migration needs to run a command */
+#define SANDBOX "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn="
+
+/* What a probe leaves in the temporary directory while it runs:
+ * LEFTOVER_PREFIX KIND "-" PID "-p" PID-NAMESPACE "-" XXXXXX */
+#define LEFTOVER_PREFIX "virt-cpreg-"
+static const char *const leftoverKinds[] = { "qemu", "trial" };
+
+typedef struct {
+    gboolean drop;               /* root, and a QEMU user exists */
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];            /* its supplementary groups (kvm) */
+    int ngroups;
+    pid_t parent;
+} Confine;
+
 typedef struct {
     GPid pid;
     gboolean exited;
@@ -38,6 +76,7 @@ typedef struct {
     char *errlog;
     gint64 deadline;
     virCpregQmp *qmp;
+    Confine confine;
 } QemuRun;
 
 void
@@ -68,12 +107,14 @@ qemuAlive(gpointer opaque)
     return !run->exited;
 }
 
-/* Kills QEMU (if it still runs), reaps it, removes the directory. */
+/* Kills QEMU (with @group, what it spawned too: its process group), and
+ * reaps it. */
 static void
-runClear(QemuRun *run)
+killQemu(QemuRun *run, gboolean group)
 {
-    g_clear_pointer(&run->qmp, virCpregQmpFree);
     if (run->pid && !run->exited) {
+        if (group)
+            kill(-run->pid, SIGKILL);
         kill(run->pid, SIGKILL);
         while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
             ;
@@ -82,6 +123,14 @@ runClear(QemuRun *run)
     if (run->pid)
         g_spawn_close_pid(run->pid);
     run->pid = 0;
+}
+
+/* Kills QEMU (if it still runs), reaps it, removes the directory. */
+static void
+runClear(QemuRun *run)
+{
+    g_clear_pointer(&run->qmp, virCpregQmpFree);
+    killQemu(run, TRUE);
     if (run->dir) {
         const char *files[] = { run->sock, run->stream, run->errlog };
         size_t i;
@@ -129,42 +178,119 @@ qemuFailed(QemuRun *run, const char *emulator, GError **prev, GError **error)
     return FALSE;
 }
 
+/* -cpu MODEL[,FEATURE=on|off...]: only values of the grammar reach argv */
 static char *
-cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu)
+cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu, GError **error)
 {
-    GString *s = g_string_new(cpu);
+    g_autoptr(GString) s = g_string_new(cpu);
     size_t i;
 
-    if (!opts->features)
-        return g_string_free(s, FALSE);
-    for (i = 0; i < G_N_ELEMENTS(featureProps); i++)
-        g_string_append_printf(s, ",%s=%s", featureProps[i],
-                               g_strv_contains(opts->features, featureProps[i]) ? "on" : "off");
-    return g_string_free(s, FALSE);
+    if (!virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, cpu, error))
+        return NULL;
+    for (i = 0; opts->features && i < G_N_ELEMENTS(featureProps); i++) {
+        g_autofree char *f = g_strdup_printf("%s=%s", featureProps[i],
+                                             g_strv_contains(opts->features, featureProps[i]) ? "on" : "off");
+        if (!virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_FEATURE, f, error))
+            return NULL;
+        g_string_append_printf(s, ",%s", f);
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/*
+ * Whom QEMU runs as: when we are root, the first of confineUsers that
+ * exists, with its groups (kvm, for /dev/kvm); looked up here, since the
+ * child may only make async-signal-safe calls.
+ */
+static void
+confineFor(Confine *c)
+{
+    size_t i;
+
+    memset(c, 0, sizeof(*c));
+    c->parent = getpid();
+    if (geteuid() != 0)
+        return;
+    for (i = 0; i < G_N_ELEMENTS(confineUsers); i++) {
+        struct passwd *pw = getpwnam(confineUsers[i]);
+        if (!pw || pw->pw_uid == 0)
+            continue;
+        c->ngroups = G_N_ELEMENTS(c->groups);
+        if (getgrouplist(pw->pw_name, pw->pw_gid, c->groups, &c->ngroups) < 0) {
+            c->groups[0] = pw->pw_gid;
+            c->ngroups = 1;
+        }
+        c->uid = pw->pw_uid;
+        c->gid = pw->pw_gid;
+        c->drop = TRUE;
+        return;
+    }
+}
+
+/*
+ * In the child, before exec: its own process group, the QEMU user, then
+ * the parent-death signal (a change of credentials clears it), and no
+ * exec at all if the parent is already gone.
+ */
+static void
+confineChild(gpointer opaque)
+{
+    static const char dropFailed[] = "libvirt-cpreg: cannot switch to the QEMU user\n";
+    const Confine *c = opaque;
+
+    setpgid(0, 0);
+    if (c->drop &&
+        (setgroups((size_t)c->ngroups, c->groups) < 0 || setgid(c->gid) < 0 ||
+         setuid(c->uid) < 0 || setuid(0) == 0)) {
+        if (write(STDERR_FILENO, dropFailed, sizeof(dropFailed) - 1) < 0)
+            _exit(127);
+        _exit(127);
+    }
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != c->parent)
+        _exit(127);
+}
+
+/*
+ * Whether the migration to a file has QEMU spawn a command: the exec:
+ * transport before 8.2 (must agree with migrateToFile's choice). Unknown
+ * versions keep spawn allowed rather than break the probe.
+ */
+static gboolean
+migrationSpawns(const char *version)
+{
+    unsigned int major, minor;
+
+    return !version || !virCpregQemuParseVersion(version, &major, &minor) ||
+           major < 8 || (major == 8 && minor < 2);
 }
 
 static gboolean
 startQemu(QemuRun *run, const char *emulator, const char *accel,
           const char *cpu, const virCpregQemuProbeOptions *opts,
-          GError **error)
+          const char *sandbox, GError **error)
 {
-    g_autofree char *cpuopt = cpuOption(opts, cpu);
+    g_autofree char *cpuopt = cpuOption(opts, cpu, error);
     g_autofree char *qmpopt = g_strdup_printf("unix:%s,server=on,wait=off", run->sock);
     g_autofree char *smp = g_strdup_printf("%u", opts->smp ? opts->smp : 1);
     const char *argv[] = {
         emulator, "-S", "-nodefaults", "-no-user-config", "-display", "none",
-        "-machine", "virt", "-accel", accel, "-cpu", cpuopt, "-m", "64",
-        "-smp", smp, "-qmp", qmpopt, NULL,
+        "-nic", "none", "-machine", "virt", "-accel", accel, "-cpu", cpuopt,
+        "-m", "64", "-smp", smp, "-qmp", qmpopt,
+        sandbox ? "-sandbox" : NULL, sandbox, NULL,
     };
     g_autoptr(GError) err = NULL;
-    int errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
+    g_autofree char *shown = g_strescape(emulator, NULL);
+    int errfd, devnull;
     gboolean ok;
 
+    if (!cpuopt)
+        return FALSE;
+    errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
     ok = errfd >= 0 && devnull >= 0 &&
-         g_spawn_async_with_pipes_and_fds(NULL, argv, NULL,
-                                          G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD,
-                                          NULL, NULL, devnull, devnull, errfd,
+         g_spawn_async_with_pipes_and_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+                                          confineChild, &run->confine,
+                                          devnull, devnull, errfd,
                                           NULL, NULL, 0, &run->pid, NULL, NULL,
                                           NULL, &err);
     if (errfd >= 0)
@@ -173,11 +299,122 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
         close(devnull);
     if (!ok) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
-                    _("cannot run '%1$s': %2$s"), emulator,
+                    _("cannot run '%1$s': %2$s"), shown,
                     err ? err->message : g_strerror(errno));
         return FALSE;
     }
+    run->exited = FALSE;
     return TRUE;
+}
+
+/* QEMU exited at once, refusing -sandbox (built without seccomp). */
+static gboolean
+sandboxRefused(QemuRun *run)
+{
+    g_autofree char *said = NULL;
+
+    qemuAlive(run);
+    if (!run->exited)
+        return FALSE;
+    said = qemuStderr(run);
+    return strstr(said, "sandbox") || strstr(said, "seccomp");
+}
+
+/* ---- what a killed probe leaves ----------------------------------------- */
+
+/*
+ * This process's PID namespace: a PID means something only within it, and
+ * a temporary directory may be shared with other namespaces (containers,
+ * libvirt in a private one), whose live probes must be left alone.
+ */
+static unsigned long
+pidNamespace(void)
+{
+    struct stat st;
+
+    return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long)st.st_ino : 0;
+}
+
+/* "virt-cpreg-qemu-1234-p4026531836-AbC123" → 1234, if it is one of ours
+ * and PID 1234 is of our namespace */
+static pid_t
+leftoverOwner(const char *name, unsigned long ns)
+{
+    size_t i;
+
+    if (!g_str_has_prefix(name, LEFTOVER_PREFIX))
+        return 0;
+    name += strlen(LEFTOVER_PREFIX);
+    for (i = 0; i < G_N_ELEMENTS(leftoverKinds); i++) {
+        size_t n = strlen(leftoverKinds[i]);
+        char *end;
+        long pid;
+        if (strncmp(name, leftoverKinds[i], n) != 0 || name[n] != '-' ||
+            !g_ascii_isdigit(name[n + 1]))
+            continue;
+        pid = strtol(name + n + 1, &end, 10);
+        if (pid <= 0 || pid > G_MAXINT32 || !g_str_has_prefix(end, "-p") ||
+            !g_ascii_isdigit(end[2]) || strtoul(end + 2, &end, 10) != ns || *end != '-')
+            return 0;
+        return (pid_t)pid;
+    }
+    return 0;
+}
+
+/* Removes @name under @tmpfd: a file, or a directory of files, never
+ * following a symbolic link. */
+static void
+removeLeftover(int tmpfd, const char *name)
+{
+    struct dirent *e;
+    DIR *dir;
+    int fd;
+
+    if (unlinkat(tmpfd, name, 0) == 0 || errno != EISDIR)
+        return;
+    if ((fd = openat(tmpfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+        return;
+    if (!(dir = fdopendir(fd))) {
+        close(fd);
+        return;
+    }
+    while ((e = readdir(dir))) {
+        if (!g_str_equal(e->d_name, ".") && !g_str_equal(e->d_name, ".."))
+            unlinkat(dirfd(dir), e->d_name, 0);
+    }
+    closedir(dir);
+    unlinkat(tmpfd, name, AT_REMOVEDIR);
+}
+
+void
+virCpregQemuProbeRemoveLeftovers(GPid owner)
+{
+    Confine confine;
+    unsigned long ns = pidNamespace();
+    struct dirent *e;
+    DIR *dir;
+
+    confineFor(&confine);
+    if (!(dir = opendir(g_get_tmp_dir())))
+        return;
+    while ((e = readdir(dir))) {
+        pid_t pid = leftoverOwner(e->d_name, ns);
+        struct stat st;
+        if (!pid || (owner ? pid != owner : kill(pid, 0) == 0 || errno != ESRCH) ||
+            fstatat(dirfd(dir), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+            (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) ||
+            (st.st_uid != geteuid() && !(confine.drop && st.st_uid == confine.uid)))
+            continue;
+        removeLeftover(dirfd(dir), e->d_name);
+    }
+    closedir(dir);
+}
+
+char *
+virCpregQemuProbeTempName(const char *kind)
+{
+    return g_strdup_printf(LEFTOVER_PREFIX "%s-%d-p%lu-XXXXXX", kind, (int)getpid(),
+                           pidNamespace());
 }
 
 /* ---- questions over QMP ------------------------------------------------- */
@@ -332,11 +569,21 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
 {
     g_autoptr(GError) err = NULL;
     g_autoptr(json_object) ver = NULL;
+    g_autofree char *version = virCpregQemuBinaryVersion(emulator, NULL);
+    g_autofree char *sandbox = g_strconcat(SANDBOX, migrationSpawns(version) ? "allow" : "deny", NULL);
 
-    if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, error))
+    if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, sandbox, error))
         return FALSE;
-    if (!(run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run),
-                                        qemuAlive, run, &err)) ||
+    run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run), qemuAlive, run, &err);
+    if (!run->qmp && sandboxRefused(run)) {
+        /* a QEMU without seccomp: the user and the rest still confine it */
+        killQemu(run, TRUE);
+        g_clear_error(&err);
+        if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, NULL, error))
+            return FALSE;
+        run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run), qemuAlive, run, &err);
+    }
+    if (!run->qmp ||
         !(ver = qmpCall(run, "query-version", NULL, &err)) ||
         !askCpu(run, facts, ident, &err))
         return qemuFailed(run, emulator, &err, error);
@@ -344,12 +591,35 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
     facts->package = g_strdup(virCpregQmpPackage(run->qmp));
     if (!migrateToFile(run, facts->version, &err))
         return qemuFailed(run, emulator, &err, error);
-    /* done with QEMU: the stream is complete */
+    /* done with QEMU: the stream is complete (a command the migration
+     * spawned finishes writing it on its own) */
     g_clear_pointer(&run->qmp, virCpregQmpFree);
-    kill(run->pid, SIGKILL);
-    while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
-        ;
-    run->exited = TRUE;
+    killQemu(run, FALSE);
+    return TRUE;
+}
+
+/*
+ * The private directory, named after this process, writable by the QEMU
+ * user only when QEMU runs as it.
+ */
+static gboolean
+makeRunDir(QemuRun *run, GError **error)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *name = virCpregQemuProbeTempName("qemu");
+
+    virCpregQemuProbeRemoveLeftovers(0);
+    confineFor(&run->confine);
+    if (!(run->dir = g_dir_make_tmp(name, &err)) ||
+        (run->confine.drop && chown(run->dir, run->confine.uid, run->confine.gid) < 0)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                    _("cannot make a temporary directory: %s"),
+                    err ? err->message : g_strerror(errno));
+        return FALSE;
+    }
+    run->sock = g_build_filename(run->dir, "qmp.sock", NULL);
+    run->stream = g_build_filename(run->dir, "stream", NULL);
+    run->errlog = g_build_filename(run->dir, "stderr", NULL);
     return TRUE;
 }
 
@@ -384,26 +654,34 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
     g_autoptr(GError) err = NULL;
     g_autoptr(virCpregProfile) profile = NULL;
     virCpregIdentity ident = { 0 };
-    const char *emulator = opts->emulator ? opts->emulator : DEFAULT_EMULATOR;
+    g_autofree char *found = NULL;
+    const char *emulator = opts->emulator;
     guint timeout = opts->timeout_ms ? opts->timeout_ms : VIR_CPREG_QEMU_PROBE_TIMEOUT_MS;
     struct utsname u;
 
+    /* an emulator given is run as given, never looked up in PATH */
+    if (!emulator && !(emulator = found = g_find_program_in_path(DEFAULT_EMULATOR))) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("cannot find %s in PATH"), DEFAULT_EMULATOR);
+        return NULL;
+    }
+    if (!g_path_is_absolute(emulator)) {
+        g_autofree char *shown = g_strescape(emulator, NULL);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("emulator '%s' is not an absolute path"), shown);
+        return NULL;
+    }
+    /* before anything runs, not only before argv */
+    if (opts->cpu && !virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, opts->cpu, error))
+        return NULL;
     if (!facts)
         facts = &myfacts;
     facts->accel = g_strdup(opts->accel ? opts->accel : defaultAccel());
     ident.cpu = g_strdup(opts->cpu ? opts->cpu :
                          g_str_equal(facts->accel, "kvm") ? "host" : "max");
     run.deadline = g_get_monotonic_time() + (gint64)timeout * 1000;
-    if (!(run.dir = g_dir_make_tmp("virt-cpreg-qemu-XXXXXX", &err))) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
-                    _("cannot make a temporary directory: %s"), err->message);
-        g_free(ident.cpu);
-        return NULL;
-    }
-    run.sock = g_build_filename(run.dir, "qmp.sock", NULL);
-    run.stream = g_build_filename(run.dir, "stream", NULL);
-    run.errlog = g_build_filename(run.dir, "stderr", NULL);
-    if (runProbe(&run, opts, emulator, facts, &ident, error))
+    if (makeRunDir(&run, error) &&
+        runProbe(&run, opts, emulator, facts, &ident, error))
         profile = streamProfile(&run, opts, facts, error);
     if (profile) {
         virCpregIdentitySetFeatures(&profile->ident,

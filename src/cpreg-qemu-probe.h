@@ -20,7 +20,8 @@ G_BEGIN_DECLS
 #define VIR_CPREG_QEMU_PROBE_TIMEOUT_MS 60000
 
 typedef struct {
-    const char *emulator;        /* NULL: qemu-system-aarch64 in PATH */
+    const char *emulator;        /* an absolute path, run as given;
+                                  * NULL: qemu-system-aarch64 in PATH */
     const char *accel;           /* "kvm", "tcg"; NULL: KVM if usable */
     const char *cpu;             /* NULL: "host" on KVM, "max" on TCG */
     const char *const *features; /* NULL: QEMU's defaults; else exactly
@@ -45,5 +46,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregQemuFacts, virCpregQemuFactsClear);
 
 virCpregProfile *virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
                                    virCpregQemuFacts *facts, GError **error);
+void virCpregQemuProbeRemoveLeftovers(GPid owner);
+char *virCpregQemuProbeTempName(const char *kind);
 
 G_END_DECLS

@@ -174,6 +174,9 @@ readBounded(int fd, char *buf, gsize max, gint64 deadline)
 /*
  * "QEMU emulator version 10.0.2 (Debian 1:10.0.2+ds-1~bpo12+1)" from
  * `EMULATOR --version`, run with a time bound and killed past it.
+ * @emulator is an absolute path, never looked up in PATH; whether it may
+ * be run at all is the caller's to decide (virCpregConfEmulatorAllowed
+ * for one a domain XML names).
  */
 char *
 virCpregQemuBinaryVersion(const char *emulator, GError **error)
@@ -186,12 +189,18 @@ virCpregQemuBinaryVersion(const char *emulator, GError **error)
     GPid pid;
     int out;
     gsize len;
+    g_autofree char *shown = g_strescape(emulator ? emulator : "", NULL);
 
+    if (!emulator || !g_path_is_absolute(emulator)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+                    _("emulator '%s' is not an absolute path"), shown);
+        return NULL;
+    }
     if (!g_spawn_async_with_pipes(NULL, (char **)argv, NULL,
                                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
                                   NULL, NULL, &pid, NULL, &out, NULL, &err)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
-                    _("cannot run '%1$s': %2$s"), emulator, err->message);
+                    _("cannot run '%1$s': %2$s"), shown, err->message);
         return NULL;
     }
     len = readBounded(out, buf, VERSION_MAX_BYTES,
@@ -204,7 +213,7 @@ virCpregQemuBinaryVersion(const char *emulator, GError **error)
     p = strstr(buf, "version ");
     if (!p || !virCpregQemuParseVersion(p + strlen("version "), &major, &minor)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
-                    _("'%s --version' did not print a QEMU version in time"), emulator);
+                    _("'%s --version' did not print a QEMU version in time"), shown);
         return NULL;
     }
     p += strlen("version ");

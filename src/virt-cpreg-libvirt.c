@@ -4,9 +4,14 @@
  *
  *   virt-cpreg-libvirt stamp DOMAIN URI PROFILE
  *   virt-cpreg-libvirt pin DOMAIN URI PSCI-VERSION
+ *   virt-cpreg-libvirt unstamped URI
  *
  * Run by virt-cpreg (empty strings for defaults), never by hand: it keeps
  * libvirt's client library out of virt-cpreg's own start-up.
+ *
+ * "unstamped" is for virt-cpreg validate: one line per running (active)
+ * aarch64 guest, "stamped NAME" or "unstamped NAME", the name escaped
+ * (g_strescape) so that a line is always one guest.
  */
 #include "config.h"
 
@@ -18,6 +23,7 @@
 #include <libvirt/virterror.h>
 
 #include "cpreg-conf.h"
+#include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-stamp.h"
 
@@ -42,33 +48,101 @@ optional(const char *s)
     return s && *s ? s : NULL;
 }
 
+static virConnectPtr
+connectTo(const char *uri)
+{
+    virConnectPtr conn = virConnectOpen(optional(uri));
 
-int
-main(int argc, char **argv)
+    if (!conn)
+        fail(_("cannot connect to libvirt"), NULL);
+    return conn;
+}
+
+/* stamp DOMAIN URI PROFILE, pin DOMAIN URI PSCI-VERSION */
+static int
+runStampOrPin(char **argv)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(virDomain) dom = NULL;
     g_autoptr(virCpregProfile) profile = NULL;
     g_autofree char *cacheDir = NULL;
+    gboolean stamp = g_str_equal(argv[0], "stamp");
+
+    if (stamp && !virCpregConfStampSource(optional(argv[3]), &profile, &cacheDir, &error))
+        return fail(NULL, error);
+    if (!(conn = connectTo(argv[2])))
+        return 4;
+    if (!(dom = virDomainLookupByName(conn, argv[1])) &&
+        !(dom = virDomainLookupByUUIDString(conn, argv[1])))
+        return fail(argv[1], NULL);
+    if (stamp ? !virCpregStampDomain(dom, profile, cacheDir, &error) :
+        !virCpregStampPinPersistent(conn, dom, optional(argv[3]), &error))
+        return fail(NULL, error);
+    return 0;
+}
+
+/* One line for @dom if it is an aarch64 guest: does it carry our metadata? */
+static void
+printStamped(virDomainPtr dom)
+{
+    g_autofree char *xml = virDomainGetXMLDesc(dom, 0);
+    g_autoptr(virCpregDomain) d = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *name = g_strescape(virDomainGetName(dom), NULL);
+
+    if (!xml || !(d = virCpregDomainParse(virDomainGetName(dom), xml, strlen(xml), &error))) {
+        /* gone since the listing, or XML we cannot read: say it, go on */
+        g_printerr("virt-cpreg: %s: %s\n", name,
+                   error ? error->message : virGetLastErrorMessage());
+        return;
+    }
+    if (virCpregDomainIsAarch64(d))
+        printf("%s %s\n", d->profile_json ? "stamped" : "unstamped", name);
+}
+
+/* unstamped URI */
+static int
+runUnstamped(char **argv)
+{
+    g_autoptr(virConnect) conn = NULL;
+    virDomainPtr *doms = NULL;
+    int n, i;
+
+    if (!(conn = connectTo(argv[1])))
+        return 4;
+    if ((n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE)) < 0)
+        return fail(_("cannot list the running guests"), NULL);
+    for (i = 0; i < n; i++) {
+        printStamped(doms[i]);
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int argc;                   /* with the verb */
+    int (*run)(char **argv);
+} tools[] = {
+    { "stamp", 4, runStampOrPin },
+    { "pin", 4, runStampOrPin },
+    { "unstamped", 2, runUnstamped },
+};
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
 
     setlocale(LC_ALL, "");
     bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
     textdomain(GETTEXT_PACKAGE);
-    if (argc != 5 || (strcmp(argv[1], "stamp") != 0 && strcmp(argv[1], "pin") != 0)) {
-        g_printerr("%s\n", _("virt-cpreg-libvirt: run by virt-cpreg stamp and virt-cpreg pin"));
-        return 2;
+    for (i = 0; argc > 1 && i < G_N_ELEMENTS(tools); i++) {
+        if (g_str_equal(argv[1], tools[i].name) && argc - 1 == tools[i].argc)
+            return tools[i].run(argv + 1);
     }
-    if (g_str_equal(argv[1], "stamp") &&
-        !virCpregConfStampSource(optional(argv[4]), &profile, &cacheDir, &error))
-        return fail(NULL, error);
-    if (!(conn = virConnectOpen(optional(argv[3]))))
-        return fail(_("cannot connect to libvirt"), NULL);
-    if (!(dom = virDomainLookupByName(conn, argv[2])) &&
-        !(dom = virDomainLookupByUUIDString(conn, argv[2])))
-        return fail(argv[2], NULL);
-    if (g_str_equal(argv[1], "stamp") ? !virCpregStampDomain(dom, profile, cacheDir, &error) :
-        !virCpregStampPinPersistent(conn, dom, optional(argv[4]), &error))
-        return fail(NULL, error);
-    return 0;
+    g_printerr("%s\n", _("virt-cpreg-libvirt: run by virt-cpreg stamp, pin and validate"));
+    return 2;
 }

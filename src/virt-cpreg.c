@@ -35,6 +35,8 @@ static const virCpregVerb verbs[] = {
       N_("Show what a QEMU migration stream or libvirt save image holds") },
     { "probe", cliProbe, "",
       N_("This host's register profile for a vCPU configuration") },
+    { "validate", cliValidate, "",
+      N_("Check this host's setup: hook, daemons, configuration, guests") },
 };
 
 const virCpregVerb *

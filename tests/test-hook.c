@@ -11,9 +11,14 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <dirent.h>
+#include <pwd.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <libxml/parser.h>
@@ -21,7 +26,9 @@
 #include <glib/gstdio.h>
 
 #include "cpreg-domain.h"
+#include "cpreg-error.h"
 #include "cpreg-metadata.h"
+#include "cpreg-qemu-probe.h"
 #include "testutils.h"
 
 #define LAB_612 "lab/linux-6.12-max-pmu.regs"
@@ -138,22 +145,24 @@ drainJournal(int fd)
     return g_string_free(all, FALSE);
 }
 
-static const char *extraEnv;   /* one more NAME=VALUE for the hook */
+static const char *extraEnv;   /* one more NAME=VALUE for the hook, or
+                                * PATH=... instead of the default */
 
-/* Runs the hook as libvirt does, with @stdinData (len bytes). */
+/*
+ * Runs @shell (which execs the hook) as libvirt runs the hook: little
+ * environment, @conf named in it.
+ */
 static void
-runHook(HookRun *r, const char *conf, const char *op, const char *subop,
-        const char *stdinData, gssize len)
+runHookShell(HookRun *r, const char *conf, const char *shell)
 {
-    g_autofree char *in = testWriteTemp("stdin.xml", stdinData, len);
     g_autofree char *sock = NULL;
     int jfd = journalSocket(&sock);
-    g_autofree char *cmd = g_strdup_printf("exec %s hook guest1 %s %s - < '%s'",
-                                           VIRT_CPREG, op, subop, in);
-    const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    const char *argv[] = { "/bin/sh", "-c", shell, NULL };
     g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
     g_autofree char *envSock = g_strdup_printf("VIRT_CPREG_JOURNAL_SOCKET=%s", sock);
-    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, envSock, extraEnv, NULL };
+    gboolean path = extraEnv && g_str_has_prefix(extraEnv, "PATH=");
+    const char *envp[] = { "LC_ALL=C", path ? extraEnv : "PATH=/usr/bin:/bin", envConf, envSock,
+                           path ? NULL : extraEnv, NULL };
     g_autoptr(GError) error = NULL;
     gint64 start = g_get_monotonic_time();
     int status;
@@ -168,6 +177,18 @@ runHook(HookRun *r, const char *conf, const char *op, const char *subop,
     r->journal = drainJournal(jfd);
     close(jfd);
     g_unlink(sock);
+}
+
+/* Runs the hook as libvirt does, with @stdinData (len bytes). */
+static void
+runHook(HookRun *r, const char *conf, const char *op, const char *subop,
+        const char *stdinData, gssize len)
+{
+    g_autofree char *in = testWriteTemp("stdin.xml", stdinData, len);
+    g_autofree char *cmd = g_strdup_printf("exec %s hook guest1 %s %s - < '%s'",
+                                           VIRT_CPREG, op, subop, in);
+
+    runHookShell(r, conf, cmd);
 }
 
 static void
@@ -420,23 +441,34 @@ testBadStdin(void **state)
 # define BUDGET_SLACK_MS 100
 #endif
 
+/* A FIFO nobody writes to: opening it for reading never returns. */
+static char *
+makeFifo(const char *name)
+{
+    g_autofree char *path = testWriteTemp(name, "", 0);
+
+    g_unlink(path);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    return g_steal_pointer(&path);
+}
+
 /*
- * A destination that hangs (here, an emulator whose --version never
- * answers) cannot keep libvirtd waiting: the budget holds within 10%.
+ * A destination that hangs (here, a host profile that never arrives)
+ * cannot keep libvirtd waiting: the budget holds within 10%.
  */
 static void
 testTimeBudget(void **state)
 {
-    g_autofree char *emulator = testWriteTemp("qemu-hangs", "#!/bin/sh\nexec sleep 30\n", -1);
-    g_autofree char *xml = NULL;
-    g_autofree char *allow = writeConf(LAB_72, "time-budget-ms=1000\n");
-    g_autofree char *deny = writeConf(LAB_72, "time-budget-ms=1000\non-internal-error=deny\n");
+    g_autofree char *fifo = makeFifo("host-profile.fifo");
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *extra = g_strdup_printf("host-profile=%s\nqemu-version=10.0.2\ntime-budget-ms=1000\n", fifo);
+    g_autofree char *allow = writeConf(NULL, extra);
+    g_autofree char *extraDeny = g_strconcat(extra, "on-internal-error=deny\n", NULL);
+    g_autofree char *deny = writeConf(NULL, extraDeny);
     g_auto(HookRun) r1;
     g_auto(HookRun) r2;
 
     (void)state;
-    g_chmod(emulator, 0755);
-    xml = guestXml("aarch64", emulator, LAB_612);
     runHook(&r1, allow, "migrate", "begin", xml, -1);
     assert_int_equal(r1.status, 0);
     assert_string_equal(r1.out, "");
@@ -448,6 +480,840 @@ testTimeBudget(void **state)
     assert_non_null(strstr(r2.err, "no answer within the time budget of 1000 ms"));
     if (r2.ms < 1000 || r2.ms > 1000 + BUDGET_SLACK_MS)
         fail_msg("answered after %" G_GINT64_FORMAT " ms, budget 1000 ms", r2.ms);
+}
+
+/*
+ * The budget counts from the hook's start, reading cpreg.conf included:
+ * a configuration that arrives 900 ms late (from a FIFO) leaves 100 ms of
+ * a 1000 ms budget, here spent waiting for a domain XML that never ends.
+ * Before, the budget started after the configuration: 1900 ms.
+ */
+static void
+testBudgetFromStart(void **state)
+{
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *real = writeConf(LAB_72, "qemu-version=10.0.2\ntime-budget-ms=1000\n");
+    g_autofree char *fifo = makeFifo("late.conf");
+    g_autofree char *in = makeFifo("stdin.fifo");
+    g_autofree char *cmd = g_strdup_printf(
+        "(sleep 0.9; cat '%1$s' >'%2$s') >/dev/null 2>&1 &\n"
+        "sleep 3 >'%3$s' 2>/dev/null &\n"
+        "exec %4$s hook guest1 migrate begin - <'%3$s'", real, fifo, in, VIRT_CPREG);
+    g_auto(HookRun) r;
+
+    (void)state;
+    runHookShell(&r, fifo, cmd);
+    assert_int_equal(r.status, 0);
+    /* which of the two depends on when the configuration came */
+    if (!strstr(r.journal, "did not arrive in time") &&
+        !strstr(r.journal, "reading the configuration took the whole time budget"))
+        fail_msg("journal: %s", r.journal);
+    if (r.ms < 950 || r.ms > 1600)
+        fail_msg("answered after %" G_GINT64_FORMAT " ms of a 1000 ms budget", r.ms);
+}
+
+/*
+ * A cpreg.conf that never arrives (a FIFO nobody writes) cannot hold
+ * libvirt either: past the default budget the hook answers as for an
+ * unreadable file, every key at its fallback: on-internal-error=deny.
+ * Before, the hook waited forever (here: killed after 15 s).
+ */
+static void
+testConfNeverArrives(void **state)
+{
+    g_autofree char *fifo = makeFifo("never.conf");
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *in = testWriteTemp("stdin-never.xml", xml, -1);
+    g_autofree char *cmd = g_strdup_printf("exec timeout -s KILL 15 %s hook guest1 migrate begin - <'%s'",
+                                           VIRT_CPREG, in);
+    g_auto(HookRun) r;
+
+    (void)state;
+    runHookShell(&r, fifo, cmd);
+    if (r.status != 1 || !strstr(r.err, "the configuration could not be read within 5000 ms"))
+        fail_msg("status %d after %" G_GINT64_FORMAT " ms: %s", r.status, r.ms, r.err);
+    assert_true(r.ms >= 5000 && r.ms < 6000);
+}
+
+/* ---- never run what the XML names (issue 10) ------------------------- */
+
+/* A script posing as QEMU that records the uid it ran as in @record. */
+static char *
+recordingEmulator(const char *dir, const char *name, const char *record)
+{
+    g_autofree char *path = g_build_filename(dir, name, NULL);
+    g_autofree char *script = g_strdup_printf(
+        "#!/bin/sh\nid -u >'%s'\necho 'QEMU emulator version 11.1.0'\nexec sleep 5\n", record);
+
+    assert_true(g_file_set_contents(path, script, -1, NULL));
+    assert_int_equal(g_chmod(path, 0755), 0);
+    return g_steal_pointer(&path);
+}
+
+static char *
+tcgGuestXml(const char *emulator, const char *model, const char *lab)
+{
+    g_autofree char *xml = g_markup_printf_escaped(
+        "<domain type='qemu'>\n"
+        "  <name>guest1</name>\n"
+        "  <os><type arch='aarch64' machine='virt'>hvm</type></os>\n"
+        "  <cpu mode='custom'><model>%s</model></cpu>\n"
+        "  <devices><emulator>%s</emulator></devices>\n"
+        "</domain>\n", model, emulator);
+    g_autofree char *path = testFixture(lab);
+    g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
+    g_autoptr(virCpregProfile) view = virCpregProfileQemuView(p);
+    virCpregDomainEdit edit = { .profile = view };
+
+    return testRewrite(xml, strlen(xml), &edit);
+}
+
+/*
+ * Acceptance "evil emulator": an incoming XML names a script that records
+ * its uid. The hook never runs it, whatever is configured; where nothing
+ * needs running (host-profile= and qemu-version=) a real verdict comes
+ * back, else the check cannot be made and on-internal-error answers,
+ * saying why. Before, it ran the script as root for --version and as the
+ * scratch QEMU.
+ */
+static void
+testEvilEmulator(void **state)
+{
+    static const struct {
+        const char *name, *host, *conf;
+        int status;
+        const char *says;
+    } cases[] = {
+        { "host-profile and qemu-version: nothing to run", LAB_72,
+          "qemu-version=10.0.2\non-internal-error=deny\n", 1,
+          "migration vetoed: " },
+        { "host-profile, no qemu-version", LAB_72, "on-internal-error=deny\n", 1,
+          "cannot tell the destination QEMU's version (qemu-version= is not set): emulator '" },
+        { "qemu-version, no host-profile: no probe", NULL,
+          "qemu-version=10.0.2\non-internal-error=deny\n", 1,
+          "refusing to probe with the domain's emulator: emulator '" },
+        { "neither", NULL, "on-internal-error=deny\n", 1, "is not in the allow-list" },
+        { "neither, on-internal-error=allow", NULL, "", 0, NULL },
+    };
+    g_autofree char *record = testWriteTemp("evil-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *evil = NULL;
+    g_autofree char *xml = NULL;
+    size_t i;
+
+    (void)state;
+    g_unlink(record);
+    evil = recordingEmulator(dir, "evil.sh", record);
+    xml = tcgGuestXml(evil, "max", LAB_612);
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *conf = writeConf(cases[i].host, cases[i].conf);
+        g_auto(HookRun) r;
+
+        runHook(&r, conf, "migrate", "begin", xml, -1);
+        if (g_file_test(record, G_FILE_TEST_EXISTS))
+            fail_msg("%s: the hook ran %s", cases[i].name, evil);
+        if (r.status != cases[i].status ||
+            (cases[i].says && !strstr(r.err, cases[i].says)))
+            fail_msg("%s: status %d, stderr: %s", cases[i].name, r.status, r.err);
+        if (cases[i].status == 1 && !g_str_has_prefix(cases[i].says, "migration") &&
+            (!strstr(r.err, evil) || !strstr(r.err, "refusing it (on-internal-error=deny)")))
+            fail_msg("%s: the answer does not say why: %s", cases[i].name, r.err);
+        if (!cases[i].says && !strstr(r.journal, "is not in the allow-list"))
+            fail_msg("%s: the journal does not say why: %s", cases[i].name, r.journal);
+    }
+}
+
+/*
+ * A bare <emulator> name is never looked up in PATH (before, the probe
+ * spawned it with G_SPAWN_SEARCH_PATH), and a name with a newline is
+ * shown escaped, never as a line of its own.
+ */
+static void
+testBareEmulatorName(void **state)
+{
+    g_autofree char *record = testWriteTemp("bare-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *evil = NULL;
+    g_autofree char *path = g_strdup_printf("PATH=%s:/usr/bin:/bin", dir);
+    g_autofree char *conf = writeConf(NULL, "qemu-version=10.0.2\non-internal-error=deny\n");
+    static const char *const names[] = { "qemu-evil", "qemu-evil\nINJECTED: yes" };
+    size_t i;
+
+    (void)state;
+    g_unlink(record);
+    evil = recordingEmulator(dir, "qemu-evil", record);
+    extraEnv = path;
+    for (i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *xml = tcgGuestXml(names[i], "max", LAB_612);
+        g_auto(HookRun) r;
+
+        runHook(&r, conf, "restore", "begin", xml, -1);
+        if (g_file_test(record, G_FILE_TEST_EXISTS))
+            fail_msg("'%s' was looked up in PATH and run", names[i]);
+        if (r.status != 1 || !strstr(r.err, "emulator 'qemu-evil") ||
+            !strstr(r.err, "is not in the allow-list"))
+            fail_msg("status %d, stderr: %s", r.status, r.err);
+        assert_null(strstr(r.err, "\nINJECTED"));
+    }
+    extraEnv = NULL;
+}
+
+/*
+ * virt-cpregd, a real libvirt client, on a running aarch64 guest whose
+ * <emulator> is the recording script: libvirt's test driver holds the
+ * guest (a real libvirtd could not start it: it runs the emulator itself),
+ * virt-cpregd probes for it (no profile configured) and must refuse,
+ * saying why. Before, it ran the script as root.
+ */
+static void
+testDaemonEvilEmulator(void **state)
+{
+    g_autofree char *record = testWriteTemp("daemon-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *bindir = g_path_get_dirname(VIRT_CPREG);
+    g_autofree char *daemon = g_build_filename(bindir, "virt-cpregd", NULL);
+    g_autofree char *evil = NULL;
+    g_autofree char *node = NULL;
+    g_autofree char *nodePath = NULL;
+    g_autofree char *uri = NULL;
+    g_autofree char *conf = writeConf(NULL, "");
+    g_autofree char *cache = g_dir_make_tmp("cpreg-daemon-cache-XXXXXX", NULL);
+    g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
+    g_autofree char *envCache = g_strdup_printf("VIRT_CPREG_CACHE_DIR=%s", cache);
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, envCache, NULL };
+    int status;
+
+    (void)state;
+    if (!g_file_test(daemon, G_FILE_TEST_IS_EXECUTABLE))
+        skip();
+    g_unlink(record);
+    evil = recordingEmulator(dir, "evil-daemon.sh", record);
+    node = g_markup_printf_escaped(
+        "<node><domain type='test'><name>evil1</name><memory>65536</memory>"
+        "<os><type arch='aarch64' machine='virt'>hvm</type></os>"
+        "<cpu mode='custom'><model>max</model></cpu>"
+        "<devices><emulator>%s</emulator></devices></domain></node>", evil);
+    nodePath = testWriteTemp("evil-node.xml", node, -1);
+    uri = g_strdup_printf("test://%s", nodePath);
+    {
+        const char *argv[] = { daemon, "--connect", uri, "--once", "--verbose", NULL };
+        assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                                 &out, &err, &status, NULL));
+    }
+    if (g_file_test(record, G_FILE_TEST_EXISTS))
+        fail_msg("virt-cpregd ran %s", evil);
+    if (!strstr(err, "refusing to probe with the domain's emulator: emulator '") ||
+        !strstr(err, "is not in the allow-list"))
+        fail_msg("virt-cpregd does not say why: %s", err);
+    testRemoveTree(cache);
+}
+
+/*
+ * The CLI on a hostile XML file: `stamp --xml` without a profile (what
+ * virt-cpregd does, offline) and `check --domain` without --dest-qemu
+ * never run its emulator either (before, both did).
+ */
+static void
+testCliEvilEmulator(void **state)
+{
+    g_autofree char *record = testWriteTemp("cli-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *evil = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *src = testFixture(LAB_612);
+    g_autofree char *dst = testFixture(LAB_72);
+    g_autofree char *conf = writeConf(NULL, "");
+    g_autofree char *envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envConf, NULL };
+    const char *stamp[] = { VIRT_CPREG, "stamp", "--xml", NULL, NULL };
+    const char *check[] = { VIRT_CPREG, "check", "--source", src, "--dest", dst,
+                            "--domain", NULL, NULL };
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    (void)state;
+    g_unlink(record);
+    evil = recordingEmulator(dir, "evil-cli.sh", record);
+    xml = tcgGuestXml(evil, "max", LAB_612);
+    stamp[3] = check[7] = path = testWriteTemp("evil-cli.xml", xml, -1);
+    assert_true(g_spawn_sync(NULL, (char **)stamp, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out, &err, &status, NULL));
+    assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
+    assert_int_equal(WEXITSTATUS(status), 2);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "is not in the allow-list"));
+    g_clear_pointer(&out, g_free);
+    g_clear_pointer(&err, g_free);
+    assert_true(g_spawn_sync(NULL, (char **)check, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
+                             &out, &err, &status, NULL));
+    if (g_file_test(record, G_FILE_TEST_EXISTS))
+        fail_msg("check --domain ran %s", evil);
+    assert_non_null(strstr(out, "migration vetoed"));
+}
+
+/* The grammar of what a domain XML may hand to a QEMU command line. */
+static void
+testTokenGrammar(void **state)
+{
+    static const struct {
+        virCpregDomainToken kind;
+        const char *value;
+        gboolean valid;
+    } cases[] = {
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "cortex-a57", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "neoverse-n1", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "a64fx", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max,x-evil=1", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max,pmu=on", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "Max", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "-max", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max help", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "max\n", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "a123456789012345678901234567890123456789012345678901234567890123", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, "a1234567890123456789012345678901234567890123456789012345678901234", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_MACHINE, "virt", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_MACHINE, "virt-7.2", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_MACHINE, "virt,memory-backend=x", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pmu=on", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "sve=off", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pauth=on", TRUE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pmu=1", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "x-evil=on", FALSE },
+        { VIR_CPREG_DOMAIN_TOKEN_FEATURE, "pmu=on,x-evil=1", FALSE },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        if (virCpregDomainTokenValid(cases[i].kind, cases[i].value, &error) != cases[i].valid)
+            fail_msg("'%s': expected %s", cases[i].value, cases[i].valid ? "valid" : "refused");
+        if (!cases[i].valid && !strstr(error->message, "is refused"))
+            fail_msg("'%s': %s", cases[i].value, error->message);
+    }
+}
+
+/*
+ * <cpu><model>max,x-evil=1</model> is refused before any argv is built:
+ * the scratch QEMU (here a script that records it ran) is never started,
+ * and the hook says why.
+ */
+static void
+testCpuModelRefused(void **state)
+{
+    g_autofree char *record = testWriteTemp("cpu-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *fake = NULL;
+    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max,x-evil=1", .timeout_ms = 5000 };
+    g_autoptr(GError) error = NULL;
+    g_autofree char *conf = writeConf(NULL, "qemu-version=10.0.2\non-internal-error=deny\n");
+    g_autofree char *xml = tcgGuestXml("/usr/bin/qemu-system-aarch64", "max,x-evil=1", LAB_612);
+    g_auto(HookRun) r;
+
+    (void)state;
+    g_unlink(record);
+    opts.emulator = fake = recordingEmulator(dir, "qemu-records", record);
+    assert_null(virCpregQemuProbe(&opts, NULL, &error));
+    assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
+    assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
+    assert_non_null(strstr(error->message, "vCPU model 'max,x-evil=1' is refused"));
+    if (!g_file_test("/usr/bin/qemu-system-aarch64", G_FILE_TEST_IS_EXECUTABLE))
+        skip();
+    runHook(&r, conf, "migrate", "begin", xml, -1);
+    if (r.status != 1 || !strstr(r.err, "vCPU model 'max,x-evil=1' is refused"))
+        fail_msg("status %d, stderr: %s", r.status, r.err);
+}
+
+/* ---- a confined scratch QEMU ------------------------------------------ */
+
+/* The pids of the processes whose command line holds @needle. */
+static GArray *
+processesWith(const char *needle)
+{
+    GArray *pids = g_array_new(FALSE, FALSE, sizeof(pid_t));
+    GDir *proc = g_dir_open("/proc", 0, NULL);
+    const char *name;
+
+    while (proc && (name = g_dir_read_name(proc))) {
+        g_autofree char *path = NULL;
+        g_autofree char *cmd = NULL;
+        gsize len, i;
+        pid_t pid;
+
+        if (!g_ascii_isdigit(*name))
+            continue;
+        path = g_build_filename("/proc", name, "cmdline", NULL);
+        if (!g_file_get_contents(path, &cmd, &len, NULL) || !len)
+            continue;
+        for (i = 0; i + 1 < len; i++)
+            cmd[i] = cmd[i] ? cmd[i] : ' ';
+        if (!strstr(cmd, needle))
+            continue;
+        pid = (pid_t)atoi(name);
+        g_array_append_val(pids, pid);
+    }
+    if (proc)
+        g_dir_close(proc);
+    return pids;
+}
+
+/* The scratch directories in the command lines of processes with @needle. */
+static void
+addScratchDirs(GPtrArray *dirs, const char *needle)
+{
+    g_autoptr(GArray) pids = processesWith(needle);
+    guint i;
+
+    for (i = 0; i < pids->len; i++) {
+        g_autofree char *path = g_strdup_printf("/proc/%d/cmdline", g_array_index(pids, pid_t, i));
+        g_autofree char *text = NULL;
+        gsize len, k;
+        const char *at;
+
+        if (!g_file_get_contents(path, &text, &len, NULL) || len < 2)
+            continue;
+        for (k = 0; k + 1 < len; k++)
+            text[k] = text[k] ? text[k] : ' ';
+        if ((at = strstr(text, "virt-cpreg-qemu-"))) {
+            g_autofree char *name = g_strndup(at, strcspn(at, "/"));
+            if (!g_ptr_array_find_with_equal_func(dirs, name, g_str_equal, NULL))
+                g_ptr_array_add(dirs, g_steal_pointer(&name));
+        }
+    }
+}
+
+/* Waits up to @ms for processes with @needle to exist (or to be gone). */
+static gboolean
+waitProcesses(const char *needle, gboolean exist, guint ms)
+{
+    gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+    do {
+        g_autoptr(GArray) pids = processesWith(needle);
+        if ((pids->len > 0) == exist)
+            return TRUE;
+        g_usleep(10000);
+    } while (g_get_monotonic_time() < end);
+    return FALSE;
+}
+
+static void
+killProcesses(const char *needle)
+{
+    g_autoptr(GArray) pids = processesWith(needle);
+    guint i;
+
+    for (i = 0; i < pids->len; i++)
+        kill(g_array_index(pids, pid_t, i), SIGKILL);
+}
+
+/* Whether the temporary directory holds an entry starting with @prefix. */
+static gboolean
+tmpHas(const char *prefix)
+{
+    GDir *dir = g_dir_open(g_get_tmp_dir(), 0, NULL);
+    const char *name;
+    gboolean found = FALSE;
+
+    while (dir && !found && (name = g_dir_read_name(dir)))
+        found = g_str_has_prefix(name, prefix);
+    if (dir)
+        g_dir_close(dir);
+    return found;
+}
+
+/*
+ * A QEMU that never finishes its migration to the probe's file (QEMU's
+ * own bandwidth cap at a few KiB/s; *needle finds it in /proc): the probe is then killed while QEMU
+ * runs, not before or after. In a directory of its own, root's and not
+ * writable by others, so that an emulators= line may name it; NULL
+ * without QEMU.
+ */
+static char *
+throttledQemu(char **needle)
+{
+    g_autofree char *qemu = g_find_program_in_path("qemu-system-aarch64");
+    g_autofree char *dir = NULL;
+    g_autofree char *path = NULL;
+    g_autofree char *script = NULL;
+
+    if (!qemu)
+        return NULL;
+    dir = g_dir_make_tmp("cpreg-throttled-XXXXXX", NULL);
+    assert_int_equal(g_chmod(dir, 0755), 0);
+    path = g_build_filename(dir, "qemu-throttled", NULL);
+    /* the cap, unique to this test run, finds its QEMUs among others */
+    *needle = g_strdup_printf("x-max-bandwidth=%d", 4096 + (int)getpid());
+    /* only the scratch QEMU (-qmp), not the probe's --version run */
+    script = g_strdup_printf("#!/bin/sh\ncase \"$*\" in *-qmp*) exec %1$s \"$@\" -global migration.%2$s;; esac\n"
+                             "exec %1$s \"$@\"\n", qemu, *needle);
+    assert_true(g_file_set_contents(path, script, -1, NULL));
+    assert_int_equal(g_chmod(path, 0755), 0);
+    return g_steal_pointer(&path);
+}
+
+static int
+runProbeCli(const char *emulator, const char *cacheDir, gboolean wait, GPid *pid)
+{
+    const char *argv[] = { VIRT_CPREG, "probe", "--via", "qemu", "--accel", "tcg", "--cpu", "max",
+                           emulator ? "--emulator" : NULL, emulator, NULL };
+    g_autofree char *envCache = g_strdup_printf("VIRT_CPREG_CACHE_DIR=%s", cacheDir);
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", envCache, NULL };
+    int status = -1;
+
+    if (!wait) {
+        assert_true(g_spawn_async(NULL, (char **)argv, (char **)envp,
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                  G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, pid, NULL));
+        return 0;
+    }
+    assert_true(g_spawn_sync(NULL, (char **)argv, (char **)envp, G_SPAWN_STDOUT_TO_DEV_NULL,
+                             NULL, NULL, NULL, NULL, &status, NULL));
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/*
+ * kill -9 of a probe while its QEMU runs leaves no QEMU behind (the
+ * parent-death signal; before, a paused QEMU ran forever), and the next
+ * probe removes the directory the killed one left.
+ */
+static void
+testProbeKilled(void **state)
+{
+    g_autofree char *needle = NULL;
+    g_autofree char *qemu = throttledQemu(&needle);
+    g_autofree char *cache = g_dir_make_tmp("cpreg-kill-cache-XXXXXX", NULL);
+    g_autofree char *cache2 = g_dir_make_tmp("cpreg-kill-cache-XXXXXX", NULL);
+    g_autofree char *qemuDir = NULL;
+    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+    const char *dir;
+    GPid pid;
+
+    (void)state;
+    if (!qemu)
+        skip();
+    runProbeCli(qemu, cache, FALSE, &pid);
+    if (!waitProcesses(needle, TRUE, 10000)) {
+        kill(pid, SIGKILL);
+        fail_msg("the probe started no QEMU");
+    }
+    g_usleep(200000);   /* into the migration */
+    addScratchDirs(dirs, needle);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    if (!waitProcesses(needle, FALSE, 3000)) {
+        killProcesses(needle);
+        fail_msg("a QEMU outlived its killed probe");
+    }
+    assert_int_equal(dirs->len, 1);
+    dir = dirs->pdata[0];
+    assert_true(tmpHas(dir));
+    assert_int_equal(runProbeCli(NULL, cache2, TRUE, NULL), 0);
+    if (tmpHas(dir))
+        fail_msg("the next probe left %s in %s", dir, g_get_tmp_dir());
+    testRemoveTree(cache);
+    testRemoveTree(cache2);
+    testRemoveTree(qemuDir = g_path_get_dirname(qemu));
+}
+
+/*
+ * The hook's budget kills its worker while the scratch QEMU migrates:
+ * no QEMU and no directory is left once the hook has answered (before,
+ * every budget kill leaked a /tmp/virt-cpreg-qemu-* directory).
+ */
+static void
+testBudgetKillLeavesNothing(void **state)
+{
+    g_autofree char *needle = NULL;
+    g_autofree char *qemu = throttledQemu(&needle);
+    g_autofree char *cache = g_dir_make_tmp("cpreg-budget-cache-XXXXXX", NULL);
+    g_autofree char *extra = NULL;
+    g_autofree char *conf = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *in = NULL;
+    g_autofree char *cmd = NULL;
+    g_autofree char *envConf = NULL;
+    g_autoptr(GPtrArray) dirs = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *qemuDir = NULL;
+    const char *argv[] = { "/bin/sh", "-c", NULL, NULL };
+    const char *envp[] = { "LC_ALL=C", "PATH=/usr/bin:/bin", NULL, "VIRT_CPREG_JOURNAL_SOCKET=/nonexistent", NULL };
+    GPid pid;
+    int status = 0;
+    guint i;
+
+    (void)state;
+    if (!qemu || geteuid() != 0)
+        skip();   /* emulators= takes root-owned binaries only */
+    extra = g_strdup_printf("qemu-version=7.2.0\ntime-budget-ms=1500\ncache-dir=%s\nemulators=%s\n",
+                            cache, qemu);
+    conf = writeConf(NULL, extra);
+    xml = tcgGuestXml(qemu, "max", LAB_612);
+    in = testWriteTemp("budget-kill.xml", xml, -1);
+    argv[2] = cmd = g_strdup_printf("exec %s hook guest1 migrate begin - <'%s'", VIRT_CPREG, in);
+    envp[2] = envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
+    assert_true(g_spawn_async(NULL, (char **)argv, (char **)envp,
+                              G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                              G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &pid, NULL));
+    /* the QEMUs of this hook: the throttled ones, by their directory */
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        addScratchDirs(dirs, needle);
+        g_usleep(5000);
+    }
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    if (!dirs->len)
+        fail_msg("the hook started no scratch QEMU");
+    for (i = 0; i < dirs->len; i++) {
+        const char *name = dirs->pdata[i];
+        if (!waitProcesses(name, FALSE, 3000)) {
+            killProcesses(name);
+            fail_msg("a QEMU in %s outlived the budget kill", name);
+        }
+        if (tmpHas(name))
+            fail_msg("the budget kill left %s in %s", name, g_get_tmp_dir());
+    }
+    testRemoveTree(cache);
+    testRemoveTree(qemuDir = g_path_get_dirname(qemu));
+}
+
+/* The value of @field ("Uid:", "Seccomp:") in /proc/@pid/status. */
+static char *
+procStatus(pid_t pid, const char *field)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)pid);
+    g_autofree char *text = NULL;
+    const char *at;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL) || !(at = strstr(text, field)))
+        return NULL;
+    at += strlen(field);
+    return g_strstrip(g_strndup(at, strcspn(at, "\n")));
+}
+
+/*
+ * What the scratch QEMU runs as, caught while it runs: its own process
+ * group, seccomp's filter on with no new privileges, no network, and,
+ * when we are root and the distribution's QEMU user exists, that user.
+ */
+static void
+testScratchQemuConfined(void **state)
+{
+    g_autofree char *needle = NULL;
+    g_autofree char *qemu = throttledQemu(&needle);
+    g_autofree char *cache = g_dir_make_tmp("cpreg-confined-cache-XXXXXX", NULL);
+    g_autofree char *qemuDir = NULL;
+    g_autofree char *uid = NULL;
+    g_autofree char *seccomp = NULL;
+    g_autofree char *nnp = NULL;
+    g_autofree char *cmdPath = NULL;
+    g_autofree char *cmd = NULL;
+    g_autoptr(GArray) pids = NULL;
+    gboolean user = geteuid() == 0 && (getpwnam("libvirt-qemu") || getpwnam("qemu"));
+    pid_t q;
+    gsize len, i;
+    GPid pid;
+
+    (void)state;
+    if (!qemu)
+        skip();
+    runProbeCli(qemu, cache, FALSE, &pid);
+    if (!waitProcesses(needle, TRUE, 10000)) {
+        kill(pid, SIGKILL);
+        fail_msg("the probe started no QEMU");
+    }
+    pids = processesWith(needle);
+    q = g_array_index(pids, pid_t, 0);
+    /* QEMU turns its filter on once it has read its options */
+    for (i = 0; i < 500; i++) {
+        g_free(seccomp);
+        if ((seccomp = procStatus(q, "Seccomp:")) && g_str_equal(seccomp, "2"))
+            break;
+        g_usleep(10000);
+    }
+    uid = procStatus(q, "Uid:");
+    nnp = procStatus(q, "NoNewPrivs:");
+    cmdPath = g_strdup_printf("/proc/%d/cmdline", (int)q);
+    assert_true(g_file_get_contents(cmdPath, &cmd, &len, NULL));
+    for (i = 0; i + 1 < len; i++)
+        cmd[i] = cmd[i] ? cmd[i] : ' ';
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    waitProcesses(needle, FALSE, 3000);
+    assert_int_equal(getpgid(q) < 0 ? q : getpgid(q), q);
+    assert_non_null(strstr(cmd, " -nodefaults "));
+    assert_non_null(strstr(cmd, " -nic none "));
+    assert_non_null(strstr(cmd, " -sandbox on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn="));
+    if (!seccomp || !g_str_equal(seccomp, "2") || !nnp || !g_str_equal(nnp, "1"))
+        fail_msg("QEMU ran with Seccomp: %s, NoNewPrivs: %s", seccomp, nnp);
+    if (user && (!uid || g_str_has_prefix(uid, "0")))
+        fail_msg("QEMU ran as root (Uid: %s)", uid);
+    testRemoveTree(cache);
+    testRemoveTree(qemuDir = g_path_get_dirname(qemu));
+}
+
+/*
+ * A QEMU built without seccomp refuses -sandbox and exits: the probe
+ * starts it again without, and gets its profile.
+ */
+static void
+testSandboxFallback(void **state)
+{
+    g_autofree char *qemu = g_find_program_in_path("qemu-system-aarch64");
+    g_autofree char *dir = NULL;
+    g_autofree char *wrapper = NULL;
+    g_autofree char *script = NULL;
+    g_autofree char *cache = g_dir_make_tmp("cpreg-noseccomp-cache-XXXXXX", NULL);
+
+    (void)state;
+    if (!qemu)
+        skip();
+    dir = g_dir_make_tmp("cpreg-noseccomp-XXXXXX", NULL);
+    assert_int_equal(g_chmod(dir, 0755), 0);
+    wrapper = g_build_filename(dir, "qemu-no-seccomp", NULL);
+    script = g_strdup_printf("#!/bin/sh\ncase \"$*\" in *-sandbox*)\n"
+                             "  echo 'qemu-system-aarch64: -sandbox is not supported by this QEMU build.' >&2\n"
+                             "  exit 1;;\nesac\nexec %s \"$@\"\n", qemu);
+    assert_true(g_file_set_contents(wrapper, script, -1, NULL));
+    assert_int_equal(g_chmod(wrapper, 0755), 0);
+    assert_int_equal(runProbeCli(wrapper, cache, TRUE, NULL), 0);
+    testRemoveTree(cache);
+    testRemoveTree(dir);
+}
+
+/*
+ * What a dead probe left is removed, but only for a PID of our own PID
+ * namespace: the temporary directory may be shared with another one,
+ * where the same number is a live probe.
+ */
+static void
+testLeftoversByNamespace(void **state)
+{
+    struct stat st;
+    pid_t dead = fork();
+    g_autofree char *ours = NULL;
+    g_autofree char *other = NULL;
+    g_autofree char *inside = NULL;
+
+    (void)state;
+    if (dead == 0)
+        _exit(0);
+    assert_true(dead > 0);
+    waitpid(dead, NULL, 0);
+    assert_int_equal(stat("/proc/self/ns/pid", &st), 0);
+    ours = g_strdup_printf("%s/virt-cpreg-qemu-%d-p%lu-TeSt01", g_get_tmp_dir(), (int)dead,
+                           (unsigned long)st.st_ino);
+    other = g_strdup_printf("%s/virt-cpreg-qemu-%d-p%lu-TeSt02", g_get_tmp_dir(), (int)dead,
+                            (unsigned long)st.st_ino + 1);
+    assert_int_equal(g_mkdir(ours, 0700), 0);
+    assert_int_equal(g_mkdir(other, 0700), 0);
+    inside = g_build_filename(ours, "stream", NULL);
+    assert_true(g_file_set_contents(inside, "x", 1, NULL));
+    virCpregQemuProbeRemoveLeftovers(0);
+    assert_false(g_file_test(ours, G_FILE_TEST_EXISTS));
+    assert_true(g_file_test(other, G_FILE_TEST_IS_DIR));
+    g_rmdir(other);
+}
+
+/* ---- the drop-in ------------------------------------------------------- */
+
+/* hooks/qemu.d/50-cpreg.in with virt-cpreg in @bindir, the conf @conf. */
+static char *
+dropIn(const char *bindir, const char *conf)
+{
+    g_autofree char *in = g_build_filename(FIXTUREDIR, "..", "..", "hooks", "qemu.d",
+                                           "50-cpreg.in", NULL);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) a = NULL;
+    g_auto(GStrv) b = NULL;
+    g_autofree char *tmp = NULL;
+    g_autofree char *out = NULL;
+    g_autofree char *confdir = g_path_get_dirname(conf);
+    static int n;
+    g_autofree char *name = g_strdup_printf("50-cpreg-%d", n++);
+
+    assert_true(g_file_get_contents(in, &text, NULL, NULL));
+    a = g_strsplit(text, "@BINDIR@", -1);
+    tmp = g_strjoinv(bindir, a);
+    b = g_strsplit(tmp, "${VIRT_CPREG_CONF:-@SYSCONFDIR@/libvirt-cpreg/cpreg.conf}", -1);
+    g_free(text);
+    text = g_strjoinv(conf, b);
+    out = testWriteTemp(name, text, -1);
+    assert_int_equal(g_chmod(out, 0755), 0);
+    return g_steal_pointer(&out);
+}
+
+/*
+ * The drop-in answers every operation but migrate/restore begin itself:
+ * reconnect succeeds with virt-cpreg missing or unable to start (before:
+ * exit 127, and libvirt kills the guest). On migrate begin a missing
+ * virt-cpreg is said on stderr, refused only if cpreg.conf says
+ * on-internal-error=deny; one that cannot load fails (127, refused). With
+ * the real binary it passes stdin, stdout and the status through, and
+ * `virt-cpreg validate` finds its exec line.
+ */
+static void
+testDropIn(void **state)
+{
+    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *in = testWriteTemp("dropin.xml", xml, -1);
+    g_autofree char *allow = writeConf(LAB_72, "qemu-version=10.0.2\n");
+    g_autofree char *deny = writeConf(LAB_72, "qemu-version=10.0.2\n on-internal-error = deny\n");
+    g_autofree char *broken = testWriteTemp("virt-cpreg", "#!/nonexistent/interpreter\n", -1);
+    g_autofree char *brokenDir = g_path_get_dirname(broken);
+    g_autofree char *buildDir = g_path_get_dirname(VIRT_CPREG);
+    const struct {
+        const char *name, *bindir, *conf, *op;
+        int status;
+        const char *says;
+    } cases[] = {
+        { "reconnect, binary missing", "/nonexistent", deny, "reconnect begin", 0, "" },
+        { "reconnect, binary broken", brokenDir, deny, "reconnect begin", 0, "" },
+        { "started, binary missing", "/nonexistent", deny, "started begin", 0, "" },
+        { "migrate, missing, allow", "/nonexistent", allow, "migrate begin", 0,
+          "libvirt-cpreg: /nonexistent/virt-cpreg is missing; letting the guest in unchecked\n" },
+        { "migrate, missing, deny", "/nonexistent", deny, "migrate begin", 1,
+          "libvirt-cpreg: /nonexistent/virt-cpreg is missing; refusing the guest unchecked (on-internal-error=deny)\n" },
+        { "restore, broken", brokenDir, allow, "restore begin", 127, "virt-cpreg" },
+        { "migrate, real binary", buildDir, allow, "migrate begin", 1, "migration vetoed: " },
+    };
+    size_t i;
+
+    (void)state;
+    assert_int_equal(g_chmod(broken, 0755), 0);
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *hook = dropIn(cases[i].bindir, cases[i].conf);
+        g_autofree char *cmd = g_strdup_printf("exec '%s' guest1 %s - <'%s'", hook, cases[i].op, in);
+        g_auto(HookRun) r;
+
+        runHookShell(&r, cases[i].conf, cmd);
+        if (r.status != cases[i].status || !strstr(r.err, cases[i].says) ||
+            (!*cases[i].says && *r.err))
+            fail_msg("%s: status %d, stderr: %s", cases[i].name, r.status, r.err);
+    }
+    {
+        g_autofree char *hook = dropIn("/usr/bin", allow);
+        const char *argv[] = { "shellcheck", "-s", "sh", hook, NULL };
+        g_autofree char *out = NULL;
+        g_autofree char *text = NULL;
+        int status;
+
+        /* the line virt-cpreg validate reads (cli-validate.c, hook-target) */
+        assert_true(g_file_get_contents(hook, &text, NULL, NULL));
+        assert_true(g_regex_match_simple("^\\s*exec\\s+/usr/bin/virt-cpreg\\s+hook\\b", text,
+                                         G_REGEX_MULTILINE, 0));
+
+        if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                          &out, NULL, &status, NULL))
+            return;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            fail_msg("shellcheck: %s", out);
+    }
 }
 
 static void
@@ -579,7 +1445,21 @@ main(void)
         cmocka_unit_test(testReconnect),
         cmocka_unit_test(testBadStdin),
         cmocka_unit_test(testTimeBudget),
+        cmocka_unit_test(testBudgetFromStart),
+        cmocka_unit_test(testConfNeverArrives),
         cmocka_unit_test(testBadConfig),
+        cmocka_unit_test(testEvilEmulator),
+        cmocka_unit_test(testBareEmulatorName),
+        cmocka_unit_test(testDaemonEvilEmulator),
+        cmocka_unit_test(testCliEvilEmulator),
+        cmocka_unit_test(testTokenGrammar),
+        cmocka_unit_test(testCpuModelRefused),
+        cmocka_unit_test(testDropIn),
+        cmocka_unit_test(testProbeKilled),
+        cmocka_unit_test(testBudgetKillLeavesNothing),
+        cmocka_unit_test(testLeftoversByNamespace),
+        cmocka_unit_test(testScratchQemuConfined),
+        cmocka_unit_test(testSandboxFallback),
         cmocka_unit_test(testUsage),
         cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),

@@ -107,20 +107,66 @@ EOF
 }
 
 # host_conf NAME KEY=VALUE...: NAME's cpreg.conf ([hook]), read by every
-# hook run; policy-dirs empty so that nothing of the machine's counts.
+# hook run; policy-dirs the host's own (empty) directory, so that nothing
+# of the machine's counts (an empty list is an invalid line).
 host_conf() {
   local d
   d=$(hostdir "$1")
   shift
   {
     echo '[hook]'
-    echo 'policy-dirs='
+    echo "policy-dirs=$d/policy.d"
     echo "cache-dir=$d/cpreg-cache"
     printf '%s\n' "$@"
   } >"$d/cpreg.conf"
 }
 
 # ---- lifecycle --------------------------------------------------------------
+
+# ensure_qemu_accounts: libvirt's QEMU driver looks its compiled-in user
+# and groups up (libvirt-qemu, libvirt-qemu, kvm) even when qemu.conf
+# says root; libvirt-daemon-system's scripts normally make them. Where one
+# is missing, our private mount namespace gets a copy of /etc/passwd or
+# /etc/group that has it: the machine's files are never written.
+ensure_qemu_accounts() {
+  local gid=64055 uid=64055 g
+  if ! getent group libvirt-qemu >/dev/null || ! getent group kvm >/dev/null; then
+    cp /etc/group "$T/group"
+    for g in libvirt-qemu kvm; do
+      getent group "$g" >/dev/null || echo "$g:x:$((gid++)):" >>"$T/group"
+    done
+    mount --bind "$T/group" /etc/group
+  fi
+  if ! getent passwd libvirt-qemu >/dev/null; then
+    cp /etc/passwd "$T/passwd"
+    echo "libvirt-qemu:x:$uid:$(getent group libvirt-qemu | cut -d: -f3)::/var/lib/libvirt:/usr/sbin/nologin" >>"$T/passwd"
+    mount --bind "$T/passwd" /etc/passwd
+  fi
+}
+
+# ensure_mountpoints: the directories the hosts bind over must exist. The
+# libvirt-daemon package alone (without -system) does not make
+# /var/lib/libvirt, /var/log/libvirt or /var/cache/libvirt, and the test
+# must not write the machine's /var: in our private mount namespace, each
+# missing one's parent gets an overlay (the machine's directory below a
+# tmpfs) in which the directory is made.
+ensure_mountpoints() {
+  local pair dir parent upper
+  for pair in "${LIBVIRT_DIRS[@]}"; do
+    dir=${pair#*:}
+    [ -d "$dir" ] && continue
+    parent=$(dirname "$dir")
+    upper="$T/overlay${parent//\//-}"
+    if ! mountpoint -q "$upper" 2>/dev/null; then
+      mkdir -p "$upper"
+      mount -t tmpfs -o mode=755 cpreg-overlay "$upper"
+      mkdir -p "$upper/up" "$upper/work"
+      mount -t overlay cpreg-overlay \
+        -o "lowerdir=$parent,upperdir=$upper/up,workdir=$upper/work" "$parent"
+    fi
+    mkdir -p "$dir"
+  done
+}
 
 ns_entered() { [ "$(readlink "/proc/$1/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]; }
 
@@ -129,7 +175,7 @@ host_create() {
   local name=$1 index=$2 addr=${3:-127.0.1.$2} d pid pair
   d=$(hostdir "$name")
   HOST_ADDRS+=("$name=$addr")
-  mkdir -p "$d"/{etc/hooks/qemu.d,etc/qemu,run,lib/qemu,log/qemu,cache,cpreg-cache}
+  mkdir -p "$d"/{etc/hooks/qemu.d,etc/qemu,run,lib/qemu,log/qemu,cache,cpreg-cache,policy.d}
   write_libvirt_conf "$d" "$addr" "$(printf '5eed%04x-c9e9-4a5b-8c1d-00000000%04x' "$index" "$index")"
   write_hook "$d"
   host_conf "$name"
@@ -174,7 +220,9 @@ host_hosts() {
 
 socket_ready() { [ -S "$1" ]; }
 
-libvirtd_ready() { vsh_quiet "$1" version; }
+# (not "version": libvirt 9.0 answers it with the host arch's QEMU, which an
+# aarch64-only machine lacks)
+libvirtd_ready() { vsh_quiet "$1" list --all; }
 
 start_virtlogd() {
   local d

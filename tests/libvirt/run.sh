@@ -12,6 +12,14 @@
 #   e. pin --persistent writes the pin into the inactive definition
 #   f. live migration between two daemons in two network namespaces, one
 #      let in (and rewritten) and one vetoed
+#   g. virt-cpregd without a profile probes this host for each guest
+#   o. virt-cpregd never runs an emulator cpreg.conf does not list: the
+#      guest's is a wrapper around QEMU that libvirt runs, outside emulators=
+#   n. the same two daemons, as OpenStack Nova migrates: migrateToURI3,
+#      peer to peer, a persistent guest (nova-migrate.py)
+#   h-k. virt-cpreg validate on a host of its own (V): a good host, a guest
+#      without metadata, a broken cpreg.conf and policy file, a hook put in
+#      place after libvirtd started (validate-check.py checks the JSON)
 # One PASS/FAIL line per case; exit 1 if any failed, 77 (skip) when the
 # machine cannot run them.
 set -euo pipefail
@@ -28,6 +36,8 @@ skip() {
 
 libvirt_major() { libvirtd --version | sed -n 's/.* \([0-9][0-9]*\)\.[0-9.]*$/\1/p'; }
 
+qemu_major() { qemu-system-aarch64 --version | sed -n '1s/^QEMU emulator version \([0-9][0-9]*\)\..*/\1/p'; }
+
 preflight() {
   local c missing=() d
   [ "$(id -u)" = 0 ] || skip "needs root: it starts its own libvirtd"
@@ -35,11 +45,10 @@ preflight() {
     command -v "$c" >/dev/null || missing+=("$c")
   done
   [ ${#missing[@]} -eq 0 ] || skip "not installed: ${missing[*]} (bash .ci/install-deps)"
-  for d in /etc/libvirt /var/lib/libvirt /var/log/libvirt /var/cache/libvirt; do
-    [ -d "$d" ] || skip "$d is missing: libvirt-daemon is not installed (bash .ci/install-deps)"
-  done
-  # bookworm's libvirt 9.0 cannot drive QEMU 10.0 (-no-acpi: invalid option)
-  [ "$(libvirt_major)" -ge 10 ] ||
+  [ -d /etc/libvirt ] || skip "/etc/libvirt is missing: libvirt-daemon is not installed (bash .ci/install-deps)"
+  # libvirt 9.0 passes -no-acpi, which QEMU 8.0 and later refuse: keep
+  # the pair consistent (bookworm's 9.0 with its QEMU 7.2)
+  [ "$(libvirt_major)" -ge 10 ] || [ "$(qemu_major)" -lt 8 ] ||
     skip "libvirt $(libvirtd --version | awk '{print $NF}') is too old for $(qemu-system-aarch64 --version | head -n 1) (bash .ci/install-deps)"
   timeout 10 unshare --mount --pid --fork --net --uts true 2>/dev/null ||
     skip "cannot create mount, PID, network and UTS namespaces here"
@@ -286,6 +295,42 @@ case_g() {
   sed 's/^/virt-cpregd: /' "$T/cpregd-probe.log"
 }
 
+# refused_or_stamped HOST GUEST LOG: virt-cpregd has dealt with GUEST
+refused_or_stamped() {
+  grep -q "refusing to probe with the domain's emulator" "$3" || stamped "$1" "$2"
+}
+
+case_o() {
+  local dir=$T/qemu-unlisted log
+  # the guest's emulator: QEMU behind a wrapper that libvirt runs (as its
+  # emulator) but cpreg.conf does not list; it records who ran it
+  log=$dir/ran-by
+  mkdir -p "$dir"
+  : >"$log"
+  {
+    echo '#!/bin/sh'
+    echo "echo \"\$(cat /proc/\$PPID/comm 2>/dev/null): \$*\" >>'$log'"
+    echo "exec $(command -v qemu-system-aarch64) \"\$@\""
+  } >"$dir/qemu-system-aarch64"
+  chmod 755 "$dir/qemu-system-aarch64"
+  host_conf A
+  in_host_exec A env VIRT_CPREG_CONF="$(hostdir A)/cpreg.conf" \
+    timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system -v >>"$T/cpregd-unlisted.log" 2>&1 &
+  CPREGD_PID=$!
+  trap 'kill -TERM "$CPREGD_PID" 2>/dev/null || true' EXIT
+  guest_xml go | sed "s|<emulator>.*</emulator>|<emulator>$dir/qemu-system-aarch64</emulator>|" >"$T/go.xml"
+  vsh A create "$T/go.xml" --paused >/dev/null || fail "libvirt did not start go with the wrapper"
+  grep -q . "$log" || fail "libvirt did not run the wrapper: the case proves nothing"
+  poll 10 refused_or_stamped A go "$T/cpregd-unlisted.log" || true
+  if grep '^virt-cpregd' "$log"; then fail "virt-cpregd ran the guest's emulator"; fi
+  if stamped A go; then fail "go was stamped with a probe of an emulator not listed"; fi
+  grep -q "refusing to probe with the domain's emulator" "$T/cpregd-unlisted.log" ||
+    fail "virt-cpregd did not say it refuses: $(cat "$T/cpregd-unlisted.log")"
+  note "libvirt ran the wrapper $(wc -l <"$log") times, virt-cpregd never: $(grep -m 1 refusing "$T/cpregd-unlisted.log")"
+  kill -TERM "$CPREGD_PID"
+  poll 10 pid_gone "$CPREGD_PID" || fail "virt-cpregd did not stop on SIGTERM"
+}
+
 case_e() {
   local xml
   guest_xml ge >"$T/ge.xml"
@@ -334,6 +379,189 @@ case_f() {
   [ -z "$(guest_state M2 gv)" ] || fail "gv exists on M2 after the veto"
 }
 
+# ---- virt-cpreg validate, on host V ------------------------------------------
+
+VALIDATE_RC=
+VALIDATE_OPTS=()
+
+# validate HOST EXPECT...: virt-cpreg validate --json in HOST with HOST's
+# cpreg.conf (and VALIDATE_OPTS), checked against the schema and EXPECT
+# (validate-check.py); its exit status in VALIDATE_RC.
+validate() {
+  local host=$1 out
+  shift
+  out="$T/validate-$host.json"
+  VALIDATE_RC=0
+  in_host "$host" env VIRT_CPREG_CONF="$(hostdir "$host")/cpreg.conf" \
+    timeout -k 5 60 "$BUILD/src/virt-cpreg" validate --json -c qemu:///system \
+    ${VALIDATE_OPTS[@]+"${VALIDATE_OPTS[@]}"} >"$out" || VALIDATE_RC=$?
+  /usr/bin/python3 "$HERE/validate-check.py" "$SRC/schemas/validate.schema.json" "$out" \
+    --rc="$VALIDATE_RC" "$@" |
+    sed 's/^/validate: /'
+}
+
+validate_text() {
+  in_host "$1" env VIRT_CPREG_CONF="$(hostdir "$1")/cpreg.conf" \
+    timeout -k 5 60 "$BUILD/src/virt-cpreg" validate -c qemu:///system || true
+}
+
+POLICY_OK='{"libvirt-cpreg-policy": 1, "rules": [{"register": "PSCI_VERSION", "action": "warn", "reason": "validate test"}]}'
+
+start_cpregd_on() {
+  in_host_exec "$1" env VIRT_CPREG_CONF="$(hostdir "$1")/cpreg.conf" \
+    timeout -k 5 300 "$BUILD/src/virt-cpregd" -c qemu:///system -v >>"$T/cpregd-$1.log" 2>&1 &
+  CPREGD_PID=$!
+  trap 'kill -TERM "$CPREGD_PID" 2>/dev/null || true' EXIT
+}
+
+case_h() {
+  host_conf V "host-profile=$P612" qemu-version=10.0
+  echo "$POLICY_OK" >"$(hostdir V)/policy.d/10-test.json"
+  start_cpregd_on V
+  new_guest V gh1
+  poll 10 stamped V gh1 || fail "virt-cpregd did not stamp gh1"
+  validate V --others=PASS hook-active=PASS~"after the hook was put in place" \
+    guests=PASS~"1 running aarch64 guest(s), all stamped" "policy:$(hostdir V)/policy.d/10-test.json=PASS"
+  [ "$VALIDATE_RC" -eq 0 ] || fail "validate exited $VALIDATE_RC on a good host"
+  validate_text V | sed 's/^/text: /'
+  kill -TERM "$CPREGD_PID"
+  poll 10 pid_gone "$CPREGD_PID" || fail "virt-cpregd did not stop on SIGTERM"
+}
+
+case_i() {
+  new_guest V gh2
+  validate V guests=WARN~gh2!gh1 virt-cpregd=FAIL~"does not run"
+  [ "$VALIDATE_RC" -eq 1 ] || fail "validate exited $VALIDATE_RC, not 1"
+  host_conf V "host-profile=$P612" qemu-version=10.0 on-missing-profile=deny
+  validate V guests=FAIL~"on-missing-profile=deny refuses" guests=FAIL~gh2
+}
+
+case_k() {
+  local conf
+  conf=$(hostdir V)/cpreg.conf
+  host_conf V "host-profile=$P612" qemu-version=10.0 time-budget-ms=fast on-missing-profile=maybe \
+    host-profil=/tmp/typo
+  echo '{"libvirt-cpreg-policy": 1, "rules": [{"register": "NO_SUCH_REG", "action": "warn"}]}' \
+    >"$(hostdir V)/policy.d/20-broken.json"
+  validate V "conf:time-budget-ms=FAIL~$conf, line 6: time-budget-ms" \
+    "conf:on-missing-profile=FAIL~on-missing-profile: expected allow or deny, not 'maybe'" \
+    conf=FAIL~"unknown key 'host-profil'" conf:host-profile=PASS conf:qemu-version=PASS \
+    "policy:$(hostdir V)/policy.d/20-broken.json=FAIL~NO_SUCH_REG" \
+    "policy:$(hostdir V)/policy.d/10-test.json=PASS"
+  [ "$VALIDATE_RC" -eq 1 ] || fail "validate exited $VALIDATE_RC, not 1"
+  rm -f "$(hostdir V)"/policy.d/*.json
+  # --hook-dir: a copy of the hook whose virt-cpreg is not there
+  mkdir -p "$T/hooks-broken"
+  sed 's|^exec .*/virt-cpreg hook|exec /nonexistent/bin/virt-cpreg hook|' \
+    "$(hostdir V)/etc/hooks/qemu.d/50-cpreg" >"$T/hooks-broken/50-cpreg"
+  chmod 755 "$T/hooks-broken/50-cpreg"
+  VALIDATE_OPTS=(--hook-dir "$T/hooks-broken")
+  validate V "hook-present=PASS~$T/hooks-broken/50-cpreg" \
+    hook-target=FAIL~/nonexistent/bin/virt-cpreg hook-active=FAIL~"not active"
+  VALIDATE_OPTS=()
+}
+
+# restore_vetoed HOST GUEST: save GUEST, then restore it; 0 if vetoed.
+restore_vetoed() {
+  local err
+  vsh "$1" save "$2" "$T/$2.save" >/dev/null
+  if err=$(vsh "$1" restore "$T/$2.save" --paused 2>&1); then
+    return 1
+  fi
+  grep -q 'migration vetoed: ' <<<"$err"
+}
+
+case_j() {
+  local d
+  d=$(hostdir V)
+  rm -f "$d"/policy.d/*.json
+  # the daemon starts with an empty qemu.d; the hook comes after
+  stop_libvirtd V
+  mv "$d/etc/hooks/qemu.d/50-cpreg" "$T/50-cpreg.V"
+  start_libvirtd V
+  sleep 0.1
+  mv "$T/50-cpreg.V" "$d/etc/hooks/qemu.d/50-cpreg"
+  touch "$d/etc/hooks/qemu.d/50-cpreg"
+  host_conf V "host-profile=$P72" qemu-version=10.0
+  validate V hook-active=FAIL~"not active" hook-present=PASS hook-executable=PASS daemon=PASS
+  [ "$VALIDATE_RC" -eq 1 ] || fail "validate exited $VALIDATE_RC, not 1"
+  # and it is true: a restore the hook must veto goes through
+  stamp V gh2 "$P612"
+  : >"$d/hook.log"
+  ! restore_vetoed V gh2 || fail "the inactive hook vetoed"
+  [ ! -s "$d/hook.log" ] || fail "the hook ran: $(cat "$d/hook.log")"
+  note "with the inactive hook, the restore that must be vetoed went through"
+  stop_libvirtd V
+  start_libvirtd V
+  validate V hook-active=PASS
+  stamp V gh2 "$P612"
+  restore_vetoed V gh2 || fail "the restore was not vetoed after the daemon's restart"
+  note "after the daemon's restart: hook active, the restore vetoed"
+}
+
+setup_validate_host() {
+  host_create V 4
+  host_conf V "host-profile=$P612" qemu-version=10.0
+  host_start V
+}
+
+run_validate() {
+  HOSTS+=(V)
+  attempt setup_validate_host
+  if [ "$ATTEMPT_RC" -ne 0 ]; then
+    echo "FAIL: h. host V did not start"
+    host_logs V 2>&1 | sed 's/^/    /'
+    FAILED=$((FAILED + 1))
+    return 0
+  fi
+  run_case h "validate: a good host passes every check (but arm64 KVM's off arm64)" case_h
+  run_case i "validate: a guest without metadata is named" case_i
+  run_case k "validate: a broken cpreg.conf, policy file and hook fail by key and file" case_k
+  run_case j "validate: a hook added after the daemon started is inactive" case_j
+}
+
+# ---- OpenStack Nova's way: migrateToURI3, peer to peer, persistent ---------
+
+# nova_migrate GUEST allow|veto: M1 → M2 as Nova migrates (nova-migrate.py).
+nova_migrate() {
+  in_host M1 timeout -k 5 120 /usr/bin/python3 "$HERE/nova-migrate.py" "$1" \
+    qemu+tcp://10.77.0.2/system tcp://10.77.0.2 "$2"
+}
+
+# defined_guest HOST NAME: a persistent guest, defined then started.
+defined_guest() {
+  guest_xml "$2" >"$T/$2.xml"
+  vsh "$1" define "$T/$2.xml" >/dev/null
+  vsh "$1" start "$2" >/dev/null
+}
+
+persistent() {
+  local info
+  info=$(vsh "$1" dominfo "$2") && grep -q '^Persistent: *yes' <<<"$info"
+}
+
+case_n() {
+  local inactive
+  host_conf M2 "host-profile=$P72" qemu-version=10.0
+  defined_guest M1 gnv
+  stamp M1 gnv "$P612"
+  nova_migrate gnv veto
+  persistent M1 gnv || fail "gnv is no longer defined on M1"
+  [ -z "$(guest_state M2 gnv)" ] || fail "gnv exists on M2 after the veto"
+  host_conf M2 "host-profile=$P72" qemu-version=11.1
+  defined_guest M1 gna
+  stamp M1 gna "$P612"
+  nova_migrate gna allow
+  [ -z "$(guest_state M1 gna)" ] || fail "gna is still defined on M1"
+  [ "$(guest_state M2 gna)" = running ] || fail "gna is '$(guest_state M2 gna)' on M2"
+  persistent M2 gna || fail "gna is not defined (persistent) on M2"
+  [ "$(metadata_kernel M2 gna)" = "$K72" ] || fail "gna's live metadata on M2 is not $K72"
+  inactive=$(vsh M2 dumpxml gna --inactive | xmllint --xpath 'string(//*[namespace-uri()="http://libvirt-cpreg.org/xmlns/metadata/1.0"])' - |
+    sed -n 's/.*"kernel" *: *"\([^"]*\)".*/\1/p' | head -n 1)
+  [ -n "$inactive" ] || fail "gna's persistent definition on M2 carries no metadata"
+  note "on M2: running and defined; live metadata kernel $(metadata_kernel M2 gna), persistent definition's $inactive"
+}
+
 setup_hosts() {
   host_create A 1
   host_conf A "host-profile=$P612"
@@ -362,6 +590,11 @@ run_migration() {
   attempt setup_migration_hosts
   if [ "$ATTEMPT_RC" -eq 0 ]; then
     run_case f "live migration between two daemons: let in, then vetoed" case_f
+    if /usr/bin/python3 -c 'import libvirt' 2>/dev/null; then
+      run_case n "Nova's migrateToURI3 (p2p, persistent): vetoed, then let in" case_n
+    else
+      echo "SKIP: n. python3-libvirt is not installed (bash .ci/install-deps)"
+    fi
   else
     echo "FAIL: f. the two migration hosts did not start"
     host_logs M1 2>&1 | sed 's/^/    /'
@@ -382,6 +615,8 @@ inside() {
   # pid files and the like: nothing of ours lands in the machine's /run
   mount -t tmpfs -o mode=755 cpreg-run /run
   mkdir /run/libvirt
+  ensure_mountpoints
+  ensure_qemu_accounts
   echo "libvirt: $(libvirtd --version); QEMU: $(qemu-system-aarch64 --version | head -n 1)"
   echo "state and logs: $T"
   HOSTS=(A)
@@ -393,7 +628,9 @@ inside() {
   run_case d "virt-cpregd stamps new guests, also after libvirtd's restart" case_d
   run_case e "pin --persistent writes the inactive definition" case_e
   run_case g "virt-cpregd without a profile probes this host for each guest" case_g
+  run_case o "virt-cpregd never runs an emulator cpreg.conf does not list" case_o
   run_migration
+  run_validate
   [ "$FAILED" -eq 0 ] || { echo "$FAILED case(s) failed"; exit 1; }
 }
 
