@@ -72,21 +72,26 @@ cliProbe(int argc, char **argv)
     g_autofree char *features = NULL;
     g_autofree char *output = NULL;
     g_autofree char *domainPath = NULL;
+    /* GOption's strings, owned here (req only points at them) */
+    g_autofree char *via = NULL;
+    g_autofree char *emulator = NULL;
+    g_autofree char *accel = NULL;
+    g_autofree char *cpu = NULL;
     g_autoptr(virCpregDomain) domain = NULL;
     g_auto(GStrv) featlist = NULL;
     g_autofree char *found = NULL;
     GOptionEntry entries[] = {
         { "domain", 0, 0, G_OPTION_ARG_FILENAME, &domainPath,
           N_("probe for this guest: a scratch QEMU like its own (emulator, accelerator, vCPU model, features)"), N_("XML") },
-        { "via", 0, 0, G_OPTION_ARG_STRING, &req.via,
+        { "via", 0, 0, G_OPTION_ARG_STRING, &via,
           N_("kvm (the KVM probe) or qemu (a scratch QEMU)"), "kvm|qemu" },
         { "features", 0, 0, G_OPTION_ARG_STRING, &features,
           N_("vCPU features: pmu, sve, pauth"), N_("LIST") },
-        { "emulator", 0, 0, G_OPTION_ARG_FILENAME, &req.emulator,
+        { "emulator", 0, 0, G_OPTION_ARG_FILENAME, &emulator,
           N_("the QEMU binary (default: qemu-system-aarch64)"), N_("PATH") },
-        { "accel", 0, 0, G_OPTION_ARG_STRING, &req.accel,
+        { "accel", 0, 0, G_OPTION_ARG_STRING, &accel,
           N_("QEMU's accelerator"), "kvm|tcg" },
-        { "cpu", 0, 0, G_OPTION_ARG_STRING, &req.cpu,
+        { "cpu", 0, 0, G_OPTION_ARG_STRING, &cpu,
           N_("QEMU's vCPU model (default: host on KVM, max on TCG)"), N_("MODEL") },
         { "trial", 0, 0, G_OPTION_ARG_FILENAME, &trial,
           N_("also try writing a source profile's values into a vCPU (--via kvm)"), N_("SOURCE") },
@@ -100,6 +105,10 @@ cliProbe(int argc, char **argv)
 
     if (!cliParseOptions(cliVerb("probe"), entries, &argc, &argv, &error))
         return cliFail(error);
+    req.via = via;
+    req.emulator = emulator;
+    req.accel = accel;
+    req.cpu = cpu;
     if (argc != 1)
         return cliUsage("probe", "%s", _("unexpected argument"));
     if (features && !normalizeFeatures(features, &featlist, &error))

@@ -395,6 +395,7 @@ virCpregConfLoadData(const char *origin, const char *data, gsize len)
 {
     g_autoptr(virCpregConf) conf = confDefaults();
     g_autoptr(GError) err = NULL;
+    g_autofree char *copy = NULL;
     g_auto(GStrv) lines = NULL;
     g_autofree char *group = NULL;
     guint i;
@@ -407,10 +408,14 @@ virCpregConfLoadData(const char *origin, const char *data, gsize len)
                                                   origin));
         return g_steal_pointer(&conf);
     }
-    /* a UTF-8 byte order mark is no part of the first line */
-    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+    /* @len bytes, not a C string; a UTF-8 byte order mark is no part of
+     * the first line */
+    if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0) {
         data += 3;
-    lines = g_strsplit(data, "\n", -1);
+        len -= 3;
+    }
+    copy = g_strndup(data, len);
+    lines = g_strsplit(copy, "\n", -1);
     for (i = 0; lines[i]; i++) {
         char *text = g_strstrip(lines[i]);
 

@@ -2,11 +2,13 @@
 /*
  * cpreg-domain.c: what a libvirt domain XML says about the vCPU
  *
- * The XML is hostile until parsed: bounded size, no DTD (so no entities
- * and no billion laughs), no network access, and libxml2's own limits.
+ * The XML is hostile until parsed: bounded size, UTF-8 only, no DTD (so
+ * no entities and no billion laughs), no network access, and libxml2's
+ * own limits.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include <libxml/parser.h>
@@ -17,6 +19,7 @@
 #include "cpreg-text.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt);
 
 void
 virCpregDomainFree(virCpregDomain *domain)
@@ -184,26 +187,115 @@ fillDomain(virCpregDomain *d, xmlNode *root)
     d->profile_json = metadataProfile(root);
 }
 
-/*
- * A domain XML never carries a DTD; refusing any keeps entity expansion
- * (and its billion laughs) out entirely.
- */
-static gboolean
-checkNoDtd(const char *origin, const char *xml, gsize len, GError **error)
+static const char *
+skipSpace(const char *p, const char *end)
 {
-    static const char *const forbidden[] = { "<!DOCTYPE", "<!ENTITY" };
-    size_t i;
+    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+        p++;
+    return p;
+}
 
-    for (i = 0; i < G_N_ELEMENTS(forbidden); i++) {
-        const char *hit = g_strstr_len(xml, (gssize)len, forbidden[i]);
-        if (hit) {
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("%1$s:%2$u: a domain XML may not declare a DTD or entities"),
-                        origin, virCpregTextLineOf(xml, (gsize)(hit - xml)));
-            return FALSE;
-        }
+/* The value of the pseudo-attribute @name = 'value' at *@p, or NULL. */
+static char *
+pseudoAttribute(const char **p, const char *end, const char *name)
+{
+    gsize n = strlen(name);
+    const char *q = *p, *close;
+    char quote;
+
+    if ((gsize)(end - q) < n || memcmp(q, name, n) != 0)
+        return NULL;
+    q = skipSpace(q + n, end);
+    if (q == end || *q != '=')
+        return NULL;
+    q = skipSpace(q + 1, end);
+    if (q == end || (*q != '"' && *q != '\''))
+        return NULL;
+    quote = *q++;
+    if (!(close = memchr(q, quote, (gsize)(end - q))))
+        return NULL;
+    *p = close + 1;
+    return g_strndup(q, (gsize)(close - q));
+}
+
+/*
+ * The encoding the XML declaration names, or NULL. The declaration can
+ * only be the document's first bytes (after a UTF-8 byte order mark):
+ * <?xml version='1.0' encoding='...'. Parsing is forced to UTF-8, which
+ * libxml2 2.9 does by ignoring the declaration silently; libvirt honours
+ * it, so a document declaring another encoding would mean one thing to
+ * us and another to libvirt.
+ */
+static char *
+declaredEncoding(const char *xml, gsize len)
+{
+    const char *p = xml, *end = xml + len;
+    g_autofree char *version = NULL;
+
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3;
+    if (end - p < 6 || memcmp(p, "<?xml", 5) != 0 || skipSpace(p + 5, end) == p + 5)
+        return NULL;
+    p = skipSpace(p + 5, end);
+    if (!(version = pseudoAttribute(&p, end, "version")))
+        return NULL;
+    p = skipSpace(p, end);
+    return pseudoAttribute(&p, end, "encoding");
+}
+
+static gboolean
+isUTF8(const char *encoding)
+{
+    return !encoding || g_ascii_strcasecmp(encoding, "UTF-8") == 0 ||
+           g_ascii_strcasecmp(encoding, "UTF8") == 0;
+}
+
+/*
+ * The document, parsed as UTF-8 only, with no entity substitution, no DTD
+ * loading and no network; refused when it declares another encoding or
+ * has a document type declaration at all (so no entities, internal or
+ * external: the parser saw it, not a scan of the bytes, so a <!DOCTYPE in
+ * a comment or CDATA is text like any other).
+ */
+static xmlDoc *
+readDocument(const char *origin, const char *xml, gsize len, GError **error)
+{
+    g_autoptr(xmlParserCtxt) ctxt = xmlNewParserCtxt();
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autofree char *declared = declaredEncoding(xml, len);
+    const xmlError *xe;
+
+    if (!ctxt)
+        g_error("%s", g_strerror(ENOMEM));
+    if (!isUTF8(declared)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: the domain XML declares the encoding '%2$s'; only UTF-8 is accepted"),
+                    origin, declared);
+        return NULL;
     }
-    return TRUE;
+    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, "UTF-8",
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (!doc) {
+        xe = xmlCtxtGetLastError(ctxt);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s:%2$d: not well-formed XML: %3$s"), origin,
+                    xe ? xe->line : 0,
+                    xe && xe->message ? g_strchomp(xe->message) : "?");
+        return NULL;
+    }
+    if (!isUTF8((const char *)doc->encoding)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: the domain XML declares the encoding '%2$s'; only UTF-8 is accepted"),
+                    origin, (const char *)doc->encoding);
+        return NULL;
+    }
+    if (doc->intSubset || doc->extSubset) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: a domain XML may not have a document type declaration (<!DOCTYPE>)"),
+                    origin);
+        return NULL;
+    }
+    return g_steal_pointer(&doc);
 }
 
 virCpregDomain *
@@ -221,23 +313,21 @@ virCpregDomainParse(const char *origin, const char *xml, gsize len,
         return NULL;
     }
     if (!virCpregTextCheckUTF8(origin, xml, len, error) ||
-        !checkNoDtd(origin, xml, len, error))
+        !(doc = readDocument(origin, xml, len, error)))
         return NULL;
-    doc = xmlReadMemory(xml, (int)len, NULL, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!doc) {
-        const xmlError *xe = xmlGetLastError();
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s:%2$d: not well-formed XML: %3$s"), origin,
-                    xe ? xe->line : 0,
-                    xe && xe->message ? g_strchomp(xe->message) : "?");
-        return NULL;
-    }
     root = xmlDocGetRootElement(doc);
     if (!root || !g_str_equal((const char *)root->name, "domain")) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%s: not a libvirt domain XML (no <domain> root element)"),
                     origin);
+        return NULL;
+    }
+    /* in a default namespace, none of its elements is libvirt's, and what
+     * the rewrite adds would be in that namespace too */
+    if (root->ns) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: not a libvirt domain XML (its <domain> root element is in the namespace '%2$s')"),
+                    origin, root->ns->href ? (const char *)root->ns->href : "");
         return NULL;
     }
     domain = g_new0(virCpregDomain, 1);

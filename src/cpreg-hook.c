@@ -152,21 +152,29 @@ hookPolicy(const virCpregConf *conf, GError **error)
     return g_steal_pointer(&policy);
 }
 
+/* CPREG_REGISTERS: the blocking and undecidable registers, each once. */
 static char *
 blockingList(const virCpregVerdict *v)
 {
     g_autoptr(GString) s = g_string_new(NULL);
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     guint i;
 
     for (i = 0; i < v->findings->len; i++) {
         const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
-        g_autofree char *name = NULL;
+        char *name;
         if (f->severity != VIR_CPREG_SEVERITY_BLOCKING &&
             f->severity != VIR_CPREG_SEVERITY_UNCERTAIN)
             continue;
         name = virCpregFindingName(f);
-        if (!strstr(s->str, name))
-            g_string_append_printf(s, "%s%s", s->len ? "," : "", name);
+        if (g_hash_table_contains(seen, name)) {
+            g_free(name);
+            continue;
+        }
+        g_hash_table_add(seen, name);
+        if (s->len)
+            g_string_append_c(s, ',');
+        g_string_append(s, name);
     }
     return g_string_free(g_steal_pointer(&s), FALSE);
 }

@@ -5,14 +5,42 @@
  * Every JSON reader (profiles, policies, QMP replies, the VM description
  * of a migration stream) parses through here: strict JSON, valid UTF-8,
  * nesting bounded by @depth, exactly one value with only white space
- * after it. Where it fails and why is for the caller to put in its own
- * words (a line of a file, a byte of a stream).
+ * after it, and no NUL in any string or key. Where it fails and why is
+ * for the caller to put in its own words (a line of a file, a byte of a
+ * stream).
  */
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-json.h"
+
+/*
+ * The offset of a \u0000 escape in one of the strings (keys included) of
+ * @data, strict JSON already parsed, or -1. json-c keeps the NUL in the
+ * string, but every reader takes the C string and would see it cut there
+ * ("0x6030...\u0000junk" read as "0x6030...").
+ */
+static gssize
+findNulEscape(const char *data, gsize len)
+{
+    gboolean in_string = FALSE;
+    gsize i;
+
+    if (!memmem(data, len, "\\u0000", 6))
+        return -1;
+    for (i = 0; i < len; i++) {
+        if (data[i] == '"') {
+            in_string = !in_string;
+        } else if (in_string && data[i] == '\\') {
+            if (len - i >= 6 && memcmp(data + i, "\\u0000", 6) == 0)
+                return (gssize)i;
+            i++;    /* the escaped character, a quote or a backslash too */
+        }
+    }
+    return -1;
+}
 
 /*
  * On failure, NULL with *where the byte offset and either *why a whole
@@ -26,6 +54,7 @@ virCpregJSONParseValue(const char *data, gsize len, int depth, gsize *where,
     json_object *root;
     enum json_tokener_error jerr;
     gsize end;
+    gssize nul;
 
     *where = 0;
     *why = *syntax = NULL;
@@ -50,6 +79,12 @@ virCpregJSONParseValue(const char *data, gsize len, int depth, gsize *where,
             *why = _("unexpected data after the JSON value");
             return NULL;
         }
+    }
+    if ((nul = findNulEscape(data, len)) >= 0) {
+        json_object_put(root);
+        *where = (gsize)nul;
+        *why = _("a string holds a NUL character (\\u0000)");
+        return NULL;
     }
     return root;
 }

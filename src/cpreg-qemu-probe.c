@@ -687,7 +687,6 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
 {
     g_auto(virCpregQemuFacts) myfacts = { 0 };
     g_auto(QemuRun) run = { 0 };
-    g_autoptr(GError) err = NULL;
     g_autoptr(virCpregProfile) profile = NULL;
     virCpregIdentity ident = { 0 };
     g_autofree char *found = NULL;

@@ -145,8 +145,10 @@ readLine(virCpregQmp *qmp, gint64 deadline, const char *what, gsize *len,
 
     for (;;) {
         guint8 chunk[65536];
-        const guint8 *nl = memchr(qmp->buf->data + scanned, '\n',
-                                  qmp->buf->len - scanned);
+        /* an empty GByteArray has no data: memchr(NULL, ..., 0) is UB */
+        const guint8 *nl = qmp->buf->len > scanned ?
+                           memchr(qmp->buf->data + scanned, '\n', qmp->buf->len - scanned) :
+                           NULL;
         ssize_t n;
 
         if (nl) {

@@ -40,50 +40,156 @@ psciPinFor(const virCpregVerdict *v, const virCpregFinding *f)
     return f->dst;
 }
 
-typedef enum {
-    ARG_REG, ARG_SRC, ARG_DST, ARG_FIELD, ARG_FSRC, ARG_FDST, ARG_QEMU,
-    ARG_FIXQEMU, ARG_SKERNEL, ARG_DKERNEL, ARG_N, ARG_M, ARG_PIN, ARG_WHY,
-    ARG_ERR, ARG_READBACK, ARG_LAST
-} virCpregArgIndex;
+/* ---- a finding in words ------------------------------------------------- */
 
-static const char *const argNames[ARG_LAST] = {
-    "reg", "src", "dst", "field", "fsrc", "fdst", "qemu", "fixqemu",
-    "skernel", "dkernel", "n", "m", "pin", "why", "err", "readback",
+typedef char *(*virCpregArgFunc)(const virCpregVerdict *v, const virCpregFinding *f);
+
+static char *
+argSrc(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return virCpregValueFormat(f->id, f->src);
+}
+
+static char *
+argDst(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return virCpregValueFormat(f->id, f->dst);
+}
+
+static char *
+argReg(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return virCpregFindingName(f);
+}
+
+static char *
+argField(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return f->field ? g_strdup(f->field->name) : NULL;
+}
+
+static char *
+argFieldSrc(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return f->field ? g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->src)) : NULL;
+}
+
+static char *
+argFieldDst(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return f->field ? g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->dst)) : NULL;
+}
+
+static char *
+argQemu(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
+{
+    return g_strdup(v->qemu_model);
+}
+
+/* a tolerance's QEMU version, an errno name: as the finding has it */
+static char *
+argWhyAsIs(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup(f->why);
+}
+
+static char *
+argWhy(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup(f->why && *f->why ? f->why : _("no reason given"));
+}
+
+static char *
+argSourceKernel(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
+{
+    return g_strdup(v->src->ident.kernel ? v->src->ident.kernel : "?");
+}
+
+static char *
+argDestKernel(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
+{
+    return g_strdup(v->dst->ident.kernel ? v->dst->ident.kernel : "?");
+}
+
+static char *
+argSrcCount(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup_printf("%" PRIu64, f->src);
+}
+
+static char *
+argDstCount(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup_printf("%" PRIu64, f->dst);
+}
+
+static char *
+argPin(const virCpregVerdict *v, const virCpregFinding *f)
+{
+    guint64 pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ? psciPinFor(v, f) :
+                  f->rule == VIR_CPREG_RULE_POLICY_VALUE ? f->dst : f->src;
+
+    return virCpregValueFormat(f->id, pin);
+}
+
+/* The {placeholders} of the rules' texts, and what each stands for. */
+static const struct {
+    const char *name;
+    virCpregArgFunc make;
+} findingArgs[] = {
+    { "reg", argReg },
+    { "src", argSrc },
+    { "dst", argDst },
+    { "field", argField },
+    { "fsrc", argFieldSrc },
+    { "fdst", argFieldDst },
+    { "qemu", argQemu },
+    { "fixqemu", argWhyAsIs },
+    { "skernel", argSourceKernel },
+    { "dkernel", argDestKernel },
+    { "n", argSrcCount },
+    { "m", argDstCount },
+    { "pin", argPin },
+    { "why", argWhy },
+    { "err", argWhyAsIs },
+    { "readback", argDst },
 };
 
+static gboolean
+usesArg(const char *text, const char *name)
+{
+    gsize n = strlen(name);
+    const char *p;
+
+    for (p = strchr(text, '{'); p; p = strchr(p + 1, '{')) {
+        if (strncmp(p + 1, name, n) == 0 && p[n + 1] == '}')
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* @tmpl with its placeholders filled; only the ones it uses are made. */
 static char *
 renderFinding(const virCpregVerdict *v, const virCpregFinding *f,
               const char *tmpl)
 {
-    g_autofree char *strs[ARG_LAST] = { NULL };
-    virCpregRuleArg args[ARG_LAST];
-    guint64 pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ? psciPinFor(v, f) :
-                  f->rule == VIR_CPREG_RULE_POLICY_VALUE ? f->dst : f->src;
+    virCpregRuleArg args[G_N_ELEMENTS(findingArgs)];
+    char *values[G_N_ELEMENTS(findingArgs)];
+    const char *text;
+    char *out;
     size_t i;
 
     if (!tmpl)
         return NULL;
-    strs[ARG_REG] = virCpregFindingName(f);
-    strs[ARG_SRC] = virCpregValueFormat(f->id, f->src);
-    strs[ARG_DST] = virCpregValueFormat(f->id, f->dst);
-    strs[ARG_PIN] = virCpregValueFormat(f->id, pin);
-    strs[ARG_READBACK] = virCpregValueFormat(f->id, f->dst);
-    strs[ARG_N] = g_strdup_printf("%" PRIu64, f->src);
-    strs[ARG_M] = g_strdup_printf("%" PRIu64, f->dst);
-    if (f->field) {
-        strs[ARG_FIELD] = g_strdup(f->field->name);
-        strs[ARG_FSRC] = g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->src));
-        strs[ARG_FDST] = g_strdup_printf("%" PRIu64, virCpregFieldGet(f->field, f->dst));
+    text = _(tmpl);
+    for (i = 0; i < G_N_ELEMENTS(findingArgs); i++) {
+        values[i] = usesArg(text, findingArgs[i].name) ? findingArgs[i].make(v, f) : NULL;
+        args[i] = (virCpregRuleArg) { findingArgs[i].name, values[i] };
     }
-    strs[ARG_QEMU] = g_strdup(v->qemu_model);
-    strs[ARG_FIXQEMU] = g_strdup(f->why);
-    strs[ARG_WHY] = g_strdup(f->why && *f->why ? f->why : _("no reason given"));
-    strs[ARG_ERR] = g_strdup(f->why);
-    strs[ARG_SKERNEL] = g_strdup(v->src->ident.kernel ? v->src->ident.kernel : "?");
-    strs[ARG_DKERNEL] = g_strdup(v->dst->ident.kernel ? v->dst->ident.kernel : "?");
-    for (i = 0; i < ARG_LAST; i++)
-        args[i] = (virCpregRuleArg) { argNames[i], strs[i] };
-    return virCpregRuleRender(tmpl, args, ARG_LAST);
+    out = virCpregRuleRender(tmpl, args, G_N_ELEMENTS(args));
+    for (i = 0; i < G_N_ELEMENTS(values); i++)
+        g_free(values[i]);
+    return out;
 }
 
 char *
@@ -105,6 +211,7 @@ static GPtrArray *
 namesOf(const virCpregVerdict *v, virCpregSeverity severity)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
 
     for (i = 0; i < v->findings->len; i++) {
@@ -113,36 +220,65 @@ namesOf(const virCpregVerdict *v, virCpregSeverity severity)
         if (f->severity != severity)
             continue;
         name = virCpregFindingName(f);
-        if (g_ptr_array_find_with_equal_func(names, name, g_str_equal, NULL))
+        if (g_hash_table_contains(seen, name)) {
             g_free(name);
-        else
-            g_ptr_array_add(names, name);
+            continue;
+        }
+        g_hash_table_add(seen, name);
+        g_ptr_array_add(names, name);
     }
     return names;
 }
 
-/* "A, B and C", or "N registers: A, B, C and N more" within @max bytes */
+/* The first @shown of @names: "A, B and C" when that is all of them,
+ * else "N registers: A, B and M more". */
+static char *
+formatNames(const GPtrArray *names, guint shown)
+{
+    GString *s = g_string_new(NULL);
+    guint i;
+
+    if (shown < names->len)
+        g_string_append_printf(s, _("%u registers: "), names->len);
+    for (i = 0; i < shown; i++) {
+        if (i)
+            g_string_append(s, i + 1 == shown && shown == names->len ? _(" and ") : ", ");
+        g_string_append(s, names->pdata[i]);
+    }
+    if (shown < names->len)
+        g_string_append_printf(s, _(" and %u more"), names->len - shown);
+    return g_string_free(s, FALSE);
+}
+
+/*
+ * "A, B and C", or "N registers: A, B, C and N more" within @max bytes
+ * (at least one name). Lengths are counted, not tried: the cost follows
+ * what fits, not how many there are.
+ */
 static char *
 joinNames(const GPtrArray *names, gsize max)
 {
-    guint shown;
+    g_autofree char *head = g_strdup_printf(_("%u registers: "), names->len);
+    gsize all = 0, len;
+    guint i, shown;
 
-    for (shown = names->len; shown > 0; shown--) {
-        g_autoptr(GString) s = g_string_new(NULL);
-        guint i;
-        if (shown < names->len)
-            g_string_append_printf(s, _("%u registers: "), names->len);
-        for (i = 0; i < shown; i++) {
-            if (i)
-                g_string_append(s, i + 1 == shown && shown == names->len ? _(" and ") : ", ");
-            g_string_append(s, names->pdata[i]);
-        }
-        if (shown < names->len)
-            g_string_append_printf(s, _(" and %u more"), names->len - shown);
-        if (s->len <= max || shown == 1)
-            return g_string_free(g_steal_pointer(&s), FALSE);
+    if (!names->len)
+        return g_strdup_printf(_("%u registers"), names->len);
+    for (i = 0; i < names->len && all <= max; i++)
+        all += strlen(names->pdata[i]) + (i == 0 ? 0 : i + 1 == names->len ? strlen(_(" and ")) : 2);
+    if (all <= max)
+        return formatNames(names, names->len);
+    /* the longer the head of the list, the longer the line: stop at the
+     * first name that does not fit */
+    len = strlen(head) + strlen(names->pdata[0]);
+    for (shown = 1; shown + 1 < names->len; shown++) {
+        g_autofree char *tail = g_strdup_printf(_(" and %u more"), names->len - shown - 1);
+        gsize next = len + 2 + strlen(names->pdata[shown]);
+        if (next + strlen(tail) > max)
+            break;
+        len = next;
     }
-    return g_strdup_printf(_("%u registers"), names->len);
+    return formatNames(names, shown);
 }
 
 /* Cuts @s to @max bytes at a UTF-8 boundary, with an ellipsis. */
@@ -162,19 +298,21 @@ shorten(const char *s, gsize max)
 /*
  * What to do: a newer QEMU on the destination where one would do, else
  * every distinct remedy of the findings of @severity, pins first (they
- * are the ones an operator can apply).
+ * are the ones an operator can apply), as many as the summary can show.
  */
 static char *
 fixesOf(const virCpregVerdict *v, virCpregSeverity severity)
 {
     g_autoptr(GPtrArray) fixes = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+    gsize len = 0;
     int pass;
     guint i;
 
     if (v->fix_qemu)
         return g_strdup_printf(_("use QEMU %s or later on the destination"), v->fix_qemu);
-    for (pass = 0; pass < 2; pass++) {
-        for (i = 0; i < v->findings->len; i++) {
+    for (pass = 0; pass < 2 && len <= SUMMARY_MAX; pass++) {
+        for (i = 0; i < v->findings->len && len <= SUMMARY_MAX; i++) {
             const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
             gboolean pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ||
                            f->kind == VIR_CPREG_FINDING_PIN;
@@ -185,10 +323,13 @@ fixesOf(const virCpregVerdict *v, virCpregSeverity severity)
             if (f->severity != severity || pin != (pass == 0) || qemu ||
                 !(remedy = virCpregFindingRemedy(v, f)))
                 continue;
-            if (g_ptr_array_find_with_equal_func(fixes, remedy, g_str_equal, NULL))
+            if (g_hash_table_contains(seen, remedy)) {
                 g_free(remedy);
-            else
-                g_ptr_array_add(fixes, remedy);
+                continue;
+            }
+            g_hash_table_add(seen, remedy);
+            g_ptr_array_add(fixes, remedy);
+            len += strlen(remedy) + strlen("; ");
         }
     }
     g_ptr_array_add(fixes, NULL);

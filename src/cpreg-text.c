@@ -24,6 +24,7 @@ virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
                      GError **error)
 {
     g_autoptr(GByteArray) buf = g_byte_array_new();
+    g_autoptr(GError) failure = NULL;
     gboolean is_stdin = g_str_equal(path, "-");
     int fd = is_stdin ? STDIN_FILENO : g_open(path, O_RDONLY | O_CLOEXEC, 0);
     guint8 chunk[65536];
@@ -40,7 +41,7 @@ virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
             continue;
         if (n < 0) {
             int err = errno;
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+            g_set_error(&failure, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                         _("cannot read '%1$s': %2$s"), path, g_strerror(err));
             break;
         }
@@ -49,7 +50,7 @@ virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
         if (buf->len + (gsize)n > max) {
             /* name the line the bound was reached in */
             g_byte_array_append(buf, chunk, (guint)(max - buf->len));
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+            g_set_error(&failure, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                         _("%1$s:%2$u: more than %3$zu bytes"), path,
                         virCpregTextLineOf((const char *)buf->data, buf->len),
                         (size_t)max);
@@ -59,8 +60,11 @@ virCpregTextReadFile(const char *path, gsize max, char **data, gsize *len,
     }
     if (!is_stdin)
         close(fd);
-    if (error && *error)
+    /* a caller that wants no GError still gets FALSE, not a truncation */
+    if (failure) {
+        g_propagate_error(error, g_steal_pointer(&failure));
         return FALSE;
+    }
     *len = buf->len;
     g_byte_array_append(buf, (const guint8 *)"", 1);
     *data = (char *)g_byte_array_free(g_steal_pointer(&buf), FALSE);

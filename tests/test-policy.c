@@ -271,10 +271,10 @@ typedef struct {
 
 static const BadXml badXml[] = {
     { "xxe", "<?xml version='1.0'?>\n<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
-      "<domain><name>&x;</name></domain>", "domain.xml:2: a domain XML may not declare a DTD" },
+      "<domain><name>&x;</name></domain>", "domain.xml: a domain XML may not have a document type declaration" },
     { "billion-laughs", "<?xml version='1.0'?>\n<!DOCTYPE l [\n <!ENTITY a \"aaaaaaaaaa\">\n"
       " <!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">\n]>\n<domain><name>&b;</name></domain>",
-      "domain.xml:2: a domain XML may not declare a DTD" },
+      "domain.xml: a domain XML may not have a document type declaration" },
     { "not-well-formed", "<domain>\n<name>x</nam>\n</domain>", "domain.xml:2: not well-formed XML" },
     { "other-root", "<network/>", "not a libvirt domain XML" },
     { "not-utf8", "<domain><name>caf\xe9</name></domain>", "domain.xml:1: not valid UTF-8" },

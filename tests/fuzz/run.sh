@@ -7,15 +7,16 @@
 # undefined; UBSan findings are fatal) in their own build directory
 # ($FUZZ_BUILDDIR, default build-fuzz/) and runs each for SECONDS on a
 # scratch corpus seeded from tests/fuzz/corpus/NAME (the committed seeds are
-# never written). NAME: stream, saveheader, qmp (default: all). Prints the
-# executions and crashes of each; exits 1 on any crash, 77 (skip) without
-# clang or its fuzzer runtime (libclang-rt-14-dev).
+# never written). NAME: hook, domain, profile, policy, conf, qmp, stream,
+# saveheader (default: all). Prints the executions, crashes and leaks of
+# each; exits 1 on any, 77 (skip) without clang or its fuzzer runtime
+# (libclang-rt-14-dev). Extra libFuzzer options: $FUZZ_ARGS.
 set -euo pipefail
 
 secs=${1:-30}
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(stream saveheader qmp)
+[ ${#names[@]} -gt 0 ] || names=(hook domain profile policy conf qmp stream saveheader)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILDDIR:-$src/build-fuzz}
 
@@ -36,12 +37,17 @@ if [ ! -f "$build/build.ninja" ]; then
     CC=$cc meson setup "$build" "$src" -Dfuzz=true -Dtests=disabled \
         -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
-if ! ninja -C "$build" $(printf 'tests/fuzz/fuzz-%s ' "${names[@]}") > "$probe/build.log" 2>&1; then
+targets=()
+for name in "${names[@]}"; do
+    targets+=("tests/fuzz/fuzz-$name")
+done
+if ! ninja -C "$build" "${targets[@]}" > "$probe/build.log" 2>&1; then
     cat "$probe/build.log"
     echo "fuzz: building the harnesses failed"
     exit 1
 fi
 
+read -r -a extra <<< "${FUZZ_ARGS:-}"
 failed=0
 for name in "${names[@]}"; do
     work=$(mktemp -d)
@@ -50,13 +56,14 @@ for name in "${names[@]}"; do
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$build/tests/fuzz/fuzz-$name" -max_total_time="$secs" -timeout=10 \
         -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
-        -artifact_prefix="$work/" "$work/corpus" "$src/tests/fuzz/corpus/$name" \
+        -artifact_prefix="$work/" "${extra[@]}" "$work/corpus" "$src/tests/fuzz/corpus/$name" \
         > "$work/log" 2>&1 || status=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log")
-    crashes=$(find "$work" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' \
-              -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' | wc -l)
-    echo "fuzz-$name: ${execs:-0} executions in ${secs} s, $crashes crashes (exit $status)"
-    if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
+    crashes=$(find "$work" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' \
+              -o -name 'oom-*' \) | wc -l)
+    leaks=$(find "$work" -maxdepth 1 -name 'leak-*' | wc -l)
+    echo "fuzz-$name: ${execs:-0} executions in ${secs} s, $crashes crashes, $leaks leaks (exit $status)"
+    if [ "$status" -ne 0 ] || [ "$crashes" -ne 0 ] || [ "$leaks" -ne 0 ]; then
         failed=1
         tail -40 "$work/log"
         echo "fuzz-$name: artifacts kept in $work"

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-profile.c: a profile from memory, its format recognised from the
+ * content (our JSON, a Firecracker fingerprint, a register dump, a QEMU
+ * migration stream, a libvirt save image) (libFuzzer)
+ *
+ * What we write of a profile (the metadata we stamp) must read back as
+ * the same registers.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "cpreg-profile.h"
+#include "fuzz-util.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    g_autoptr(virCpregProfile) p = virCpregProfileParse("fuzz", (const char *)data, size, NULL);
+    g_autoptr(virCpregProfile) again = NULL;
+    g_autoptr(virCpregProfile) view = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *json = NULL;
+    g_autofree char *description = NULL;
+    guint i;
+
+    if (!p)
+        return 0;
+    view = virCpregProfileQemuView(p);
+    description = virCpregProfileDescribe(p);
+    json = virCpregProfileToJSON(p);
+    again = virCpregProfileParse("written", json, strlen(json), &error);
+    FUZZ_CHECK(again, "%s", error->message);
+    FUZZ_CHECK(virCpregProfileCount(again) == virCpregProfileCount(p), "%u registers, not %u",
+               virCpregProfileCount(again), virCpregProfileCount(p));
+    FUZZ_CHECK(again->trials->len == p->trials->len, "%u trials, not %u",
+               again->trials->len, p->trials->len);
+    for (i = 0; i < virCpregProfileCount(p); i++) {
+        const virCpregEntry *a = virCpregProfileEntry(p, i);
+        const virCpregEntry *b = virCpregProfileEntry(again, i);
+        FUZZ_CHECK(a->id == b->id && a->flags == b->flags &&
+                   (!(a->flags & VIR_CPREG_ENTRY_VALUE) ||
+                    (a->value == b->value && a->value_hi == b->value_hi)) &&
+                   (!(a->flags & VIR_CPREG_ENTRY_WRITABLE) || a->writable == b->writable),
+                   "register %u (%#" G_GINT64_MODIFIER "x) changed", i, a->id);
+    }
+    FUZZ_CHECK(g_strcmp0(again->ident.kernel, p->ident.kernel) == 0, "kernel changed");
+    return 0;
+}
