@@ -4,7 +4,8 @@
 # run.sh SRC BUILD: the packages, built from the source tree and used as
 # an admin would:
 #   a. the .deb: dpkg-buildpackage -us -uc -b in a copy of the tree
-#      (DEB_BUILD_OPTIONS=nocheck), then lintian: no error
+#      (DEB_BUILD_OPTIONS=nocheck), then lintian on it and on the source
+#      package (dpkg-source -b): no error
 #   b. the .rpm: .ci/rpm-build (Fedora's spec with Debian's rpm)
 #   c. meson install into a DESTDIR with this build's prefix: the drop-in
 #      and the unit name installed files; systemd-analyze verify on it
@@ -88,7 +89,7 @@ copy_tree() {
 }
 
 case_deb() {
-  local start
+  local start upstream p
   copy_tree "$T/deb/src"
   start=$(now_ms)
   (cd "$T/deb/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) \
@@ -98,8 +99,14 @@ case_deb() {
     [ -s "$(deb_of "$p")" ] || fail "no .deb for $p"
     note "$(basename "$(deb_of "$p")"): $(dpkg-deb -c "$(deb_of "$p")" | grep -vc '/$') files"
   done
+  # the source package too (its checks: Build-Depends, debian/copyright...)
+  upstream=$(dpkg-parsechangelog -l "$T/deb/src/debian/changelog" -S Version | sed 's/-[^-]*$//')
+  copy_tree "$T/dsc/libvirt-cpreg-$upstream"
+  tar -C "$T/dsc" -cJf "$T/dsc/libvirt-cpreg_$upstream.orig.tar.xz" "libvirt-cpreg-$upstream"
+  (cd "$T/dsc" && dpkg-source -b "libvirt-cpreg-$upstream") >"$T/dpkg-source.log" 2>&1 ||
+    { cat "$T/dpkg-source.log"; fail "dpkg-source -b"; }
   start=$(now_ms)
-  lintian --fail-on error --info "$T"/deb/*.changes >"$T/lintian.log" 2>&1 ||
+  lintian --fail-on error --info "$T"/deb/*.changes "$T"/dsc/*.dsc >"$T/lintian.log" 2>&1 ||
     { cat "$T/lintian.log"; fail "lintian found errors"; }
   note "lintian: $(($(now_ms) - start)) ms; $(tags E) errors, $(tags W) warnings, $(tags I) info"
   grep '^[EW]:' "$T/lintian.log" || true
