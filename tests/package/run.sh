@@ -16,8 +16,9 @@
 #      that this libvirtd must restart; the smoke test on the installed
 #      files (check, validate, systemd-analyze verify); after the restart
 #      the INSTALLED qemu.d drop-in vetoes a virsh restore with our
-#      one-line summary and lets the same image in for a newer QEMU; then
-#      dpkg --purge, on every exit path.
+#      one-line summary and lets the same image in for a newer QEMU;
+#      dpkg -r leaves the drop-in (a conffile), which then lets it in;
+#      then dpkg --purge, on every exit path.
 # One PASS/FAIL line per case, with its time; exit 1 if any failed, 77
 # (skip) when not root or when tools are missing.
 set -euo pipefail
@@ -234,8 +235,9 @@ install_stage() {
   cat "$T/inside.out" 2>/dev/null || true
   [ "$rc" -eq 0 ] || FAILED=$((FAILED + 1))
   purge_ours || { echo "FAIL: dpkg --purge"; FAILED=$((FAILED + 1)); }
-  if [ -n "$(installed_version libvirt-cpreg)" ]; then
-    echo "FAIL: libvirt-cpreg is still installed after the purge"
+  if [ -n "$(installed_version libvirt-cpreg)" ] || [ -e /etc/libvirt/hooks/qemu.d/50-cpreg ] ||
+     [ -e /etc/libvirt-cpreg ]; then
+    echo "FAIL: libvirt-cpreg or its configuration is still there after the purge"
     FAILED=$((FAILED + 1))
   fi
 }
@@ -362,6 +364,19 @@ ensure_qemu_ids() {
   fi
 }
 
+case_removed() {
+  local out err
+  out=$(dpkg -r "${PACKAGES[@]}" 2>&1) || fail "dpkg -r: $out"
+  [ -x /etc/libvirt/hooks/qemu.d/50-cpreg ] || fail "dpkg -r took the drop-in (a conffile) away"
+  [ ! -e /usr/bin/virt-cpreg ] || fail "/usr/bin/virt-cpreg is still there"
+  note "removed, not purged: the drop-in stays, virt-cpreg is gone"
+  vsh A destroy gc >/dev/null
+  host_conf A "host-profile=$P72" qemu-version=10.0
+  err=$(vsh A restore "$T/gc.save" --paused 2>&1) ||
+    fail "the leftover drop-in refused the restore that the package vetoed: $err"
+  note "the restore the package vetoed: $(guest_state A gc)"
+}
+
 inside_cleanup() {
   host_destroy A || true
   ! mountpoint -q "$T/machine-etc" || umount "$T/machine-etc"
@@ -415,6 +430,7 @@ inside() {
   run_case e "smoke test on the installed files" case_smoke
   if [ "$libvirt_ok" = 1 ] && [ -e "$T/installed-by-test" ]; then
     run_case f "the installed hook in a private libvirtd: restore vetoed, then let in" case_hook
+    run_case g "dpkg -r: the drop-in left behind lets guests in" case_removed
     [ "$FAILED" -eq 0 ] || host_logs A
   fi
   [ "$FAILED" -eq 0 ]
