@@ -107,8 +107,8 @@ case_deb() {
   (cd "$T/dsc" && dpkg-source -b "libvirt-cpreg-$upstream") >"$T/dpkg-source.log" 2>&1 ||
     { cat "$T/dpkg-source.log"; fail "dpkg-source -b"; }
   start=$(now_ms)
-  lintian --fail-on error --info "$T"/deb/*.changes "$T"/dsc/*.dsc >"$T/lintian.log" 2>&1 ||
-    { cat "$T/lintian.log"; fail "lintian found errors"; }
+  lintian --fail-on error --display-info "$T"/deb/*.changes "$T"/dsc/*.dsc >"$T/lintian.log" 2>&1 ||
+    { grep -v '^N:' "$T/lintian.log"; fail "lintian found errors"; }
   note "lintian: $(($(now_ms) - start)) ms; $(tags E) errors, $(tags W) warnings, $(tags I) info"
   grep '^[EW]:' "$T/lintian.log" || true
 }
@@ -181,34 +181,25 @@ deps_present() {
   [ -z "$extra" ] || { echo "the .debs need packages that are not installed: $(tr '\n' ' ' <<<"$extra")"; return 1; }
 }
 
+# on_machine CMD...: CMD on the machine's own /var. In the private
+# namespace the harness may have laid overlays (named cpreg-overlay) over
+# /var/lib, /var/log or /var/cache for libvirt's mount points; dpkg must
+# write the real ones, so CMD runs in a child mount namespace without
+# them, and not at all if /var/lib/dpkg is still not the machine's.
+on_machine() {
+  # shellcheck disable=SC2016 # the inner shell's variables
+  unshare --mount --propagation private -- sh -c '
+    findmnt -rn -o SOURCE,TARGET | awk "\$1 == \"cpreg-overlay\" { print \$2 }" |
+      sort -r | while read -r m; do umount -l "$m"; done
+    [ "$(stat -c %d /var/lib/dpkg)" = "$MACHINE_DPKG_DEV" ] ||
+      { echo "on_machine: /var/lib/dpkg is not the machine'"'"'s here" >&2; exit 1; }
+    exec "$@"' sh "$@"
+}
+
 purge_ours() {
-  remove_mount_points
   [ -e "$T/installed-by-test" ] || return 0
-  dpkg --purge "${PACKAGES[@]}" >>"$T/purge.log" 2>&1 || { cat "$T/purge.log"; return 1; }
+  on_machine dpkg --purge "${PACKAGES[@]}" >>"$T/purge.log" 2>&1 || { cat "$T/purge.log"; return 1; }
   rm -f "$T/installed-by-test"
-}
-
-# The harness binds the private host's directories over libvirt's; without
-# libvirt-daemon-system some of these mount points do not exist. They are
-# made empty for the test and removed after it (the binds keep them empty).
-LIBVIRT_STATE_DIRS=(/var/lib/libvirt /var/log/libvirt /var/cache/libvirt)
-
-make_mount_points() {
-  local d
-  for d in "${LIBVIRT_STATE_DIRS[@]}"; do
-    [ -d "$d" ] && continue
-    mkdir "$d"
-    echo "$d" >>"$T/made-dirs"
-  done
-}
-
-remove_mount_points() {
-  local d
-  [ -s "$T/made-dirs" ] || return 0
-  while read -r d; do
-    rmdir "$d" 2>/dev/null || echo "left $d (not empty)"
-  done <"$T/made-dirs"
-  rm -f "$T/made-dirs"
 }
 
 install_stage() {
@@ -247,6 +238,8 @@ outside() {
   start=$(now_ms)
   SRC=$(cd "$1" && pwd) BUILD=$(cd "$2" && pwd)
   preflight
+  MACHINE_DPKG_DEV=$(stat -c %d /var/lib/dpkg)
+  export MACHINE_DPKG_DEV
   T=$(mktemp -d "${TMPDIR:-/tmp}/cpreg-package.XXXXXX")
   run_case a "the .deb: dpkg-buildpackage, lintian" case_deb
   run_case b "the .rpm: .ci/rpm-build" case_rpm
@@ -274,7 +267,7 @@ case_install() {
   local out pid
   pid=$(cat "$(hostdir A)/libvirtd.pid")
   : >"$T/installed-by-test"
-  out=$(dpkg -i "$(deb_of libvirt-cpreg)" "$(deb_of libvirt-cpreg0)" "$(deb_of libvirt-cpreg-dev)" 2>&1) ||
+  out=$(on_machine dpkg -i "$(deb_of libvirt-cpreg)" "$(deb_of libvirt-cpreg0)" "$(deb_of libvirt-cpreg-dev)" 2>&1) ||
     fail "dpkg -i: $out"
   note "dpkg -i: $(grep -c '^Setting up' <<<"$out") packages set up"
   grep -q "libvirtd (pid $pid) was started before the hook" <<<"$out" ||
@@ -283,7 +276,8 @@ case_install() {
   for f in /etc/libvirt/hooks/qemu.d/50-cpreg /usr/bin/virt-cpreg /usr/sbin/virt-cpregd; do
     [ -x "$f" ] || fail "$f is not installed"
   done
-  dpkg-query -W -f='${Conffiles}\n' libvirt-cpreg | grep -q ' /etc/libvirt-cpreg/cpreg.conf ' ||
+  # shellcheck disable=SC2016 # dpkg-query's format
+  on_machine dpkg-query -W -f='${Conffiles}\n' libvirt-cpreg | grep -q ' /etc/libvirt-cpreg/cpreg.conf ' ||
     fail "cpreg.conf is not a conffile"
 }
 
@@ -339,34 +333,9 @@ case_hook() {
   note "the same image with QEMU 11.1 modelled: $(guest_state A gc)"
 }
 
-# free_id DATABASE: a system id that DATABASE (group, passwd) does not use.
-free_id() {
-  local id=64055
-  while getent "$1" "$id" >/dev/null; do id=$((id + 1)); done
-  echo "$id"
-}
-
-# libvirt's QEMU driver looks up its built-in user and group (Debian's:
-# libvirt-qemu) even when qemu.conf says root. Where the machine lacks them
-# (no libvirt-daemon-system), this mount namespace's /etc/group and
-# /etc/passwd have them; the machine's stay as they are.
-ensure_qemu_ids() {
-  local gid
-  if ! getent group libvirt-qemu >/dev/null; then
-    gid=$(free_id group)
-    { cat /etc/group; echo "libvirt-qemu:x:$gid:"; } >"$T/group"
-    mount --bind "$T/group" /etc/group
-  fi
-  if ! getent passwd libvirt-qemu >/dev/null; then
-    gid=$(getent group libvirt-qemu | cut -d: -f3)
-    { cat /etc/passwd; echo "libvirt-qemu:x:$(free_id passwd):$gid::/var/lib/libvirt:/usr/sbin/nologin"; } >"$T/passwd"
-    mount --bind "$T/passwd" /etc/passwd
-  fi
-}
-
 case_removed() {
   local out err
-  out=$(dpkg -r "${PACKAGES[@]}" 2>&1) || fail "dpkg -r: $out"
+  out=$(on_machine dpkg -r "${PACKAGES[@]}" 2>&1) || fail "dpkg -r: $out"
   [ -x /etc/libvirt/hooks/qemu.d/50-cpreg ] || fail "dpkg -r took the drop-in (a conffile) away"
   [ ! -e /usr/bin/virt-cpreg ] || fail "/usr/bin/virt-cpreg is still there"
   note "removed, not purged: the drop-in stays, virt-cpreg is gone"
@@ -390,9 +359,6 @@ inside() {
   exec >"$T/inside.out" 2>&1
   # shellcheck source=tests/libvirt/harness.sh
   . "$SRC/tests/libvirt/harness.sh"
-  # ready when it lists guests: `virsh version` fails on libvirt 9.0 when
-  # there is no QEMU for the host's own architecture
-  libvirtd_ready() { vsh_quiet "$1" list --all; }
   trap inside_cleanup EXIT
   trap 'exit 143' TERM INT HUP
   # nothing of ours in the machine's /run; a running systemd is not seen
@@ -404,8 +370,9 @@ inside() {
     command -v "$c" >/dev/null || libvirt_ok=0
   done
   if [ "$libvirt_ok" = 1 ]; then
-    make_mount_points
-    ensure_qemu_ids
+    # libvirt's mount points and accounts, in this namespace only
+    ensure_mountpoints
+    ensure_qemu_accounts
     # the machine's /etc, read-only, where the private host (whose
     # /etc/libvirt is its own) can reach the drop-in dpkg will install
     mkdir "$T/machine-etc"
@@ -424,7 +391,7 @@ inside() {
   else
     echo "SKIP: the private libvirtd (libvirt-daemon, qemu-system-arm missing); installing without it"
     : >"$T/installed-by-test"
-    dpkg -i "$(deb_of libvirt-cpreg)" "$(deb_of libvirt-cpreg0)" "$(deb_of libvirt-cpreg-dev)" ||
+    on_machine dpkg -i "$(deb_of libvirt-cpreg)" "$(deb_of libvirt-cpreg0)" "$(deb_of libvirt-cpreg-dev)" ||
       fail "dpkg -i"
   fi
   run_case e "smoke test on the installed files" case_smoke
