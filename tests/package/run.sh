@@ -282,7 +282,7 @@ case_install() {
 }
 
 case_smoke() {
-  local out rc=0 fix=$SRC/tests/fixtures/lab
+  local rc=0 fix=$SRC/tests/fixtures/lab
   note "$(cpreg --version); $(/usr/sbin/virt-cpregd --version)"
   cpreg check --source "$fix/linux-6.12-max-pmu.regs" --dest "$fix/linux-7.2-max-pmu.regs" \
     --dest-qemu 11.1 >"$T/check-11.1.out" || fail "check with QEMU 11.1 exited $?"
@@ -294,11 +294,21 @@ case_smoke() {
   note "check, QEMU 10.0: exit 1: $(head -n 1 "$T/check-10.0.out")"
   if cpreg validate --help >/dev/null 2>&1; then
     rc=0
-    out=$(cpreg validate 2>&1) || rc=$?
-    [ "$rc" -le 1 ] || fail "validate exited $rc: $out"
-    grep -Eq '^(PASS|WARN|FAIL)' <<<"$out" || grep -Eq '(PASS|WARN|FAIL)' <<<"$out" ||
-      fail "validate printed no check: $out"
-    note "validate: exit $rc, $(grep -Ec 'PASS|WARN|FAIL' <<<"$out") checks"
+    cpreg validate --json >"$T/validate.json" 2>"$T/validate.err" || rc=$?
+    [ "$rc" -le 1 ] || fail "validate exited $rc: $(cat "$T/validate.err")"
+    # what the package itself decides must pass: where the hook is, its
+    # mode, what it runs, the shipped cpreg.conf and policy directories
+    python3 - "$T/validate.json" <<'PY' || fail "validate: the installed package's own checks did not all pass"
+import json, sys
+checks = {c["id"]: c for c in json.load(open(sys.argv[1]))["checks"]}
+bad = [f"{i}={checks[i]['status'] if i in checks else 'missing'}"
+       f" ({checks[i]['message'] if i in checks else ''})"
+       for i in ("hook-present", "hook-executable", "hook-target", "conf", "policy")
+       if i not in checks or checks[i]["status"] != "PASS"]
+print("validate: %d checks; hook-present, hook-executable, hook-target, conf, policy PASS"
+      % len(checks) if not bad else "validate: " + "; ".join(bad))
+sys.exit(1 if bad else 0)
+PY
   else
     note "validate: not in this virt-cpreg (virt-cpreg validate --help fails): skipped"
   fi
