@@ -22,6 +22,8 @@
 # One PASS/FAIL line per case, with its time; exit 1 if any failed, 77
 # (skip) when not root or when tools are missing.
 set -euo pipefail
+# meson points the loader at the build tree; the packages must run without
+unset LD_LIBRARY_PATH
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 PACKAGES=(libvirt-cpreg libvirt-cpreg0 libvirt-cpreg-dev)
