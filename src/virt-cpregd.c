@@ -141,12 +141,13 @@ main(int argc, char **argv)
 {
     g_autofree char *uri = NULL;
     g_autofree char *profile = NULL;
-    gboolean once = FALSE, verbose = FALSE;
+    gboolean once = FALSE, verbose = FALSE, version = FALSE;
     GOptionEntry entries[] = {
         { "connect", 'c', 0, G_OPTION_ARG_STRING, &uri, N_("libvirt URI"), N_("URI") },
         { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, N_("This host's profile (default: cpreg.conf's host-profile, else a probe for each guest)"), N_("FILE") },
         { "once", 0, 0, G_OPTION_ARG_NONE, &once, N_("Stamp the running guests and exit"), NULL },
         { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, N_("Say what is stamped"), NULL },
+        { "version", 0, 0, G_OPTION_ARG_NONE, &version, N_("Print the version and exit"), NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = NULL;
@@ -166,6 +167,10 @@ main(int argc, char **argv)
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         g_printerr("virt-cpregd: %s\n", error->message);
         return 2;
+    }
+    if (version) {
+        printf("virt-cpregd %s\n", PACKAGE_VERSION);
+        return 0;
     }
     if (!virCpregConfStampSource(profile, &d.profile, &d.cache_dir, &error)) {
         g_printerr("virt-cpregd: %s\n", error->message);
