@@ -373,9 +373,10 @@ checkHookExecutable(Validate *v)
 }
 
 /*
- * The program the hook execs ("exec /usr/bin/virt-cpreg hook"): libvirt
- * runs the hook on every operation of every guest, and a hook that
- * cannot start fails them all (start, migration, restore).
+ * The program the hook execs ("exec /usr/bin/virt-cpreg hook"). The
+ * drop-in answers every other operation itself, so without it only
+ * incoming guests are affected: let in unchecked, or refused where
+ * cpreg.conf says on-internal-error=deny.
  */
 static void
 checkHookTarget(Validate *v)
@@ -396,7 +397,7 @@ checkHookTarget(Validate *v)
         return PASS(v, "hook-target", title, "%s", target);
     fix = g_strdup_printf(_("reinstall libvirt-cpreg, or correct the exec line of %s"), v->hookPath);
     NOT_OK(v, CHECK_FAIL, "hook-target", title, fix,
-           _("the hook runs %s, which is not an executable file: libvirt would fail every guest's start, migration and restore"),
+           _("the hook runs %s, which is not an executable file: incoming guests are let in unchecked, or refused where on-internal-error=deny"),
            target);
 }
 
