@@ -98,11 +98,27 @@ virCpregTextCheckUTF8(const char *origin, const char *data, gsize len,
     return FALSE;
 }
 
+/* A hex digit's value, or -1: inline, as the profile readers call it for
+ * every digit of every register (g_ascii_xdigit_value is a call into
+ * glib each time). */
+static inline int
+hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* "0x" then 1..@digits hex digits, exactly @len bytes. */
 static gboolean
 parseHexDigits(const char *s, gsize len, int maxdigits, guint64 *lo,
                guint64 *hi)
 {
+    guint64 l = 0, h = 0;   /* locals: stores through *lo would alias s */
     gsize i;
 
     *lo = *hi = 0;
@@ -113,13 +129,21 @@ parseHexDigits(const char *s, gsize len, int maxdigits, guint64 *lo,
         ;
     if ((gssize)(len - i) > maxdigits)
         return FALSE;
-    for (; i < len; i++) {
-        int d = g_ascii_xdigit_value(s[i]);
+    /* the digits before the last 16 are the high half */
+    for (; len - i > 16; i++) {
+        int d = hexDigit(s[i]);
         if (d < 0)
             return FALSE;
-        *hi = *hi << 4 | *lo >> 60;
-        *lo = *lo << 4 | (guint64)d;
+        h = h << 4 | (guint64)d;
     }
+    for (; i < len; i++) {
+        int d = hexDigit(s[i]);
+        if (d < 0)
+            return FALSE;
+        l = l << 4 | (guint64)d;
+    }
+    *lo = l;
+    *hi = h;
     return TRUE;
 }
 
