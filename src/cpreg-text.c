@@ -83,14 +83,34 @@ virCpregTextLineOf(const char *data, gsize offset)
     return line;
 }
 
+/* The length of @data's leading run of ASCII bytes, eight at a time:
+ * domain XML and profiles are nearly all ASCII. */
+static gsize
+asciiPrefix(const char *data, gsize len)
+{
+    gsize i = 0;
+
+    for (; len - i >= 8; i += 8) {
+        guint64 word;
+        memcpy(&word, data + i, sizeof(word));
+        if (word & G_GUINT64_CONSTANT(0x8080808080808080))
+            break;
+    }
+    while (i < len && !(data[i] & 0x80))
+        i++;
+    return i;
+}
+
 gboolean
 virCpregTextCheckUTF8(const char *origin, const char *data, gsize len,
                       GError **error)
 {
     const char *end = memchr(data, '\0', len);
+    gsize ascii = end ? 0 : asciiPrefix(data, len);
 
-    /* a NUL byte is valid UTF-8 but never text */
-    if (!end && g_utf8_validate_len(data, len, &end))
+    /* a NUL byte is valid UTF-8 but never text; glib checks what follows
+     * the ASCII run, which starts on a character */
+    if (!end && g_utf8_validate_len(data + ascii, len - ascii, &end))
         return TRUE;
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                 _("%1$s:%2$u: not valid UTF-8 text"), origin,
