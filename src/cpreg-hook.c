@@ -21,6 +21,7 @@
 #include "cpreg-hostprobe.h"
 #include "cpreg-log.h"
 #include "cpreg-metadata.h"
+#include "cpreg-profile-priv.h"
 #include "cpreg-qemu.h"
 #include "cpreg-verdict.h"
 
@@ -252,8 +253,9 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
         return;
     if (!domain->profile_json)
         return noSourceProfile(conf, domain, op, answer);
-    if (!(src = virCpregProfileParse(_("the domain's metadata"), domain->profile_json,
-                                     strlen(domain->profile_json), &error)) ||
+    /* the metadata is text out of libxml2: valid UTF-8 already */
+    if (!(src = virCpregProfileParseText(_("the domain's metadata"), domain->profile_json,
+                                         strlen(domain->profile_json), &error)) ||
         !(qemu = qemuVersion(conf, domain, &error)) ||
         !(dst = hostProfileFor(conf, domain, src, &error)) ||
         !(policy = hookPolicy(conf, &error)))

@@ -42,6 +42,10 @@ findNulEscape(const char *data, gsize len)
     return -1;
 }
 
+static json_object *
+parseValue(const char *data, gsize len, int depth, int flags, gsize *where,
+           const char **why, const char **syntax);
+
 /*
  * On failure, NULL with *where the byte offset and either *why a whole
  * phrase or, for a syntax error, *why NULL and *syntax json-c's words.
@@ -49,6 +53,27 @@ findNulEscape(const char *data, gsize len)
 json_object *
 virCpregJSONParseValue(const char *data, gsize len, int depth, gsize *where,
                        const char **why, const char **syntax)
+{
+    return parseValue(data, len, depth,
+                      JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8,
+                      where, why, syntax);
+}
+
+/*
+ * The same for @data its caller has already checked to be valid UTF-8
+ * text (virCpregTextCheckUTF8, or text out of libxml2): json-c's own
+ * check would only do that work a second time, byte by byte.
+ */
+json_object *
+virCpregJSONParseText(const char *data, gsize len, int depth, gsize *where,
+                      const char **why, const char **syntax)
+{
+    return parseValue(data, len, depth, JSON_TOKENER_STRICT, where, why, syntax);
+}
+
+static json_object *
+parseValue(const char *data, gsize len, int depth, int flags, gsize *where,
+           const char **why, const char **syntax)
 {
     g_autoptr(json_tokener) tok = json_tokener_new_ex(depth);
     json_object *root;
@@ -62,7 +87,7 @@ virCpregJSONParseValue(const char *data, gsize len, int depth, gsize *where,
         *why = _("too large");
         return NULL;
     }
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(tok, flags);
     root = json_tokener_parse_ex(tok, data, (int)len);
     jerr = json_tokener_get_error(tok);
     end = json_tokener_get_parse_end(tok);

@@ -13,3 +13,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(json_tokener, json_tokener_free);
 json_object *virCpregJSONParseValue(const char *data, gsize len, int depth,
                                     gsize *where, const char **why,
                                     const char **syntax);
+json_object *virCpregJSONParseText(const char *data, gsize len, int depth,
+                                   gsize *where, const char **why,
+                                   const char **syntax);

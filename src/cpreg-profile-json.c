@@ -31,21 +31,41 @@ static const virCpregIdentityString identityStrings[] = {
     { "source", G_STRUCT_OFFSET(virCpregIdentity, source) },
 };
 
+/* @val (a member @key of @path, NULL when absent or null) as a string. */
 static gboolean
-hexMember(json_object *obj, const char *key, const char *origin,
-          const char *path, gboolean wide, gboolean *present, guint64 *lo,
-          guint64 *hi, GError **error)
+stringValue(json_object *val, const char *key, const char *origin,
+            const char *path, const char **out, gsize *len, GError **error)
+{
+    *out = NULL;
+    if (!val)
+        return TRUE;
+    if (!json_object_is_type(val, json_type_string)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s.%3$s: expected a string"), origin, path, key);
+        return FALSE;
+    }
+    *out = json_object_get_string(val);
+    *len = (gsize)json_object_get_string_len(val);
+    return TRUE;
+}
+
+/* @val, as above, as a hexadecimal number of 64 or (@wide) 128 bits. */
+static gboolean
+hexValue(json_object *val, const char *key, const char *origin,
+         const char *path, gboolean wide, gboolean *present, guint64 *lo,
+         guint64 *hi, GError **error)
 {
     const char *s;
+    gsize len = 0;
     gboolean ok;
 
-    if (!virCpregJSONGetString(obj, key, origin, path, FALSE, &s, error))
+    if (!stringValue(val, key, origin, path, &s, &len, error))
         return FALSE;
     *present = s != NULL;
     if (!s)
         return TRUE;
-    ok = wide ? virCpregTextParseHex128(s, strlen(s), lo, hi)
-              : virCpregTextParseHex64(s, strlen(s), lo);
+    ok = wide ? virCpregTextParseHex128(s, len, lo, hi)
+              : virCpregTextParseHex64(s, len, lo);
     if (!ok) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%1$s: %2$s.%3$s: '%4$s' is not a hexadecimal number of at most %5$d bits"),
@@ -53,6 +73,17 @@ hexMember(json_object *obj, const char *key, const char *origin,
         return FALSE;
     }
     return TRUE;
+}
+
+static gboolean
+hexMember(json_object *obj, const char *key, const char *origin,
+          const char *path, gboolean wide, gboolean *present, guint64 *lo,
+          guint64 *hi, GError **error)
+{
+    json_object *val = NULL;
+
+    json_object_object_get_ex(obj, key, &val);
+    return hexValue(val, key, origin, path, wide, present, lo, hi, error);
 }
 
 static gboolean
@@ -117,22 +148,76 @@ parseIdentity(virCpregProfile *profile, json_object *root, GError **error)
     return parseFeatures(profile, ident, error);
 }
 
+/*
+ * "registers[@i]" into @buf, without printf: it names each register in
+ * case of an error, and a profile has hundreds of them.
+ */
+static const char *
+registerPath(char buf[static 32], guint i)
+{
+    char digits[16];
+    gsize n = 0, len = strlen("registers[");
+
+    do {
+        digits[n++] = (char)('0' + i % 10);
+        i /= 10;
+    } while (i);
+    memcpy(buf, "registers[", len);
+    while (n)
+        buf[len++] = digits[--n];
+    buf[len++] = ']';
+    buf[len] = '\0';
+    return buf;
+}
+
+/* A register's members, in the order they are checked. */
+enum { REG_ID, REG_NAME, REG_VALUE, REG_WRITABLE, REG_N_MEMBERS };
+static const char *const registerKeys[REG_N_MEMBERS] = {
+    [REG_ID] = "id", [REG_NAME] = "name", [REG_VALUE] = "value",
+    [REG_WRITABLE] = "writable",
+};
+
+/* Finds them in one pass over @reg, not a hash lookup for each key: a
+ * profile has hundreds of registers. Absent or null members are NULL. */
+static void
+registerMembers(json_object *reg, json_object *members[REG_N_MEMBERS])
+{
+    struct json_object_iter it;
+    size_t k;
+
+    for (k = 0; k < REG_N_MEMBERS; k++)
+        members[k] = NULL;
+    json_object_object_foreachC(reg, it) {
+        for (k = 0; k < REG_N_MEMBERS; k++) {
+            if (strcmp(it.key, registerKeys[k]) == 0) {
+                members[k] = it.val;
+                break;
+            }
+        }
+    }
+}
+
 static gboolean
 parseRegister(virCpregBuilder *b, json_object *reg, guint i, GError **error)
 {
-    g_autofree char *path = g_strdup_printf("registers[%u]", i);
+    char pathbuf[32];
+    const char *path = registerPath(pathbuf, i);
     const char *origin = b->profile->origin;
+    json_object *m[REG_N_MEMBERS];
     virCpregEntry e = { 0 };
     gboolean present;
     guint64 hi;
     const char *name;
+    gsize len;
 
     if (!json_object_is_type(reg, json_type_object)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%1$s: %2$s: expected an object"), origin, path);
         return FALSE;
     }
-    if (!hexMember(reg, "id", origin, path, FALSE, &present, &e.id, &hi, error))
+    registerMembers(reg, m);
+    if (!hexValue(m[REG_ID], "id", origin, path, FALSE, &present, &e.id, &hi,
+                  error))
         return FALSE;
     if (!present) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
@@ -140,14 +225,14 @@ parseRegister(virCpregBuilder *b, json_object *reg, guint i, GError **error)
         return FALSE;
     }
     /* the name is for people; the id is the register */
-    if (!virCpregJSONGetString(reg, "name", origin, path, FALSE, &name, error))
+    if (!stringValue(m[REG_NAME], "name", origin, path, &name, &len, error))
         return FALSE;
-    if (!hexMember(reg, "value", origin, path, TRUE, &present, &e.value,
-                   &e.value_hi, error))
+    if (!hexValue(m[REG_VALUE], "value", origin, path, TRUE, &present, &e.value,
+                  &e.value_hi, error))
         return FALSE;
     e.flags |= present ? VIR_CPREG_ENTRY_VALUE : 0;
-    if (!hexMember(reg, "writable", origin, path, FALSE, &present, &e.writable,
-                   &hi, error))
+    if (!hexValue(m[REG_WRITABLE], "writable", origin, path, FALSE, &present,
+                  &e.writable, &hi, error))
         return FALSE;
     e.flags |= present ? VIR_CPREG_ENTRY_WRITABLE : 0;
     return virCpregBuilderAdd(b, &e, i, error);

@@ -38,6 +38,11 @@ char *virCpregProfileFeaturesNormalize(const char *word);
 void virCpregIdentitySetFeatures(virCpregIdentity *ident,
                                  const char *const *features);
 
+/* virCpregProfileParse of text known to be valid UTF-8 without a NUL
+ * (out of libxml2): the hook's reading of the domain's metadata. */
+virCpregProfile *virCpregProfileParseText(const char *origin, const char *data,
+                                          gsize len, GError **error);
+
 /* JSON helpers shared by the JSON readers. */
 json_object *virCpregJSONParse(const char *origin, const char *data,
                                gsize len, GError **error);

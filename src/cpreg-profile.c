@@ -353,8 +353,10 @@ virCpregJSONParse(const char *origin, const char *data, gsize len,
 {
     const char *why, *syntax;
     gsize where;
-    json_object *root = virCpregJSONParseValue(data, len, JSON_MAX_DEPTH, &where,
-                                               &why, &syntax);
+    /* every caller has checked @data with virCpregTextCheckUTF8 or has it
+     * from libxml2 */
+    json_object *root = virCpregJSONParseText(data, len, JSON_MAX_DEPTH, &where,
+                                              &why, &syntax);
 
     if (!root && why)
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT, "%s:%u: %s",
@@ -435,9 +437,9 @@ streamProfile(virCpregStreamInfo *info, GError **error)
     return profile;
 }
 
-virCpregProfile *
-virCpregProfileParse(const char *origin, const char *data, gsize len,
-                     GError **error)
+static virCpregProfile *
+parseProfile(const char *origin, const char *data, gsize len,
+             gboolean is_text, GError **error)
 {
     gsize i;
 
@@ -445,13 +447,32 @@ virCpregProfileParse(const char *origin, const char *data, gsize len,
     if (virCpregStreamDetect((const guint8 *)data, len))
         return streamProfile(virCpregStreamParse(origin, (const guint8 *)data,
                                                  len, error), error);
-    if (!virCpregTextCheckUTF8(origin, data, len, error))
+    if (!is_text && !virCpregTextCheckUTF8(origin, data, len, error))
         return NULL;
     for (i = 0; i < len && g_ascii_isspace(data[i]); i++)
         ;
     if (i < len && data[i] == '{')
         return parseJSONDocument(origin, data, len, error);
     return virCpregProfileParseDump(origin, data, len, error);
+}
+
+virCpregProfile *
+virCpregProfileParse(const char *origin, const char *data, gsize len,
+                     GError **error)
+{
+    return parseProfile(origin, data, len, FALSE, error);
+}
+
+/*
+ * The same for @data already known to be valid UTF-8 without a NUL byte:
+ * text out of libxml2 (the domain's metadata), which has checked it. The
+ * check is a pass over every byte that the hook would otherwise pay twice.
+ */
+virCpregProfile *
+virCpregProfileParseText(const char *origin, const char *data, gsize len,
+                         GError **error)
+{
+    return parseProfile(origin, data, len, TRUE, error);
 }
 
 /* Does @path start like a QEMU stream or a libvirt save image? Those are

@@ -83,14 +83,34 @@ virCpregTextLineOf(const char *data, gsize offset)
     return line;
 }
 
+/* The length of @data's leading run of ASCII bytes, eight at a time:
+ * domain XML and profiles are nearly all ASCII. */
+static gsize
+asciiPrefix(const char *data, gsize len)
+{
+    gsize i = 0;
+
+    for (; len - i >= 8; i += 8) {
+        guint64 word;
+        memcpy(&word, data + i, sizeof(word));
+        if (word & G_GUINT64_CONSTANT(0x8080808080808080))
+            break;
+    }
+    while (i < len && !(data[i] & 0x80))
+        i++;
+    return i;
+}
+
 gboolean
 virCpregTextCheckUTF8(const char *origin, const char *data, gsize len,
                       GError **error)
 {
     const char *end = memchr(data, '\0', len);
+    gsize ascii = end ? 0 : asciiPrefix(data, len);
 
-    /* a NUL byte is valid UTF-8 but never text */
-    if (!end && g_utf8_validate_len(data, len, &end))
+    /* a NUL byte is valid UTF-8 but never text; glib checks what follows
+     * the ASCII run, which starts on a character */
+    if (!end && g_utf8_validate_len(data + ascii, len - ascii, &end))
         return TRUE;
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                 _("%1$s:%2$u: not valid UTF-8 text"), origin,
@@ -98,11 +118,27 @@ virCpregTextCheckUTF8(const char *origin, const char *data, gsize len,
     return FALSE;
 }
 
+/* A hex digit's value, or -1: inline, as the profile readers call it for
+ * every digit of every register (g_ascii_xdigit_value is a call into
+ * glib each time). */
+static inline int
+hexDigit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
 /* "0x" then 1..@digits hex digits, exactly @len bytes. */
 static gboolean
 parseHexDigits(const char *s, gsize len, int maxdigits, guint64 *lo,
                guint64 *hi)
 {
+    guint64 l = 0, h = 0;   /* locals: stores through *lo would alias s */
     gsize i;
 
     *lo = *hi = 0;
@@ -113,13 +149,21 @@ parseHexDigits(const char *s, gsize len, int maxdigits, guint64 *lo,
         ;
     if ((gssize)(len - i) > maxdigits)
         return FALSE;
-    for (; i < len; i++) {
-        int d = g_ascii_xdigit_value(s[i]);
+    /* the digits before the last 16 are the high half */
+    for (; len - i > 16; i++) {
+        int d = hexDigit(s[i]);
         if (d < 0)
             return FALSE;
-        *hi = *hi << 4 | *lo >> 60;
-        *lo = *lo << 4 | (guint64)d;
+        h = h << 4 | (guint64)d;
     }
+    for (; i < len; i++) {
+        int d = hexDigit(s[i]);
+        if (d < 0)
+            return FALSE;
+        l = l << 4 | (guint64)d;
+    }
+    *lo = l;
+    *hi = h;
     return TRUE;
 }
 
