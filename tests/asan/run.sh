@@ -22,7 +22,8 @@ trap 'rm -rf "$probe"' EXIT
 
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0:print_summary=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:print_summary=1
-export LSAN_OPTIONS=print_suppressions=0
+here=$(cd "$(dirname "$0")" && pwd)
+export LSAN_OPTIONS=print_suppressions=0:suppressions=$here/lsan.supp
 
 # A program that leaks: LeakSanitizer must run and find it.
 cat > "$probe/t.c" <<'PROBE'
