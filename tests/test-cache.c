@@ -69,26 +69,16 @@ static int journalFd = -1;
 static void
 journalOpen(void)
 {
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     g_autofree char *path = testWriteTemp("journal", "", 0);
 
-    g_unlink(path);
-    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
-    journalFd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    assert_int_equal(bind(journalFd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    journalFd = testJournalSocket(path);
     g_setenv(VIR_CPREG_LOG_SOCKET_ENV, path, TRUE);
 }
 
 static char *
 journalDrain(void)
 {
-    GString *all = g_string_new(NULL);
-    char buf[65536];
-    ssize_t n;
-
-    while ((n = recv(journalFd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-        g_string_append_len(all, buf, n);
-    return g_string_free(all, FALSE);
+    return testJournalDrain(journalFd);
 }
 
 /* ---- helpers ----------------------------------------------------------------- */

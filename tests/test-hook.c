@@ -121,28 +121,10 @@ static int
 journalSocket(char **path)
 {
     static int n;
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
     g_autofree char *name = g_strdup_printf("journal-%d-%d", getpid(), n++);
-    g_autofree char *dir = testWriteTemp(name, "", 0);
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 
-    g_unlink(dir);
-    *path = g_strdup(dir);
-    g_strlcpy(sa.sun_path, *path, sizeof(sa.sun_path));
-    assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-    return fd;
-}
-
-static char *
-drainJournal(int fd)
-{
-    GString *all = g_string_new(NULL);
-    char buf[65536];
-    ssize_t n;
-
-    while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-        g_string_append_len(all, buf, n);
-    return g_string_free(all, FALSE);
+    *path = testWriteTemp(name, "", 0);
+    return testJournalSocket(*path);
 }
 
 static const char *extraEnv;   /* one more NAME=VALUE for the hook, or
@@ -174,7 +156,7 @@ runHookShell(HookRun *r, const char *conf, const char *shell)
     r->ms = (g_get_monotonic_time() - start) / 1000;
     assert_true(WIFEXITED(status));
     r->status = WEXITSTATUS(status);
-    r->journal = drainJournal(jfd);
+    r->journal = testJournalDrain(jfd);
     close(jfd);
     g_unlink(sock);
 }

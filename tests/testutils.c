@@ -4,7 +4,10 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <glib/gstdio.h>
 
 #include "testutils.h"
@@ -79,4 +82,37 @@ testRewrite(const char *xml, gsize len, const virCpregDomainEdit *edit)
     if (!d)
         g_error("%s", error->message);
     return virCpregDomainRewrite(d, edit);
+}
+
+/*
+ * A journal for the program under test: a datagram socket bound at @path
+ * (VIRT_CPREG_LOG_SOCKET points it there), with room for a burst of
+ * messages; aborts the test when it cannot be made.
+ */
+int
+testJournalSocket(const char *path)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int size = 1 << 20;
+
+    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
+    g_unlink(path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+        g_error("journal socket %s: %s", path, g_strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+    return fd;
+}
+
+/* Everything the journal socket @fd received so far, concatenated. */
+char *
+testJournalDrain(int fd)
+{
+    GString *all = g_string_new(NULL);
+    char buf[65536];
+    ssize_t n;
+
+    while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+        g_string_append_len(all, buf, n);
+    return g_string_free(all, FALSE);
 }

@@ -13,4 +13,6 @@ char *testFixture(const char *relative);
 char *testWriteTemp(const char *name, const char *data, gssize len);
 int testCompareStrings(gconstpointer a, gconstpointer b);
 void testRemoveTree(const char *dir);
+int testJournalSocket(const char *path);
+char *testJournalDrain(int fd);
 char *testRewrite(const char *xml, gsize len, const virCpregDomainEdit *edit);

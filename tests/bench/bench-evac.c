@@ -116,33 +116,6 @@ writeConf(Bench *b, guint budgetMs, const char *cache)
         g_error("cannot write %s", b->conf);
 }
 
-static int
-journalSocket(const char *path)
-{
-    struct sockaddr_un sa = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int size = 1 << 20;
-
-    g_strlcpy(sa.sun_path, path, sizeof(sa.sun_path));
-    g_unlink(path);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-        g_error("journal socket %s: %s", path, g_strerror(errno));
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
-    return fd;
-}
-
-static char *
-drain(int fd)
-{
-    GString *all = g_string_new(NULL);
-    char buf[65536];
-    ssize_t n;
-
-    while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
-        g_string_append_len(all, buf, n);
-    return g_string_free(all, FALSE);
-}
-
 /* The child: wait for the start, then become the hook. */
 static G_GNUC_NORETURN void
 hookChild(const Bench *b, guint i, const char *input, int startFd)
@@ -206,7 +179,7 @@ runWave(const Bench *b, guint n, Wave *w)
         g_error("pipe: %s", g_strerror(errno));
     for (i = 0; i < n; i++) {
         g_autofree char *sock = g_strdup_printf("%s/j-%u", b->dir, i);
-        socks[i] = journalSocket(sock);
+        socks[i] = testJournalSocket(sock);
         fflush(NULL);
         if ((pids[i] = fork()) == 0) {
             close(start[1]);
@@ -233,7 +206,7 @@ runWave(const Bench *b, guint n, Wave *w)
         left--;
     }
     for (i = 0; i < n; i++) {
-        g_autofree char *journal = drain(socks[i]);
+        g_autofree char *journal = testJournalDrain(socks[i]);
         w->count[classify(b, i, statuses[i], journal)]++;
         close(socks[i]);
     }
