@@ -632,8 +632,7 @@ comparePaths(gconstpointer a, gconstpointer b)
 static GPtrArray *
 policyFiles(const virCpregConf *conf, char **shown)
 {
-    const char *defaults[] = { PKGDATADIR "/policy.d", SYSCONFDIR "/libvirt-cpreg/policy.d", NULL };
-    const char *const *dirs = conf->policy_dirs ? (const char *const *)conf->policy_dirs : defaults;
+    const char *const *dirs = virCpregConfPolicyDirs(conf);
     GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
     guint i;
 

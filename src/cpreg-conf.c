@@ -206,10 +206,21 @@ fallbackQemuVersion(virCpregConf *conf)
     g_clear_pointer(&conf->qemu_version, g_free);
 }
 
+static const char *const policyDirsDefault[] = {
+    PKGDATADIR "/policy.d", SYSCONFDIR "/libvirt-cpreg/policy.d", NULL,
+};
+
 static void
 fallbackPolicyDirs(virCpregConf *conf)
 {
     g_clear_pointer(&conf->policy_dirs, g_strfreev);
+}
+
+/* The policy directories, in order: policy-dirs=, else the defaults. */
+const char *const *
+virCpregConfPolicyDirs(const virCpregConf *conf)
+{
+    return conf->policy_dirs ? (const char *const *)conf->policy_dirs : policyDirsDefault;
 }
 
 static void

@@ -54,6 +54,7 @@ void virCpregConfFree(virCpregConf *conf);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virCpregConf, virCpregConfFree);
 
 const char *const *virCpregConfKeys(void);
+const char *const *virCpregConfPolicyDirs(const virCpregConf *conf);
 const virCpregConfProblem *virCpregConfProblemFor(const virCpregConf *conf,
                                                   const char *key);
 char *virCpregConfProblemsText(const virCpregConf *conf);

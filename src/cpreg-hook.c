@@ -142,8 +142,7 @@ static virCpregPolicy *
 hookPolicy(const virCpregConf *conf, GError **error)
 {
     g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
-    const char *defaults[] = { PKGDATADIR "/policy.d", SYSCONFDIR "/libvirt-cpreg/policy.d", NULL };
-    const char *const *dirs = conf->policy_dirs ? (const char *const *)conf->policy_dirs : defaults;
+    const char *const *dirs = virCpregConfPolicyDirs(conf);
     guint i;
 
     for (i = 0; dirs[i]; i++) {
