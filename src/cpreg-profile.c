@@ -318,12 +318,27 @@ entryEqual(const virCpregEntry *a, const virCpregEntry *b)
            a->value_hi == b->value_hi && a->writable == b->writable;
 }
 
+/* Most inputs come sorted (KVM_GET_REG_LIST's order, our writers'). */
+static gboolean
+rawSorted(const GArray *raw)
+{
+    guint i;
+
+    for (i = 1; i < raw->len; i++) {
+        if (compareRaw(&g_array_index(raw, virCpregRawEntry, i - 1),
+                       &g_array_index(raw, virCpregRawEntry, i)) > 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 virCpregProfile *
 virCpregBuilderFinish(virCpregBuilder *b, GError **error)
 {
     guint i;
 
-    g_array_sort(b->raw, compareRaw);
+    if (!rawSorted(b->raw))
+        g_array_sort(b->raw, compareRaw);
     for (i = 0; i < b->raw->len; i++) {
         const virCpregRawEntry *r = &g_array_index(b->raw, virCpregRawEntry, i);
         const virCpregRawEntry *prev = i ? r - 1 : NULL;
@@ -624,15 +639,42 @@ virCpregProfileToJSON(const virCpregProfile *profile)
     return g_string_free(out, FALSE);
 }
 
+char *
+virCpregProfileToText(const virCpregProfile *profile)
+{
+    char *dump = virCpregProfileToDump(profile);
+
+    return dump ? dump : virCpregProfileToJSON(profile);
+}
+
+/* A FILE.regs is a dump; any other name, JSON. */
+static char *
+profileFileText(const virCpregProfile *profile, const char *path,
+                GError **error)
+{
+    char *text;
+
+    if (!g_str_has_suffix(path, ".regs"))
+        return virCpregProfileToJSON(profile);
+    if ((text = virCpregProfileToDump(profile)))
+        return text;
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                _("cannot write '%s': a register dump cannot carry this profile (trial results, or identity text with control characters); write JSON instead"),
+                path);
+    return NULL;
+}
+
 /* Atomic: readers see the old file or the new one, never a part. */
 gboolean
 virCpregProfileSave(const virCpregProfile *profile, const char *path,
                     GError **error)
 {
-    g_autofree char *json = virCpregProfileToJSON(profile);
+    g_autofree char *text = profileFileText(profile, path, error);
     g_autoptr(GError) err = NULL;
 
-    if (g_file_set_contents(path, json, -1, &err))
+    if (!text)
+        return FALSE;
+    if (g_file_set_contents(path, text, -1, &err))
         return TRUE;
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                 _("cannot write '%1$s': %2$s"), path, err->message);

@@ -107,6 +107,11 @@ virCpregProfile *virCpregProfileLoad(const char *path, GError **error);
 virCpregProfile *virCpregProfileParse(const char *origin, const char *data,
                                       gsize len, GError **error);
 char *virCpregProfileToJSON(const virCpregProfile *profile);
+/* The register dump format, or NULL when it cannot carry all of @profile
+ * (trials, identity text with control characters). */
+char *virCpregProfileToDump(const virCpregProfile *profile);
+/* The most compact text that carries all of @profile: a dump, else JSON. */
+char *virCpregProfileToText(const virCpregProfile *profile);
 gboolean virCpregProfileSave(const virCpregProfile *profile,
                              const char *path, GError **error);
 

@@ -181,11 +181,37 @@ virCpregTextParseHex128(const char *s, gsize len, guint64 *lo, guint64 *hi)
     return parseHexDigits(s, len, 32, lo, hi);
 }
 
+/*
+ * "0x" and @v in lower-case hexadecimal, at least @width digits: what
+ * printf("0x%0*" PRIx64) writes, without printf's cost, which the writers
+ * of profiles would pay hundreds of times.
+ */
+void
+virCpregTextFormatHex64(GString *out, guint64 v, guint width)
+{
+    char text[2 + 16];
+    guint n = sizeof(text);
+
+    do {
+        text[--n] = "0123456789abcdef"[v & 0xf];
+        v >>= 4;
+    } while (v);
+    while (sizeof(text) - n < MIN(width, 16))
+        text[--n] = '0';
+    text[--n] = 'x';
+    text[--n] = '0';
+    g_string_append_len(out, text + n, (gssize)(sizeof(text) - n));
+}
+
 void
 virCpregTextFormatHex128(GString *out, guint64 lo, guint64 hi)
 {
-    if (hi)
-        g_string_append_printf(out, "0x%" PRIx64 "%016" PRIx64, hi, lo);
-    else
-        g_string_append_printf(out, "0x%" PRIx64, lo);
+    if (!hi) {
+        virCpregTextFormatHex64(out, lo, 1);
+        return;
+    }
+    virCpregTextFormatHex64(out, hi, 1);
+    virCpregTextFormatHex64(out, lo, 16);
+    /* one number: drop the second "0x" */
+    g_string_erase(out, (gssize)out->len - 18, 2);
 }

@@ -16,6 +16,7 @@ guint virCpregTextLineOf(const char *data, gsize offset);
 gboolean virCpregTextParseHex64(const char *s, gsize len, guint64 *out);
 gboolean virCpregTextParseHex128(const char *s, gsize len, guint64 *lo,
                                  guint64 *hi);
+void virCpregTextFormatHex64(GString *out, guint64 v, guint width);
 void virCpregTextFormatHex128(GString *out, guint64 lo, guint64 hi);
 
 G_END_DECLS

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * test-profile.c: reading every real fixture, the JSON round trip, and
- * hostile input
+ * test-profile.c: reading every real fixture, the JSON and dump round
+ * trips, and hostile input
  */
 #include "config.h"
 
@@ -11,10 +11,12 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <glib/gstdio.h>
 
 #include "cpreg-error.h"
 #include "cpreg-id.h"
 #include "cpreg-profile.h"
+#include "cpreg-text.h"
 #include "testutils.h"
 
 /* The "# registers: N" comment of a lab dump, read by the test itself. */
@@ -95,6 +97,116 @@ testFixtures(void **state)
             fail_msg("%s: %s", path, error->message);
         assertSameProfile(p, q);
     }
+}
+
+/* write a dump → read it is identity, down to every field the JSON has */
+static void
+assertDumpRoundTrip(const virCpregProfile *p)
+{
+    g_autofree char *dump = virCpregProfileToDump(p);
+    g_autofree char *want = virCpregProfileToJSON(p);
+    g_autofree char *got = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregProfile) q = NULL;
+
+    if (!dump)
+        fail_msg("%s: a dump cannot carry it", p->origin);
+    q = virCpregProfileParse(p->origin, dump, strlen(dump), &error);
+    if (!q)
+        fail_msg("%s: %s", p->origin, error->message);
+    got = virCpregProfileToJSON(q);
+    assert_string_equal(got, want);
+}
+
+static void
+testDumpRoundTrip(void **state)
+{
+    g_autoptr(GPtrArray) files = testFixtureFiles();
+    static const char *const streams[] = { "streams/virt-max-smp2.qemu",
+                                           "streams/virt-max-smp2.save" };
+    guint i;
+
+    (void)state;
+    for (i = 0; i < files->len + G_N_ELEMENTS(streams); i++) {
+        g_autofree char *path = i < files->len ? g_strdup(files->pdata[i]) :
+                                testFixture(streams[i - files->len]);
+        g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
+        g_autoptr(virCpregProfile) view = NULL;
+
+        assert_non_null(p);
+        view = virCpregProfileQemuView(p);
+        assertDumpRoundTrip(p);
+        assertDumpRoundTrip(view);
+    }
+}
+
+/* The hexadecimal the writers use, without printf */
+static void
+testFormatHex(void **state)
+{
+    static const struct { guint64 lo, hi; guint width; const char *want64, *want128; } cases[] = {
+        { 0, 0, 1, "0x0", "0x0" },
+        { 0x2, 0, 16, "0x0000000000000002", "0x2" },
+        { 0x6030000000100000ULL, 0, 16, "0x6030000000100000", "0x6030000000100000" },
+        { 0x1, 0x2, 1, "0x1", "0x20000000000000001" },
+        { G_MAXUINT64, G_MAXUINT64, 1, "0xffffffffffffffff",
+          "0xffffffffffffffffffffffffffffffff" },
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GString) a = g_string_new("x");
+        g_autoptr(GString) b = g_string_new("x");
+        g_autofree char *printed = g_strdup_printf("x0x%0*" G_GINT64_MODIFIER "x",
+                                                   (int)cases[i].width, cases[i].lo);
+        virCpregTextFormatHex64(a, cases[i].lo, cases[i].width);
+        virCpregTextFormatHex128(b, cases[i].lo, cases[i].hi);
+        assert_string_equal(a->str + 1, cases[i].want64);
+        assert_string_equal(a->str, printed);
+        assert_string_equal(b->str + 1, cases[i].want128);
+    }
+}
+
+/* What a dump has no syntax for: it refuses, and FILE.regs says why. */
+static void
+testDumpRefuses(void **state)
+{
+    g_autofree char *path = testFixture("lab/linux-6.1-max-pmu.regs");
+    static const char *const hosts[] = { "two\nlines", " padded", "tab\there" };
+    g_autofree char *dir = g_dir_make_tmp("test-profile-XXXXXX", NULL);
+    g_autofree char *regs = g_build_filename(dir, "host.regs", NULL);
+    g_autofree char *json = g_build_filename(dir, "host.json", NULL);
+    g_autoptr(GError) error = NULL;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i <= G_N_ELEMENTS(hosts); i++) {
+        g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
+        g_autoptr(virCpregProfile) back = NULL;
+        g_autofree char *text = NULL;
+        assert_non_null(p);
+        if (i < G_N_ELEMENTS(hosts)) {
+            g_free(p->ident.host);
+            p->ident.host = g_strdup(hosts[i]);
+        } else {
+            virCpregTrial t = { .id = virCpregProfileEntry(p, 0)->id };
+            g_array_append_val(p->trials, t);
+        }
+        assert_null(virCpregProfileToDump(p));
+        /* the compact text falls back to JSON, which carries it all */
+        text = virCpregProfileToText(p);
+        back = virCpregProfileParse("text", text, strlen(text), NULL);
+        assert_non_null(back);
+        assert_string_equal(back->ident.host, p->ident.host);
+        assert_false(virCpregProfileSave(p, regs, &error));
+        assert_non_null(strstr(error->message, "cannot carry"));
+        g_clear_error(&error);
+        assert_true(virCpregProfileSave(p, json, NULL));
+    }
+    g_unlink(regs);
+    g_unlink(json);
+    g_rmdir(dir);
 }
 
 typedef struct {
@@ -315,6 +427,9 @@ main(void)
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(testFixtures),
         cmocka_unit_test(testIdentity),
+        cmocka_unit_test(testDumpRoundTrip),
+        cmocka_unit_test(testDumpRefuses),
+        cmocka_unit_test(testFormatHex),
         cmocka_unit_test(testQemuView),
         cmocka_unit_test(testDuplicateSameValue),
     };
