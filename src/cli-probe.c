@@ -96,7 +96,7 @@ cliProbe(int argc, char **argv)
         { "trial", 0, 0, G_OPTION_ARG_FILENAME, &trial,
           N_("also try writing a source profile's values into a vCPU (--via kvm)"), N_("SOURCE") },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-          N_("write the profile to FILE"), N_("FILE") },
+          N_("write the profile to FILE (a FILE.regs as a register dump, the form read fastest; else JSON)"), N_("FILE") },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GError) error = NULL;

@@ -457,7 +457,9 @@ virCpregCacheGet(const char *want, const char *key, virCpregCacheProbeFunc probe
                  GError **error)
 {
     const char *dir = cacheDirPath(want);
-    g_autofree char *name = entryName("profile-", key, ".json");
+    /* a register dump, the form read fastest (JSON in the rare case a dump
+     * cannot carry the profile: readers recognise both) */
+    g_autofree char *name = entryName("profile-", key, ".regs");
     g_autoptr(virCpregProfile) profile = NULL;
     int dirfd = openCacheDir(want);
     int lockfd = -1;
@@ -468,9 +470,9 @@ virCpregCacheGet(const char *want, const char *key, virCpregCacheProbeFunc probe
     if (readOrLock(dirfd, dir, name, timeout_ms, readProfile, &profile, &lockfd)) {
         *hit = TRUE;
     } else if ((profile = probe(opaque, error)) && lockfd >= 0) {
-        g_autofree char *json = virCpregProfileToJSON(profile);
+        g_autofree char *text = virCpregProfileToText(profile);
         removeStaleTemps(dirfd, name);
-        writeEntry(dirfd, dir, name, json);
+        writeEntry(dirfd, dir, name, text);
     }
     if (lockfd >= 0)
         close(lockfd);   /* releases the lock */

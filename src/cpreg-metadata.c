@@ -53,7 +53,7 @@ static void
 stampProfile(xmlNode *root, const virCpregProfile *profile)
 {
     xmlNode *metadata = ensureChild(root, "metadata");
-    g_autofree char *json = virCpregProfileToJSON(profile);
+    g_autofree char *json = virCpregProfileToText(profile);
     xmlNode *old, *node;
     xmlNs *ns;
 
@@ -143,7 +143,7 @@ virCpregDomainRewrite(virCpregDomain *domain, const virCpregDomainEdit *edit)
 char *
 virCpregMetadataElement(const virCpregProfile *profile)
 {
-    g_autofree char *json = virCpregProfileToJSON(profile);
+    g_autofree char *json = virCpregProfileToText(profile);
     g_autofree char *escaped = g_markup_escape_text(json, -1);
 
     return g_strdup_printf("<profile>%s</profile>", escaped);

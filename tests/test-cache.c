@@ -246,7 +246,7 @@ testSymlinkProfile(void **state)
     (void)state;
     probes = 0;
     assert_false(get(dir));
-    entry = entryIn(dir, "profile-", ".json");
+    entry = entryIn(dir, "profile-", ".regs");
     assert_int_equal(g_unlink(entry), 0);
     assert_int_equal(symlink(forged, entry), 0);
     g_file_get_contents(forged, &forgedBefore, NULL, NULL);
@@ -274,7 +274,7 @@ testSymlinkLock(void **state)
 
     (void)state;
     assert_false(get(dir));
-    entry = entryIn(dir, "profile-", ".json");
+    entry = entryIn(dir, "profile-", ".regs");
     lock = g_strconcat(entry, ".lock", NULL);
     assert_int_equal(g_unlink(entry), 0);
     assert_int_equal(g_unlink(lock), 0);
@@ -309,7 +309,7 @@ testFifo(void **state)
 
     (void)state;
     assert_false(get(dir));
-    entry = entryIn(dir, "profile-", ".json");
+    entry = entryIn(dir, "profile-", ".regs");
     lock = g_strconcat(entry, ".lock", NULL);
     signal(SIGALRM, alarmed);
     alarm(20);
@@ -344,14 +344,14 @@ testStaleTemps(void **state)
     g_autofree char *dir = makeDir("cache", 0700);
     g_autofree char *entry = NULL;
     g_autofree char *mine = NULL;
-    g_autofree char *oldOther = g_build_filename(dir, "profile-0123456789abcdef0123456789abcdef.json.Xy7Zq1", NULL);
+    g_autofree char *oldOther = g_build_filename(dir, "profile-0123456789abcdef0123456789abcdef.regs.Xy7Zq1", NULL);
     g_autofree char *oldVersion = g_build_filename(dir, "version-0123456789abcdef0123456789abcdef.txt.Ab3dE9", NULL);
-    g_autofree char *freshOther = g_build_filename(dir, "profile-fedcba9876543210fedcba9876543210.json.Qw8eR2", NULL);
+    g_autofree char *freshOther = g_build_filename(dir, "profile-fedcba9876543210fedcba9876543210.regs.Qw8eR2", NULL);
     struct timespec old[2] = { { .tv_sec = time(NULL) - 120 }, { .tv_sec = time(NULL) - 120 } };
 
     (void)state;
     assert_false(get(dir));
-    entry = entryIn(dir, "profile-", ".json");
+    entry = entryIn(dir, "profile-", ".regs");
     mine = g_strconcat(entry, ".K1ll3d", NULL);
     assert_int_equal(g_unlink(entry), 0);
     assert_true(g_file_set_contents(mine, "{", -1, NULL));

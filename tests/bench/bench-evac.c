@@ -242,7 +242,7 @@ cacheEntries(const char *cache)
     guint n = 0;
 
     while (d && (name = g_dir_read_name(d)))
-        n += g_str_has_prefix(name, "profile-") && g_str_has_suffix(name, ".json");
+        n += g_str_has_prefix(name, "profile-") && g_str_has_suffix(name, ".regs");
     return n;
 }
 

@@ -309,10 +309,20 @@ metadata() {
   vsh "$1" metadata "$2" --uri http://libvirt-cpreg.org/xmlns/metadata/1.0
 }
 
-# metadata_kernel HOST GUEST: the kernel release in the guest's live metadata.
-metadata_kernel() {
-  metadata "$1" "$2" 2>/dev/null | xmllint --xpath 'string(/*)' - 2>/dev/null |
-    sed -n 's/.*"kernel" *: *"\([^"]*\)".*/\1/p' | head -n 1
+# profile_ident KEY: an identity field of the profile text on stdin (a
+# register dump's "# KEY: value", or our JSON's "KEY": "value").
+profile_ident() {
+  sed -n -e "s/^# $1: *\([^ ]*\).*/\1/p" -e "s/.*\"$1\" *: *\"\([^\"]*\)\".*/\1/p" |
+    head -n 1
 }
+
+# metadata_ident HOST GUEST KEY: that field of the guest's live metadata.
+metadata_ident() {
+  metadata "$1" "$2" 2>/dev/null | xmllint --xpath 'string(/*)' - 2>/dev/null |
+    profile_ident "$3"
+}
+
+# metadata_kernel HOST GUEST: the kernel release in the guest's live metadata.
+metadata_kernel() { metadata_ident "$1" "$2" kernel; }
 
 stamped() { [ -n "$(metadata_kernel "$1" "$2")" ]; }

@@ -165,16 +165,16 @@ qemu_said() {
 }
 
 case_a() {
-  local json
+  local meta
   new_guest A ga
   [ "$(guest_state A ga)" = paused ] || fail "ga is '$(guest_state A ga)', not paused"
   stamp A ga "$P612"
   note "metadata: kernel $(metadata_kernel A ga)"
   [ "$(metadata_kernel A ga)" = "$K612" ] || fail "ga's metadata does not carry kernel $K612"
   # what travels is the profile itself: it reads back as the fixture
-  json="$T/ga-metadata.json"
-  metadata A ga | xmllint --xpath 'string(/*)' - >"$json"
-  cpreg diff "$json" "$P612" >/dev/null || fail "the metadata profile differs from $P612"
+  meta="$T/ga-metadata.regs"
+  metadata A ga | xmllint --xpath 'string(/*)' - >"$meta"
+  cpreg diff "$meta" "$P612" >/dev/null || fail "the metadata profile differs from $P612"
 }
 
 case_b() {
@@ -265,10 +265,7 @@ case_d() {
 
 # metadata_source HOST GUEST: where the profile in the guest's metadata
 # came from ("dump", "kvm-probe", "qemu-stream"...), or nothing.
-metadata_source() {
-  metadata "$1" "$2" 2>/dev/null | xmllint --xpath 'string(/*)' - 2>/dev/null |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["identity"]["source"])' 2>/dev/null
-}
+metadata_source() { metadata_ident "$1" "$2" source; }
 
 probed() { [ "$(metadata_source "$1" "$2")" = qemu-stream ]; }
 
@@ -557,7 +554,7 @@ case_n() {
   persistent M2 gna || fail "gna is not defined (persistent) on M2"
   [ "$(metadata_kernel M2 gna)" = "$K72" ] || fail "gna's live metadata on M2 is not $K72"
   inactive=$(vsh M2 dumpxml gna --inactive | xmllint --xpath 'string(//*[namespace-uri()="http://libvirt-cpreg.org/xmlns/metadata/1.0"])' - |
-    sed -n 's/.*"kernel" *: *"\([^"]*\)".*/\1/p' | head -n 1)
+    profile_ident kernel)
   [ -n "$inactive" ] || fail "gna's persistent definition on M2 carries no metadata"
   note "on M2: running and defined; live metadata kernel $(metadata_kernel M2 gna), persistent definition's $inactive"
 }
