@@ -1,17 +1,20 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cpreg-profile-json.c: read our profile JSON (schemas/profile.schema.json)
+ * cpreg-profile-json.c: read and write our profile JSON
+ * (schemas/profile.schema.json)
  *
  * Version 1. Unknown members are ignored so that a newer writer's extra
  * facts do not break an older reader; everything read is checked.
  */
 #include "config.h"
 
+#include <inttypes.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-profile-priv.h"
 #include "cpreg-error.h"
+#include "cpreg-id.h"
 #include "cpreg-text.h"
 
 #define PROFILE_VERSION 1
@@ -338,4 +341,97 @@ virCpregProfileParseJSON(const char *origin, json_object *root, GError **error)
             return NULL;
     }
     return virCpregBuilderFinish(&b, error);
+}
+
+/* ---- the writer, with json-c ------------------------------------------- */
+
+static json_object *
+hexString(guint64 lo, guint64 hi, guint width)
+{
+    g_autoptr(GString) text = g_string_sized_new(40);
+
+    if (hi)
+        virCpregTextFormatHex128(text, lo, hi);
+    else
+        virCpregTextFormatHex64(text, lo, width);
+    return json_object_new_string_len(text->str, (int)text->len);
+}
+
+static json_object *
+identityJSON(const virCpregIdentity *ident)
+{
+    json_object *obj = json_object_new_object();
+    json_object *features = json_object_new_array();
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(identityStrings); i++) {
+        const char *const *field = G_STRUCT_MEMBER_P(ident, identityStrings[i].offset);
+        if (*field)
+            json_object_object_add(obj, identityStrings[i].key,
+                                   json_object_new_string(*field));
+    }
+    if (ident->has_midr)
+        json_object_object_add(obj, "midr", hexString(ident->midr, 0, 1));
+    for (i = 0; ident->features && ident->features[i]; i++)
+        json_object_array_add(features, json_object_new_string(ident->features[i]));
+    json_object_object_add(obj, "features", features);
+    return obj;
+}
+
+static json_object *
+entryJSON(const virCpregEntry *e)
+{
+    json_object *obj = json_object_new_object();
+    char name[VIR_CPREG_NAME_MAX];
+
+    json_object_object_add(obj, "id", hexString(e->id, 0, 16));
+    json_object_object_add(obj, "name",
+                           json_object_new_string(virCpregIdFormat(e->id, name)));
+    if (e->flags & VIR_CPREG_ENTRY_VALUE)
+        json_object_object_add(obj, "value", hexString(e->value, e->value_hi, 1));
+    if (e->flags & VIR_CPREG_ENTRY_WRITABLE)
+        json_object_object_add(obj, "writable", hexString(e->writable, 0, 1));
+    return obj;
+}
+
+static json_object *
+trialJSON(const virCpregTrial *t)
+{
+    json_object *obj = json_object_new_object();
+
+    json_object_object_add(obj, "id", hexString(t->id, 0, 16));
+    json_object_object_add(obj, "value", hexString(t->value, 0, 1));
+    json_object_object_add(obj, "result",
+                           json_object_new_string(virCpregTrialResultToString(t->result)));
+    if (*t->err)
+        json_object_object_add(obj, "errno", json_object_new_string(t->err));
+    if (t->has_readback)
+        json_object_object_add(obj, "readback", hexString(t->readback, 0, 1));
+    return obj;
+}
+
+char *
+virCpregProfileToJSON(const virCpregProfile *profile)
+{
+    g_autoptr(json_object) root = json_object_new_object();
+    json_object *regs = json_object_new_array_ext((int)profile->entries->len);
+    guint i;
+
+    json_object_object_add(root, "libvirt-cpreg-profile",
+                           json_object_new_int(PROFILE_VERSION));
+    json_object_object_add(root, "identity", identityJSON(&profile->ident));
+    for (i = 0; i < profile->entries->len; i++)
+        json_object_array_add(regs, entryJSON(virCpregProfileEntry(profile, i)));
+    json_object_object_add(root, "registers", regs);
+    if (profile->trials->len) {
+        json_object *trials = json_object_new_array_ext((int)profile->trials->len);
+        for (i = 0; i < profile->trials->len; i++)
+            json_object_array_add(trials, trialJSON(&g_array_index(profile->trials,
+                                                                   virCpregTrial, i)));
+        json_object_object_add(root, "trial", trials);
+    }
+    return g_strconcat(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
+                                                            JSON_C_TO_STRING_SPACED |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE),
+                       "\n", NULL);
 }
