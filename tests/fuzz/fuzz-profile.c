@@ -4,8 +4,9 @@
  * content (our JSON, a Firecracker fingerprint, a register dump, a QEMU
  * migration stream, a libvirt save image) (libFuzzer)
  *
- * What we write of a profile (the metadata we stamp) must read back as
- * the same registers.
+ * What we write of a profile must read back: its JSON as the same
+ * registers, its register dump (the metadata we stamp), when a dump can
+ * carry it, as the very same profile, down to the JSON it writes.
  */
 #include "config.h"
 
@@ -13,6 +14,25 @@
 
 #include "cpreg-profile.h"
 #include "fuzz-util.h"
+
+static void
+checkDump(const virCpregProfile *p)
+{
+    g_autofree char *dump = virCpregProfileToDump(p);
+    g_autofree char *want = NULL;
+    g_autofree char *got = NULL;
+    g_autoptr(virCpregProfile) back = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (!dump)
+        return;
+    back = virCpregProfileParse("dump", dump, strlen(dump), &error);
+    FUZZ_CHECK(back, "%s", error->message);
+    want = virCpregProfileToJSON(p);
+    got = virCpregProfileToJSON(back);
+    FUZZ_CHECK(g_str_equal(want, got), "the dump reads back as another profile:\n%s\n%s",
+               want, got);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -46,5 +66,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    "register %u (%#" G_GINT64_MODIFIER "x) changed", i, a->id);
     }
     FUZZ_CHECK(g_strcmp0(again->ident.kernel, p->ident.kernel) == 0, "kernel changed");
+    checkDump(p);
     return 0;
 }
