@@ -38,6 +38,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-hostprobe.h"
 #include "cpreg-qemu.h"
+#include "cpreg-util.h"
 
 /* The system daemon's hooks: libvirt's own sysconfdir, not ours. */
 #define LIBVIRT_HOOK_DIR "/etc/libvirt/hooks/qemu.d"
@@ -56,9 +57,10 @@ typedef enum {
     CHECK_PASS,
     CHECK_WARN,
     CHECK_FAIL,
+    CHECK_LAST
 } CheckStatus;
 
-static const char *const statusNames[] = { "PASS", "WARN", "FAIL" };
+VIR_CPREG_ENUM_IMPL(checkStatus, CheckStatus, CHECK_LAST, "PASS", "WARN", "FAIL");
 
 typedef struct {
     char *id;
@@ -914,7 +916,7 @@ printText(const GPtrArray *results)
         const CheckResult *r = results->pdata[i];
         glong pad = TITLE_WIDTH - g_utf8_strlen(r->title, -1);
         printf(_("libvirt-cpreg: Checking %1$s%2$*3$s: %4$s (%5$s)\n"),
-               r->title, "", (int)MAX(pad, 1), statusNames[r->status], r->message);
+               r->title, "", (int)MAX(pad, 1), checkStatusToString(r->status), r->message);
         if (r->status != CHECK_PASS && r->fix)
             printf(_("    fix: %s\n"), r->fix);
     }
@@ -932,7 +934,7 @@ printJSON(const GPtrArray *results)
         json_object *o = json_object_new_object();
         json_object_object_add(o, "id", json_object_new_string(r->id));
         json_object_object_add(o, "title", json_object_new_string(r->title));
-        json_object_object_add(o, "status", json_object_new_string(statusNames[r->status]));
+        json_object_object_add(o, "status", json_object_new_string(checkStatusToString(r->status)));
         json_object_object_add(o, "message", json_object_new_string(r->message));
         json_object_object_add(o, "fix", r->status != CHECK_PASS && r->fix ?
                                json_object_new_string(r->fix) : NULL);

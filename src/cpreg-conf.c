@@ -34,6 +34,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-error.h"
 #include "cpreg-text.h"
+#include "cpreg-util.h"
 
 #define GROUP "hook"
 #define CONF_DEFAULT_PATH SYSCONFDIR "/libvirt-cpreg/cpreg.conf"
@@ -91,15 +92,20 @@ parsePathList(const char *value, char ***out, char **why)
     return TRUE;
 }
 
+VIR_CPREG_ENUM_IMPL(virCpregOnAction, virCpregOnAction, VIR_CPREG_ON_LAST,
+                    "allow", "deny");
+
 static gboolean
 parseOn(const char *value, virCpregOnAction *out, char **why)
 {
-    if (g_str_equal(value, "allow") || g_str_equal(value, "deny")) {
-        *out = g_str_equal(value, "allow") ? VIR_CPREG_ON_ALLOW : VIR_CPREG_ON_DENY;
-        return TRUE;
+    int action = virCpregOnActionFromString(value);
+
+    if (action < 0) {
+        *why = g_strdup_printf(_("expected allow or deny, not '%s'"), value);
+        return FALSE;
     }
-    *why = g_strdup_printf(_("expected allow or deny, not '%s'"), value);
-    return FALSE;
+    *out = action;
+    return TRUE;
 }
 
 static gboolean

@@ -20,6 +20,7 @@ G_BEGIN_DECLS
 typedef enum {
     VIR_CPREG_ON_ALLOW,
     VIR_CPREG_ON_DENY,
+    VIR_CPREG_ON_LAST
 } virCpregOnAction;
 
 /* One thing wrong with the file: @key is NULL for the file as a whole. */
