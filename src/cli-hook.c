@@ -28,6 +28,7 @@
 #include "cpreg-hook.h"
 #include "cpreg-log.h"
 #include "cpreg-qemu-probe.h"
+#include "cpreg-util.h"
 
 #define OUTPUT_MAX (32 * 1024 * 1024)
 /* cpreg.conf is read within the default budget; its own counts from the
@@ -60,27 +61,21 @@ handlerFor(const char *op, const char *subop)
     return NULL;
 }
 
-static gint64
-msLeft(gint64 deadline)
-{
-    return (deadline - g_get_monotonic_time()) / 1000;
-}
-
 /*
  * Reads stdin until EOF, keeping at most @max bytes (the rest is read and
  * dropped so that libvirt's writer finishes). FALSE past the deadline.
  */
 static gboolean
-readStdin(GString *buf, gsize max, gboolean *truncated, gint64 deadline)
+readStdin(GString *buf, gsize max, gboolean *truncated, virCpregDeadline deadline)
 {
     char chunk[65536];
 
     *truncated = FALSE;
     for (;;) {
         struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
-        gint64 left = msLeft(deadline);
+        int left = virCpregDeadlineRemainingMs(deadline);
         ssize_t n;
-        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+        if (left == 0 || poll(&pfd, 1, left) <= 0)
             return FALSE;
         n = read(STDIN_FILENO, chunk, sizeof(chunk));
         if (n < 0 && errno == EINTR)
@@ -112,16 +107,17 @@ runWorker(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
 
 /* Collects the worker's stdout and stderr until both close or time is up. */
 static gboolean
-collect(int outfd, int errfd, virCpregHookAnswer *answer, gint64 deadline)
+collect(int outfd, int errfd, virCpregHookAnswer *answer,
+        virCpregDeadline deadline)
 {
     struct pollfd pfd[2] = { { .fd = outfd, .events = POLLIN }, { .fd = errfd, .events = POLLIN } };
     GString *bufs[2] = { answer->out, answer->err };
     char chunk[65536];
 
     while (pfd[0].fd >= 0 || pfd[1].fd >= 0) {
-        gint64 left = msLeft(deadline);
+        int left = virCpregDeadlineRemainingMs(deadline);
         int i;
-        if (left <= 0 || poll(pfd, 2, (int)left) <= 0)
+        if (left == 0 || poll(pfd, 2, left) <= 0)
             return FALSE;
         for (i = 0; i < 2; i++) {
             ssize_t n;
@@ -146,8 +142,8 @@ collect(int outfd, int errfd, virCpregHookAnswer *answer, gint64 deadline)
  */
 static gboolean
 decide(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
-       const GString *xml, gint64 deadline, virCpregHookAnswer *answer,
-       char **why)
+       const GString *xml, virCpregDeadline deadline,
+       virCpregHookAnswer *answer, char **why)
 {
     int outp[2], errp[2], status = 0;
     gboolean done;
@@ -222,14 +218,14 @@ confLoadThread(gpointer opaque)
  * behind and NULL returned.
  */
 static virCpregConf *
-loadConfBy(gint64 deadline)
+loadConfBy(virCpregDeadline deadline)
 {
     static ConfLoad load;   /* outlives a thread left behind */
     GThread *thread = g_thread_new("cpreg-conf", confLoadThread, &load);
     virCpregConf *conf;
 
     g_mutex_lock(&load.lock);
-    while (!load.conf && g_cond_wait_until(&load.cond, &load.lock, deadline))
+    while (!load.conf && g_cond_wait_until(&load.cond, &load.lock, deadline.end_us))
         ;
     conf = g_steal_pointer(&load.conf);
     g_mutex_unlock(&load.lock);
@@ -275,7 +271,7 @@ enum { CHECK_RUNNING, CHECK_ANSWERED, CHECK_EXPIRED };
 typedef struct {
     const virCpregConf *conf;
     const char *op;
-    gint64 deadline;
+    virCpregDeadline deadline;
     gint state;
 } Watchdog;
 
@@ -318,8 +314,8 @@ static void *
 watchdog(void *opaque)
 {
     Watchdog *w = opaque;
-    struct timespec ts = { .tv_sec = w->deadline / G_USEC_PER_SEC,
-                           .tv_nsec = (w->deadline % G_USEC_PER_SEC) * 1000 };
+    struct timespec ts = { .tv_sec = w->deadline.end_us / G_USEC_PER_SEC,
+                           .tv_nsec = (w->deadline.end_us % G_USEC_PER_SEC) * 1000 };
     g_auto(virCpregHookAnswer) answer = { 0 };
     g_autofree char *why = NULL;
 
@@ -339,7 +335,8 @@ watchdog(void *opaque)
 /* decide(), in this process; FALSE if the watchdog cannot start. */
 static gboolean
 decideHere(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
-           const GString *xml, gint64 deadline, virCpregHookAnswer *answer)
+           const GString *xml, virCpregDeadline deadline,
+           virCpregHookAnswer *answer)
 {
     static Watchdog w;
     pthread_attr_t attr;
@@ -420,7 +417,7 @@ cliHook(int argc, char **argv)
     g_autofree char *why = NULL;
     virCpregHookHandler handler;
     gboolean truncated;
-    gint64 deadline;
+    virCpregDeadline deadline;
 
     /* the contract is positional: NAME OP SUBOP EXTRA; never fail a
      * reconnect, whatever else is wrong */
@@ -434,18 +431,18 @@ cliHook(int argc, char **argv)
     if (!(handler = handlerFor(argv[2], argv[3])))
         return VIR_CPREG_EXIT_OK;
     virCpregHookAnswerInit(&answer);
-    if (!(conf = loadConfBy(start + CONF_LOAD_MS * 1000))) {
+    if (!(conf = loadConfBy(virCpregDeadlineFrom(start, CONF_LOAD_MS)))) {
         conf = unreadableConf();
         why = g_strdup_printf(_("the configuration could not be read within %d ms"), CONF_LOAD_MS);
         virCpregHookInternalError(conf, argv[2], why, &answer);
         reply(&answer);
         return answer.status;
     }
-    deadline = start + (gint64)conf->time_budget_ms * 1000;
-    virCpregCacheSetDeadline(deadline);
+    deadline = virCpregDeadlineFrom(start, conf->time_budget_ms);
+    virCpregCacheSetDeadline(deadline.end_us);
     if ((problems = virCpregConfProblemsText(conf)))
         virCpregLog(LOG_WARNING, problems, NULL, 0);
-    if (msLeft(deadline) <= 0)
+    if (virCpregDeadlineExpired(deadline))
         virCpregHookInternalError(conf, argv[2], _("reading the configuration took the whole time budget"), &answer);
     else if (!readStdin(xml, VIR_CPREG_DOMAIN_MAX_BYTES, &truncated, deadline))
         virCpregHookInternalError(conf, argv[2], _("the domain XML did not arrive in time"), &answer);

@@ -726,15 +726,15 @@ checkCpregd(Validate *v)
 
 /* Reads @fd into @buf until EOF; FALSE past @deadline. */
 static gboolean
-readAll(int fd, GString *buf, gint64 deadline)
+readAll(int fd, GString *buf, virCpregDeadline deadline)
 {
     char chunk[8192];
 
     for (;;) {
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
-        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        int left = virCpregDeadlineRemainingMs(deadline);
         ssize_t n;
-        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+        if (left == 0 || poll(&pfd, 1, left) <= 0)
             return FALSE;
         n = read(fd, chunk, sizeof(chunk));
         if (n < 0 && errno == EINTR)
@@ -786,7 +786,7 @@ listGuests(const char *uri, char **why)
         *why = g_strdup(error->message);
         return NULL;
     }
-    done = readAll(outfd, out, g_get_monotonic_time() + HELPER_TIMEOUT_MS * 1000);
+    done = readAll(outfd, out, virCpregDeadlineIn(HELPER_TIMEOUT_MS));
     close(outfd);
     if (!done)
         kill(pid, SIGKILL);

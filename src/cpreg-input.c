@@ -48,7 +48,7 @@ virCpregInputInitMemory(virCpregInput *in, const char *origin,
 
 void
 virCpregInputInitFd(virCpregInput *in, const char *origin, int fd,
-                    guint64 base, gint64 deadline)
+                    guint64 base, virCpregDeadline deadline)
 {
     memset(in, 0, sizeof(*in));
     in->origin = origin;
@@ -64,7 +64,8 @@ virCpregInputInitFd(virCpregInput *in, const char *origin, int fd,
  * standard output. */
 gboolean
 virCpregInputStartFilter(virCpregInput *in, const char *const *argv,
-                         int src_fd, guint64 base, gint64 deadline,
+                         int src_fd, guint64 base,
+                         virCpregDeadline deadline,
                          GError **error)
 {
     g_autoptr(GError) err = NULL;
@@ -108,24 +109,13 @@ drainChildErr(virCpregInput *in)
                             MIN((gsize)n, CHILD_MSG_MAX - in->child_msg->len));
 }
 
-static int
-remainingMs(const virCpregInput *in)
-{
-    gint64 left;
-
-    if (!in->deadline)
-        return -1;
-    left = in->deadline - g_get_monotonic_time();
-    return left <= 0 ? 0 : (int)MIN(left / 1000 + 1, G_MAXINT);
-}
-
 /* Waits until the fd is readable, draining the child's stderr meanwhile. */
 static gboolean
 waitReadable(virCpregInput *in, GError **error)
 {
-    while (in->deadline || in->child_err >= 0) {
+    while (in->deadline.end_us || in->child_err >= 0) {
         struct pollfd fds[2] = { { in->fd, POLLIN, 0 }, { in->child_err, POLLIN, 0 } };
-        int ms = remainingMs(in);
+        int ms = virCpregDeadlineRemainingMs(in->deadline);
         int r;
 
         if (ms == 0) {
@@ -401,7 +391,7 @@ virCpregInputFinish(virCpregInput *in, GError **error)
 
     if (!in->child)
         return TRUE;
-    while (in->child_err >= 0 && remainingMs(in) != 0)
+    while (in->child_err >= 0 && !virCpregDeadlineExpired(in->deadline))
         drainChildErr(in);
     for (;;) {
         pid_t r = waitpid(in->child, &status, WNOHANG);
@@ -409,7 +399,7 @@ virCpregInputFinish(virCpregInput *in, GError **error)
             break;
         if (r < 0 && errno != EINTR)
             break;
-        if (remainingMs(in) == 0) {
+        if (virCpregDeadlineExpired(in->deadline)) {
             kill(in->child, SIGKILL);
             reap(in, &status);
             virCpregInputError(in, virCpregInputOffset(in), error,

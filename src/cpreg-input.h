@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "cpreg-util.h"
+
 G_BEGIN_DECLS
 
 /* The fuzz build shrinks it to exercise refills (at least 257: a name). */
@@ -28,17 +30,17 @@ typedef struct {
     gsize pos, len;          /* the unread bytes are data[pos..len) */
     guint64 consumed;        /* bytes before data[0] */
     guint64 base;            /* file offset of the input's first byte */
-    gint64 deadline;         /* g_get_monotonic_time() limit, 0: none */
+    virCpregDeadline deadline;   /* or VIR_CPREG_DEADLINE_NONE */
     gboolean eof;
 } virCpregInput;
 
 void virCpregInputInitMemory(virCpregInput *in, const char *origin,
                              const guint8 *data, gsize len, guint64 base);
 void virCpregInputInitFd(virCpregInput *in, const char *origin, int fd,
-                         guint64 base, gint64 deadline);
+                         guint64 base, virCpregDeadline deadline);
 gboolean virCpregInputStartFilter(virCpregInput *in, const char *const *argv,
-                                  int src_fd, guint64 base, gint64 deadline,
-                                  GError **error);
+                                  int src_fd, guint64 base,
+                                  virCpregDeadline deadline, GError **error);
 gboolean virCpregInputFinish(virCpregInput *in, GError **error);
 void virCpregInputClear(virCpregInput *in);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregInput, virCpregInputClear);

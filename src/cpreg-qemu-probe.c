@@ -36,6 +36,7 @@
 #include "cpreg-qemu.h"
 #include "cpreg-qmp.h"
 #include "cpreg-stream.h"
+#include "cpreg-util.h"
 
 #define DEFAULT_EMULATOR "qemu-system-aarch64"
 #define QMP_STEP_MS 10000        /* no single command takes longer */
@@ -75,7 +76,7 @@ typedef struct {
     char *sock;
     char *stream;
     char *errlog;
-    gint64 deadline;
+    virCpregDeadline deadline;
     virCpregQmp *qmp;
     Confine confine;
 } QemuRun;
@@ -93,9 +94,7 @@ virCpregQemuFactsClear(virCpregQemuFacts *facts)
 static int
 remainingMs(const QemuRun *run)
 {
-    gint64 left = run->deadline - g_get_monotonic_time();
-
-    return left <= 0 ? 0 : (int)MIN(left / 1000 + 1, QMP_STEP_MS);
+    return MIN(virCpregDeadlineRemainingMs(run->deadline), QMP_STEP_MS);
 }
 
 static gboolean
@@ -169,9 +168,9 @@ qemuFailed(QemuRun *run, const char *emulator, GError **prev, GError **error)
 
     /* QEMU that closed QMP is often still exiting: give it a moment, so
      * that what it said on stderr is the message */
-    gint64 until = g_get_monotonic_time() + MIN(200, remainingMs(run)) * 1000;
+    virCpregDeadline until = virCpregDeadlineIn(MIN(200, remainingMs(run)));
 
-    while (qemuAlive(run) && g_get_monotonic_time() < until)
+    while (qemuAlive(run) && !virCpregDeadlineExpired(until))
         g_usleep(5000);
     if (!run->exited) {
         g_propagate_error(error, g_steal_pointer(prev));
@@ -714,7 +713,7 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
     facts->accel = g_strdup(opts->accel ? opts->accel : defaultAccel());
     ident.cpu = g_strdup(opts->cpu ? opts->cpu :
                          g_str_equal(facts->accel, "kvm") ? "host" : "max");
-    run.deadline = g_get_monotonic_time() + (gint64)timeout * 1000;
+    run.deadline = virCpregDeadlineIn(timeout);
     if (makeRunDir(&run, error) &&
         runProbe(&run, opts, emulator, facts, &ident, error))
         profile = streamProfile(&run, opts, facts, error);

@@ -15,6 +15,7 @@
 #include "cpreg-qmp.h"
 #include "cpreg-error.h"
 #include "cpreg-json.h"
+#include "cpreg-util.h"
 
 struct _virCpregQmp {
     int fd;
@@ -96,14 +97,6 @@ virCpregQmpParseMessage(const char *origin, const char *data, gsize len,
 
 /* ---- the connection ----------------------------------------------------- */
 
-static int
-remainingMs(gint64 deadline)
-{
-    gint64 left = deadline - g_get_monotonic_time();
-
-    return left <= 0 ? 0 : (int)MIN(left / 1000 + 1, G_MAXINT);
-}
-
 static gboolean
 timedOut(const virCpregQmp *qmp, const char *what, GError **error)
 {
@@ -113,12 +106,12 @@ timedOut(const virCpregQmp *qmp, const char *what, GError **error)
 }
 
 static gboolean
-waitFor(virCpregQmp *qmp, short events, gint64 deadline, const char *what,
-        GError **error)
+waitFor(virCpregQmp *qmp, short events, virCpregDeadline deadline,
+        const char *what, GError **error)
 {
     for (;;) {
         struct pollfd pfd = { qmp->fd, events, 0 };
-        int ms = remainingMs(deadline);
+        int ms = virCpregDeadlineRemainingMs(deadline);
         int r;
 
         if (ms == 0)
@@ -138,8 +131,8 @@ waitFor(virCpregQmp *qmp, short events, gint64 deadline, const char *what,
 /* Reads until a whole line is buffered; returns its length (without the
  * newline) in *len. */
 static gboolean
-readLine(virCpregQmp *qmp, gint64 deadline, const char *what, gsize *len,
-         GError **error)
+readLine(virCpregQmp *qmp, virCpregDeadline deadline, const char *what,
+         gsize *len, GError **error)
 {
     gsize scanned = 0;
 
@@ -178,7 +171,7 @@ readLine(virCpregQmp *qmp, gint64 deadline, const char *what, gsize *len,
 }
 
 static json_object *
-readMessage(virCpregQmp *qmp, gint64 deadline, const char *what,
+readMessage(virCpregQmp *qmp, virCpregDeadline deadline, const char *what,
             virCpregQmpKind *kind, GError **error)
 {
     for (;;) {
@@ -224,8 +217,8 @@ sendSome(virCpregQmp *qmp, const char *data, gsize len, int fd)
 }
 
 static gboolean
-writeAll(virCpregQmp *qmp, const char *data, gsize len, int fd, gint64 deadline,
-         const char *what, GError **error)
+writeAll(virCpregQmp *qmp, const char *data, gsize len, int fd,
+         virCpregDeadline deadline, const char *what, GError **error)
 {
     while (len) {
         ssize_t n;
@@ -297,7 +290,7 @@ virCpregQmpCommandWithFd(virCpregQmp *qmp, const char *command,
 {
     g_autoptr(json_object) req = json_object_new_object();
     g_autofree char *id = g_strdup_printf("cpreg-%" G_GUINT64_FORMAT, qmp->next_id++);
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    virCpregDeadline deadline = virCpregDeadlineIn(timeout_ms);
     g_autofree char *line = NULL;
 
     json_object_object_add(req, "execute", json_object_new_string(command));
@@ -347,7 +340,7 @@ connectFailed(const virCpregQmp *qmp, int err, GError **error)
 /* QEMU creates the socket some time after it starts: retry until it is
  * there, QEMU died, or time is up. */
 static gboolean
-connectSocket(virCpregQmp *qmp, const char *path, gint64 deadline,
+connectSocket(virCpregQmp *qmp, const char *path, virCpregDeadline deadline,
               virCpregQmpAliveFunc alive, gpointer opaque, GError **error)
 {
     struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -370,7 +363,7 @@ connectSocket(virCpregQmp *qmp, const char *path, gint64 deadline,
         qmp->fd = -1;
         if (err != ENOENT && err != ECONNREFUSED && err != EAGAIN)
             return connectFailed(qmp, err, error);
-        if ((alive && !alive(opaque)) || remainingMs(deadline) == 0) {
+        if ((alive && !alive(opaque)) || virCpregDeadlineExpired(deadline)) {
             g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
                         _("%s: QEMU did not open its QMP socket"), qmp->origin);
             return FALSE;
@@ -380,7 +373,7 @@ connectSocket(virCpregQmp *qmp, const char *path, gint64 deadline,
 }
 
 static gboolean
-readGreeting(virCpregQmp *qmp, gint64 deadline, GError **error)
+readGreeting(virCpregQmp *qmp, virCpregDeadline deadline, GError **error)
 {
     virCpregQmpKind kind;
     g_autoptr(json_object) msg = readMessage(qmp, deadline, "greeting", &kind, error);
@@ -425,7 +418,7 @@ virCpregQmpConnect(const char *path, guint timeout_ms,
                    virCpregQmpAliveFunc alive, gpointer opaque, GError **error)
 {
     g_autoptr(virCpregQmp) qmp = g_new0(virCpregQmp, 1);
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    virCpregDeadline deadline = virCpregDeadlineIn(timeout_ms);
     g_autoptr(json_object) ret = NULL;
 
     qmp->fd = -1;
@@ -436,7 +429,7 @@ virCpregQmpConnect(const char *path, guint timeout_ms,
         !readGreeting(qmp, deadline, error))
         return NULL;
     if (!(ret = virCpregQmpCommand(qmp, "qmp_capabilities", NULL,
-                                   (guint)remainingMs(deadline), error)))
+                                   (guint)virCpregDeadlineRemainingMs(deadline), error)))
         return NULL;
     return g_steal_pointer(&qmp);
 }

@@ -79,15 +79,15 @@ openSaveImage(const char *path, int fd, const guint8 *head, gsize headlen,
         return FALSE;
     }
     if (!(argv = virCpregSaveDecompressor(hdr.format))) {
-        virCpregInputInitFd(in, path, dup(fd), info->stream_offset, 0);
+        virCpregInputInitFd(in, path, dup(fd), info->stream_offset,
+                            VIR_CPREG_DEADLINE_NONE);
         return TRUE;
     }
     /* offsets in a decompressed stream are not file offsets: say so */
     *origin = g_strdup_printf(_("%1$s (the stream after '%2$s -dc')"), path, argv[0]);
     in->origin = *origin;
     return virCpregInputStartFilter(in, argv, fd, 0,
-                                    g_get_monotonic_time() + (gint64)timeout_ms * 1000,
-                                    error);
+                                    virCpregDeadlineIn(timeout_ms), error);
 }
 
 virCpregStreamInfo *
@@ -114,7 +114,7 @@ virCpregStreamRead(const char *path, guint timeout_ms, GError **error)
     if (ok && virCpregSaveIsImage(head, got))
         ok = openSaveImage(path, fd, head, got, timeout_ms, info, &in, &origin, error);
     else if (ok)
-        virCpregInputInitFd(&in, path, dup(fd), 0, 0);
+        virCpregInputInitFd(&in, path, dup(fd), 0, VIR_CPREG_DEADLINE_NONE);
     close(fd);
     if (!ok || !virCpregStreamParseInput(&in, info, error))
         return NULL;

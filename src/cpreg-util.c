@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cpreg-util.c: enum string tables
+ * cpreg-util.c: enum string tables, monotonic deadlines
  */
 #include "config.h"
 
@@ -26,4 +26,35 @@ virCpregEnumFromString(const char *const *names, guint n, const char *str)
             return (int)i;
     }
     return -1;
+}
+
+virCpregDeadline
+virCpregDeadlineFrom(gint64 start_us, guint budget_ms)
+{
+    return (virCpregDeadline){ .end_us = start_us + (gint64)budget_ms * 1000 };
+}
+
+virCpregDeadline
+virCpregDeadlineIn(guint budget_ms)
+{
+    return virCpregDeadlineFrom(g_get_monotonic_time(), budget_ms);
+}
+
+int
+virCpregDeadlineRemainingMs(virCpregDeadline deadline)
+{
+    gint64 left;
+
+    if (!deadline.end_us)
+        return -1;
+    left = deadline.end_us - g_get_monotonic_time();
+    if (left <= 0)
+        return 0;
+    return (int)MIN((left + 999) / 1000, G_MAXINT);
+}
+
+gboolean
+virCpregDeadlineExpired(virCpregDeadline deadline)
+{
+    return deadline.end_us && g_get_monotonic_time() >= deadline.end_us;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cpreg-util.h: what every module needs and glib does not give: enum
- * string tables from one list
+ * string tables from one list, and monotonic deadlines
  *
  * Internal: not installed, nothing here is exported.
  */
@@ -48,5 +48,28 @@ int virCpregEnumFromString(const char *const *names, guint n, const char *str);
                                       str); \
     } \
     G_STATIC_ASSERT(G_N_ELEMENTS(name##Names) == (last))
+
+/* ---- deadlines ---------------------------------------------------------- */
+
+/*
+ * A point on g_get_monotonic_time()'s clock (CLOCK_MONOTONIC, in µs) by
+ * which something must be done; .end_us 0 is no deadline at all (for
+ * g_cond_wait_until() and clock_nanosleep(), .end_us is the time).
+ *
+ * virCpregDeadlineRemainingMs() is what poll() wants: the milliseconds
+ * left, rounded up so that a wait never ends before the deadline (and
+ * never spins on a last fraction of a millisecond), 0 once it has
+ * passed, -1 (wait for ever) for no deadline.
+ */
+typedef struct {
+    gint64 end_us;
+} virCpregDeadline;
+
+#define VIR_CPREG_DEADLINE_NONE ((virCpregDeadline){ 0 })
+
+virCpregDeadline virCpregDeadlineIn(guint budget_ms);
+virCpregDeadline virCpregDeadlineFrom(gint64 start_us, guint budget_ms);
+int virCpregDeadlineRemainingMs(virCpregDeadline deadline);
+gboolean virCpregDeadlineExpired(virCpregDeadline deadline);
 
 G_END_DECLS
