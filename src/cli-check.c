@@ -79,13 +79,6 @@ printText(const virCpregVerdict *v, gboolean verbose)
     }
 }
 
-static const virCpregExit verdictExit[VIR_CPREG_VERDICT_LAST] = {
-    [VIR_CPREG_VERDICT_ALLOW] = VIR_CPREG_EXIT_OK,
-    [VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES] = VIR_CPREG_EXIT_OK,
-    [VIR_CPREG_VERDICT_VETO] = VIR_CPREG_EXIT_VETO,
-    [VIR_CPREG_VERDICT_UNCERTAIN] = VIR_CPREG_EXIT_UNCERTAIN,
-};
-
 /* The source profile: --source, else the one in the domain's metadata. */
 static virCpregProfile *
 loadSource(const char *path, const virCpregDomain *domain, GError **error)
@@ -170,5 +163,5 @@ cliCheck(int argc, char **argv)
     } else {
         printText(verdict, verbose);
     }
-    return verdictExit[verdict->kind];
+    return virCpregExitForVerdict(verdict->kind);
 }

@@ -183,7 +183,8 @@ decide(virCpregHookHandler handler, const virCpregConf *conf, const char *op,
                                conf->time_budget_ms);
         return FALSE;
     }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) > 1) {
+    /* the worker answers 0 or 1 (cpreg-exit.c); anything else is a failure */
+    if (!WIFEXITED(status) || WEXITSTATUS(status) > VIR_CPREG_EXIT_VETO) {
         *why = WIFSIGNALED(status) ?
             g_strdup_printf(_("the check died of signal %d"), WTERMSIG(status)) :
             g_strdup_printf(_("the check failed with status %d"), WEXITSTATUS(status));
@@ -303,7 +304,7 @@ catchCrashes(const virCpregConf *conf)
         _("libvirt-cpreg: the check of the guest's vCPU registers crashed, refusing it (on-internal-error=deny)") :
         _("libvirt-cpreg: the check of the guest's vCPU registers crashed, letting it in unchecked (on-internal-error=allow)"));
     crashLen = strlen(crashText);
-    crashStatus = deny ? 1 : 0;
+    crashStatus = virCpregExitForAction(conf->on_internal_error);
     sigaltstack(&ss, NULL);     /* a stack overflow still answers */
     sigemptyset(&sa.sa_mask);
     for (i = 0; i < G_N_ELEMENTS(signals); i++)

@@ -7,17 +7,9 @@
 #include <glib.h>
 #include "cpreg-json.h"
 
+#include "cpreg-exit.h"
 #include "cpreg-policy.h"
 #include "cpreg-profile.h"
-
-/* Exit statuses, documented in virt-cpreg(1). */
-typedef enum {
-    VIR_CPREG_EXIT_OK = 0,         /* allow, or no difference */
-    VIR_CPREG_EXIT_VETO = 1,       /* veto, or the profiles differ */
-    VIR_CPREG_EXIT_INPUT = 2,      /* bad usage or bad input */
-    VIR_CPREG_EXIT_UNCERTAIN = 3,  /* the model cannot decide */
-    VIR_CPREG_EXIT_INTERNAL = 4,   /* bug or system failure */
-} virCpregExit;
 
 typedef struct {
     const char *name;

@@ -11,8 +11,8 @@ G_BEGIN_DECLS
 #define VIR_CPREG_ERROR (virCpregErrorQuark())
 
 /*
- * Error codes. Each maps to one exit status of the CLI (see virt-cpreg(1)):
- * INPUT and USAGE are 2, UNSUPPORTED is 2, INTERNAL is 4.
+ * Error codes. Each maps to one exit status of the CLI (virt-cpreg(1)),
+ * in cpreg-exit.c: INPUT, USAGE and UNSUPPORTED are 2, INTERNAL is 4.
  */
 typedef enum {
     VIR_CPREG_ERROR_INPUT,        /* malformed or hostile input data */

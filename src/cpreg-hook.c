@@ -18,6 +18,7 @@
 #include "cpreg-cache.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-exit.h"
 #include "cpreg-hostprobe.h"
 #include "cpreg-log.h"
 #include "cpreg-metadata.h"
@@ -67,7 +68,8 @@ void
 virCpregHookInternalError(const virCpregConf *conf, const char *op,
                           const char *why, virCpregHookAnswer *answer)
 {
-    gboolean deny = conf && conf->on_internal_error == VIR_CPREG_ON_DENY;
+    virCpregOnAction action = conf ? conf->on_internal_error : VIR_CPREG_ON_ALLOW;
+    gboolean deny = action == VIR_CPREG_ON_DENY;
     g_autofree char *msg = g_strdup_printf(deny ?
         _("libvirt-cpreg: cannot check the guest's vCPU registers, refusing it (on-internal-error=deny): %s") :
         _("libvirt-cpreg: cannot check the guest's vCPU registers, letting it in unchecked (on-internal-error=allow): %s"),
@@ -78,7 +80,7 @@ virCpregHookInternalError(const virCpregConf *conf, const char *op,
     g_string_truncate(answer->err, 0);
     if (deny)
         g_string_append_printf(answer->err, "%s\n", msg);
-    answer->status = deny ? 1 : 0;
+    answer->status = virCpregExitForAction(action);
 }
 
 /*
@@ -199,7 +201,7 @@ answerVeto(const virCpregVerdict *v, virCpregHookAnswer *answer)
         if (remedy)
             g_string_append_printf(answer->err, _("    fix: %s\n"), remedy);
     }
-    answer->status = 1;
+    answer->status = virCpregExitForHookVerdict(v->kind);
 }
 
 /* The admission: our metadata refreshed to this host, and the pins. */
@@ -227,7 +229,7 @@ noSourceProfile(const virCpregConf *conf, const virCpregDomain *domain,
     logDomain(LOG_WARNING, msg, domain, op, deny ? "no-profile-deny" : "no-profile-allow", NULL);
     if (deny) {
         g_string_append_printf(answer->err, "%s\n", msg);
-        answer->status = 1;
+        answer->status = virCpregExitForAction(conf->on_missing_profile);
     }
 }
 
@@ -269,10 +271,8 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
     logDomain(v->kind == VIR_CPREG_VERDICT_VETO ? LOG_ERR :
               v->kind == VIR_CPREG_VERDICT_UNCERTAIN ? LOG_WARNING : LOG_INFO, summary, domain, op,
               virCpregVerdictKindToString(v->kind), *registers ? registers : NULL);
-    if (v->kind == VIR_CPREG_VERDICT_VETO) {
+    if (virCpregExitForHookVerdict(v->kind) != VIR_CPREG_EXIT_OK)
         answerVeto(v, answer);
-        return;
-    }
-    /* uncertain: the hook has nobody to ask; the journal has the warning */
-    answerAllow(v, domain, answer);
+    else
+        answerAllow(v, domain, answer);
 }

@@ -25,6 +25,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-exit.h"
 #include "cpreg-stamp.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose);
@@ -39,7 +40,7 @@ fail(const char *what, GError *error)
         g_printerr("virt-cpreg: %s: %s\n", what, msg ? msg : _("unknown libvirt error"));
     else
         g_printerr("virt-cpreg: %s\n", msg);
-    return error && error->code == VIR_CPREG_ERROR_INPUT ? 2 : 4;
+    return virCpregExitForError(error);
 }
 
 static const char *
@@ -72,14 +73,14 @@ runStampOrPin(char **argv)
     if (stamp && !virCpregConfStampSource(optional(argv[3]), &profile, &cacheDir, &error))
         return fail(NULL, error);
     if (!(conn = connectTo(argv[2])))
-        return 4;
+        return VIR_CPREG_EXIT_INTERNAL;
     if (!(dom = virDomainLookupByName(conn, argv[1])) &&
         !(dom = virDomainLookupByUUIDString(conn, argv[1])))
         return fail(argv[1], NULL);
     if (stamp ? !virCpregStampDomain(dom, profile, cacheDir, &error) :
         !virCpregStampPinPersistent(conn, dom, optional(argv[3]), &error))
         return fail(NULL, error);
-    return 0;
+    return VIR_CPREG_EXIT_OK;
 }
 
 /* One line for @dom if it is an aarch64 guest: does it carry our metadata? */
@@ -110,7 +111,7 @@ runUnstamped(char **argv)
     int n, i;
 
     if (!(conn = connectTo(argv[1])))
-        return 4;
+        return VIR_CPREG_EXIT_INTERNAL;
     if ((n = virConnectListAllDomains(conn, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE)) < 0)
         return fail(_("cannot list the running guests"), NULL);
     for (i = 0; i < n; i++) {
@@ -118,7 +119,7 @@ runUnstamped(char **argv)
         virDomainFree(doms[i]);
     }
     free(doms);
-    return 0;
+    return VIR_CPREG_EXIT_OK;
 }
 
 static const struct {
@@ -146,5 +147,5 @@ main(int argc, char **argv)
             return tools[i].run(argv + 1);
     }
     g_printerr("%s\n", _("virt-cpreg-libvirt: run by virt-cpreg stamp, pin and validate"));
-    return 2;
+    return VIR_CPREG_EXIT_INPUT;
 }

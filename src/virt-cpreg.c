@@ -59,32 +59,11 @@ cliVerb(const char *name)
     return NULL;
 }
 
-/* Error code → exit status: the one table that decides. */
-static const struct {
-    virCpregErrorCode code;
-    virCpregExit status;
-} exitStatuses[] = {
-    { VIR_CPREG_ERROR_INPUT, VIR_CPREG_EXIT_INPUT },
-    { VIR_CPREG_ERROR_USAGE, VIR_CPREG_EXIT_INPUT },
-    { VIR_CPREG_ERROR_UNSUPPORTED, VIR_CPREG_EXIT_INPUT },
-    { VIR_CPREG_ERROR_INTERNAL, VIR_CPREG_EXIT_INTERNAL },
-};
-
 int
 cliFail(GError *error)
 {
-    size_t i;
-
     g_printerr("virt-cpreg: %s\n", error->message);
-    if (error->domain == G_OPTION_ERROR)
-        return VIR_CPREG_EXIT_INPUT;
-    if (error->domain != VIR_CPREG_ERROR)
-        return VIR_CPREG_EXIT_INPUT;
-    for (i = 0; i < G_N_ELEMENTS(exitStatuses); i++) {
-        if (exitStatuses[i].code == (virCpregErrorCode)error->code)
-            return exitStatuses[i].status;
-    }
-    return VIR_CPREG_EXIT_INTERNAL;
+    return virCpregExitForError(error);
 }
 
 int
