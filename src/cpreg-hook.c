@@ -44,11 +44,14 @@ virCpregHookAnswerClear(virCpregHookAnswer *answer)
     answer->out = answer->err = NULL;
 }
 
+/* @message_id: VIR_CPREG_LOG_MESSAGE_ID_VETO for a veto, else NULL */
 static void
-logDomain(int priority, const char *message, const virCpregDomain *d,
-          const char *op, const char *verdict, const char *registers)
+logDomain(int priority, const char *message_id, const char *message,
+          const virCpregDomain *d, const char *op, const char *verdict,
+          const char *registers)
 {
     const virCpregLogField fields[] = {
+        { "MESSAGE_ID", message_id },
         { "CPREG_DOMAIN", d ? d->name : NULL },
         { "CPREG_DOMAIN_UUID", d ? d->uuid : NULL },
         { "CPREG_OPERATION", op },
@@ -75,7 +78,8 @@ virCpregHookInternalError(const virCpregConf *conf, const char *op,
         _("libvirt-cpreg: cannot check the guest's vCPU registers, letting it in unchecked (on-internal-error=allow): %s"),
         why);
 
-    logDomain(deny ? LOG_ERR : LOG_WARNING, msg, NULL, op, deny ? "error-deny" : "error-allow", NULL);
+    logDomain(deny ? LOG_ERR : LOG_WARNING, NULL, msg, NULL, op,
+              deny ? "error-deny" : "error-allow", NULL);
     g_string_truncate(answer->out, 0);
     g_string_truncate(answer->err, 0);
     if (deny)
@@ -226,7 +230,8 @@ noSourceProfile(const virCpregConf *conf, const virCpregDomain *domain,
         _("libvirt-cpreg: guest '%1$s' carries no vCPU register profile and is let in unchecked; stamp it on its host with: virt-cpreg stamp %1$s"),
         domain->name ? domain->name : "?");
 
-    logDomain(LOG_WARNING, msg, domain, op, deny ? "no-profile-deny" : "no-profile-allow", NULL);
+    logDomain(LOG_WARNING, NULL, msg, domain, op,
+              deny ? "no-profile-deny" : "no-profile-allow", NULL);
     if (deny) {
         g_string_append_printf(answer->err, "%s\n", msg);
         answer->status = virCpregExitForAction(conf->on_missing_profile);
@@ -269,8 +274,10 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
     summary = virCpregVerdictSummary(v);
     registers = blockingList(v);
     logDomain(v->kind == VIR_CPREG_VERDICT_VETO ? LOG_ERR :
-              v->kind == VIR_CPREG_VERDICT_UNCERTAIN ? LOG_WARNING : LOG_INFO, summary, domain, op,
-              virCpregVerdictKindToString(v->kind), *registers ? registers : NULL);
+              v->kind == VIR_CPREG_VERDICT_UNCERTAIN ? LOG_WARNING : LOG_INFO,
+              v->kind == VIR_CPREG_VERDICT_VETO ? VIR_CPREG_LOG_MESSAGE_ID_VETO : NULL,
+              summary, domain, op, virCpregVerdictKindToString(v->kind),
+              *registers ? registers : NULL);
     if (virCpregExitForHookVerdict(v->kind) != VIR_CPREG_EXIT_OK)
         answerVeto(v, answer);
     else

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
+#include "cpreg-log-priv.h"
 
 static const virCpregVerb verbs[] = {
     { "decode", cliDecode, N_("REG..."),
@@ -198,6 +199,7 @@ main(int argc, char **argv)
     bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
+    g_log_set_writer_func(virCpregLogWriter, NULL, NULL);
 
     if (argc < 2) {
         usage(stderr);

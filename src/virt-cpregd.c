@@ -22,6 +22,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
+#include "cpreg-log-priv.h"
 #include "cpreg-stamp.h"
 
 #define BACKOFF_MIN_S 1
@@ -161,6 +162,7 @@ main(int argc, char **argv)
     bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
     bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
     textdomain(GETTEXT_PACKAGE);
+    g_log_set_writer_func(virCpregLogWriter, NULL, NULL);
     ctx = g_option_context_new(NULL);
     g_option_context_set_summary(ctx, _("Stamp aarch64 guests with this host's vCPU register profile."));
     g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
