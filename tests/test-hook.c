@@ -4,6 +4,12 @@
  * (virhook.c): argv NAME OP SUBOP EXTRA, the domain XML on stdin, LC_ALL=C
  * and little else in the environment; what libvirt reads back is the exit
  * status, stdout (new XML) and stderr (shown in virsh's error).
+ *
+ * The hook's cases are rows of hookCases (operation, stdin, cpreg.conf,
+ * the exit status, stdout, stderr and journal fragments, the time it may
+ * take), each a test of its own, all run by testHookCase(); what does not
+ * fit a row (the probe, the daemon, the CLI, a confined scratch QEMU)
+ * follows as tests of their own.
  */
 #include "config.h"
 
@@ -50,72 +56,6 @@ hookRunClear(HookRun *r)
     g_free(r->journal);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(HookRun, hookRunClear);
-
-static const char domainTemplate[] =
-    "<domain type='kvm'>\n"
-    "  <name>guest1</name>\n"
-    "  <uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1809</uuid>\n"
-    "  <memory unit='KiB'>65536</memory>\n"
-    "  <os><type arch='%s' machine='virt'>hvm</type></os>\n"
-    "  <cpu mode='host-passthrough'/>\n"
-    "  <devices><emulator>%s</emulator></devices>\n"
-    "</domain>\n";
-
-/* A guest XML, stamped with the profile of @lab (or not, for NULL). */
-static char *
-guestXml(const char *arch, const char *emulator, const char *lab)
-{
-    g_autofree char *xml = g_strdup_printf(domainTemplate, arch, emulator);
-    g_autofree char *path = NULL;
-    g_autoptr(virCpregProfile) p = NULL;
-    g_autoptr(virCpregProfile) view = NULL;
-    virCpregDomainEdit edit = { 0 };
-
-    if (!lab)
-        return g_steal_pointer(&xml);
-    path = testFixture(lab);
-    p = virCpregProfileLoad(path, NULL);
-    view = virCpregProfileQemuView(p);
-    edit.profile = view;
-    return testRewrite(xml, strlen(xml), &edit);
-}
-
-/*
- * A guest of domain type @type with @cpu as its <cpu> element, stamped
- * with the profile of @lab and, unless NULL, already pinned to @pin.
- */
-static char *
-guestXmlCpu(const char *type, const char *cpu, const char *lab, const char *pin)
-{
-    g_autofree char *xml = g_strdup_printf(
-        "<domain type='%s'>\n"
-        "  <name>guest1</name>\n"
-        "  <uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1809</uuid>\n"
-        "  <memory unit='KiB'>65536</memory>\n"
-        "  <os><type arch='aarch64' machine='virt'>hvm</type></os>\n"
-        "  %s\n"
-        "  <devices><emulator>/usr/bin/qemu-system-aarch64</emulator></devices>\n"
-        "</domain>\n", type, cpu);
-    g_autofree char *path = testFixture(lab);
-    g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
-    g_autoptr(virCpregProfile) view = virCpregProfileQemuView(p);
-    virCpregDomainEdit edit = { .profile = view, .psci_pin = pin };
-
-    return testRewrite(xml, strlen(xml), &edit);
-}
-
-static char *
-writeConf(const char *hostLab, const char *extra)
-{
-    g_autofree char *host = hostLab ? testFixture(hostLab) : NULL;
-    g_autofree char *text = g_strdup_printf("[hook]\n%s%s%spolicy-dirs=\n%s",
-                                            host ? "host-profile=" : "", host ? host : "",
-                                            host ? "\n" : "", extra ? extra : "");
-    static int n;
-    g_autofree char *name = g_strdup_printf("cpreg-%d.conf", n++);
-
-    return testWriteTemp(name, text, -1);
-}
 
 static int
 journalSocket(char **path)
@@ -173,245 +113,48 @@ runHook(HookRun *r, const char *conf, const char *op, const char *subop,
     runHookShell(r, conf, cmd);
 }
 
-static void
-testVeto(void **state)
-{
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *conf = writeConf(LAB_72, "qemu-version=10.0.2\n");
-    g_auto(HookRun) r;
-
-    (void)state;
-    runHook(&r, conf, "migrate", "begin", xml, -1);
-    assert_int_equal(r.status, 1);
-    assert_string_equal(r.out, "");
-    if (!g_str_has_prefix(r.err, "migration vetoed: cpreg_vmstate_array_len, TCR2_EL1, PIRE0_EL1 and PIR_EL1 would fail on the destination (QEMU 10.0); fix: use QEMU 11.1 or later on the destination\n"))
-        fail_msg("stderr: %s", r.err);
-    assert_non_null(strstr(r.journal, "CPREG_VERDICT=veto\n"));
-    assert_non_null(strstr(r.journal, "CPREG_DOMAIN=guest1\n"));
-    assert_non_null(strstr(r.journal, "CPREG_DOMAIN_UUID=c7a5fdbd-cdaf-9455-926a-d65c16db1809\n"));
-    assert_non_null(strstr(r.journal, "CPREG_REGISTERS=cpreg_vmstate_array_len,TCR2_EL1,PIRE0_EL1,PIR_EL1\n"));
-    assert_non_null(strstr(r.journal, "MESSAGE=migration vetoed: "));
-}
-
-static void
-testAllowWithChanges(void **state)
-{
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *conf = writeConf(LAB_72, "qemu-version=11.1.0\n");
-    g_auto(HookRun) r;
-    g_autoptr(virCpregDomain) d = NULL;
-    g_autoptr(GError) error = NULL;
-
-    (void)state;
-    runHook(&r, conf, "migrate", "begin", xml, -1);
-    assert_int_equal(r.status, 0);
-    assert_string_equal(r.err, "");
-    d = virCpregDomainParse("stdout", r.out, strlen(r.out), &error);
-    if (!d)
-        fail_msg("%s", error->message);
-    /* the pin, and our metadata now says where the guest lives */
-    assert_string_equal(d->psci_pin, "1.1");
-    assert_non_null(strstr(d->profile_json, "# kernel: 7.2.13+deb14-arm64\n"));
-    assert_string_equal(d->name, "guest1");
-    assert_non_null(strstr(r.journal, "CPREG_VERDICT=allow-with-changes\n"));
-}
+#define QEMU_AARCH64 "/usr/bin/qemu-system-aarch64"
 
 /*
- * The pin is "-global host-arm-cpu.kvm-psci-version=X": only KVM's host
- * vCPU has the property. A TCG guest (QEMU 10.0 under libvirt 11.3 says
- * "global host-arm-cpu.kvm-psci-version has invalid class name" and runs
- * without it) or another vCPU type gets no pin it would not take: the
- * guest is let in unchanged but for our metadata, with a warning.
+ * How late an answer at a budget may come and still show that the budget
+ * cut the check short (what it waits for never comes): early is wrong,
+ * late only means a busy machine, so the margin is wide.
  */
-static void
-testNoPinWithoutProperty(void **state)
-{
-    static const struct { const char *type, *cpu; } guests[] = {
-        { "qemu", "<cpu mode='custom'><model>max</model></cpu>" },
-        { "kvm", "<cpu mode='maximum'/>" },
-        { "kvm", "<cpu mode='custom'><model>cortex-a57</model></cpu>" },
-    };
-    g_autofree char *conf = writeConf(LAB_72, "qemu-version=11.1.0\n");
-    size_t i;
+#define BUDGET_LATE_MS(budget) ((budget) * 3 + 2000)
 
-    (void)state;
-    for (i = 0; i < G_N_ELEMENTS(guests); i++) {
-        g_autofree char *xml = guestXmlCpu(guests[i].type, guests[i].cpu, LAB_612, NULL);
-        g_auto(HookRun) r;
-        g_autoptr(virCpregDomain) d = NULL;
-
-        runHook(&r, conf, "restore", "begin", xml, -1);
-        assert_int_equal(r.status, 0);
-        assert_string_equal(r.err, "");
-        assert_non_null(d = virCpregDomainParse("stdout", r.out, strlen(r.out), NULL));
-        if (d->psci_pin || strstr(r.out, "kvm-psci-version"))
-            fail_msg("%s %s got a pin it cannot take:\n%s", guests[i].type, guests[i].cpu, r.out);
-        assert_non_null(strstr(d->profile_json, "# kernel: 7.2.13+deb14-arm64\n"));
-        assert_non_null(strstr(r.journal, "CPREG_VERDICT=allow\n"));
-    }
-}
+/* ---- what the rows name ----------------------------------------------- */
 
 /*
- * A pin such a guest already carries (virt-cpreg pin, an older hook) does
- * nothing, so it does not stop QEMU 10.0, which lacks the property, from
- * starting: no "QEMU will not start" veto.
+ * Paths made for this run, named in the rows as placeholders: @EVIL@ is
+ * a script posing as QEMU that records that it ran (in @RECORD@, which
+ * must never appear), @EVILDIR@ its directory (where a second one is
+ * "qemu-evil"), @HANG@ a FIFO nobody writes (opening it for reading never
+ * returns), @BROKEN@ a directory whose virt-cpreg cannot start, @BUILD@
+ * the one of the virt-cpreg under test.
  */
-static void
-testInertPinNoVeto(void **state)
-{
-    g_autofree char *xml = guestXmlCpu("qemu", "<cpu mode='custom'><model>max</model></cpu>",
-                                       LAB_72, "1.1");
-    g_autofree char *conf = writeConf(LAB_72, "qemu-version=10.0.2\n");
-    g_auto(HookRun) r;
+enum { EVILDIR, EVIL, RECORD, HANG, BROKEN, BUILD, PLACES };
 
-    (void)state;
-    runHook(&r, conf, "restore", "begin", xml, -1);
-    if (r.status != 0)
-        fail_msg("vetoed: %s", r.err);
-    assert_non_null(strstr(r.journal, "CPREG_VERDICT=allow\n"));
-}
-
-static void
-testAllow(void **state)
-{
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_72);
-    g_autofree char *conf = writeConf(LAB_72, "qemu-version=10.0.2\n");
-    g_auto(HookRun) r;
-    g_autoptr(virCpregDomain) d = NULL;
-
-    (void)state;
-    runHook(&r, conf, "restore", "begin", xml, -1);
-    assert_int_equal(r.status, 0);
-    d = virCpregDomainParse("stdout", r.out, strlen(r.out), NULL);
-    assert_non_null(d);
-    assert_null(d->psci_pin);
-    assert_non_null(d->profile_json);
-}
-
-static void
-testMissingProfile(void **state)
-{
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", NULL);
-    g_autofree char *allow = writeConf(LAB_72, NULL);
-    g_autofree char *deny = writeConf(LAB_72, "on-missing-profile=deny\n");
-    g_auto(HookRun) r1;
-    g_auto(HookRun) r2;
-
-    (void)state;
-    runHook(&r1, allow, "migrate", "begin", xml, -1);
-    assert_int_equal(r1.status, 0);
-    assert_string_equal(r1.out, "");
-    assert_non_null(strstr(r1.journal, "virt-cpreg stamp guest1"));
-    runHook(&r2, deny, "migrate", "begin", xml, -1);
-    assert_int_equal(r2.status, 1);
-    assert_true(g_str_has_prefix(r2.err, "libvirt-cpreg: guest 'guest1' carries no vCPU register profile, refusing it"));
-}
-
-/* Not ours to judge, or not an operation that decides: 0, silently. */
-static void
-testSilent(void **state)
-{
-    static const struct { const char *op, *subop; } ops[] = {
-        { "prepare", "begin" }, { "start", "begin" }, { "started", "begin" },
-        { "stopped", "end" }, { "release", "end" }, { "migrate", "end" },
-        { "attach", "begin" },
-    };
-    g_autofree char *arm = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *x86 = guestXml("x86_64", "/usr/bin/qemu-system-x86_64", NULL);
-    g_autofree char *conf = writeConf(LAB_72, "qemu-version=10.0\n");
-    size_t i;
-
-    (void)state;
-    for (i = 0; i < G_N_ELEMENTS(ops); i++) {
-        g_auto(HookRun) r;
-        runHook(&r, conf, ops[i].op, ops[i].subop, arm, -1);
-        assert_int_equal(r.status, 0);
-        assert_string_equal(r.out, "");
-        assert_string_equal(r.err, "");
-    }
-    {
-        g_auto(HookRun) r;
-        runHook(&r, conf, "migrate", "begin", x86, -1);
-        assert_int_equal(r.status, 0);
-        assert_string_equal(r.out, "");
-        assert_string_equal(r.err, "");
-    }
-}
-
-/* reconnect never fails, whatever is broken. */
-static void
-testReconnect(void **state)
-{
-    g_autofree char *conf = testWriteTemp("broken.conf", "[hook\nnot a key file", -1);
-    g_auto(HookRun) r;
-
-    (void)state;
-    runHook(&r, conf, "reconnect", "begin", "\x01\x02 garbage", -1);
-    assert_int_equal(r.status, 0);
-    assert_string_equal(r.out, "");
-}
-
-typedef struct {
+static struct {
     const char *name;
-    char *(*make)(gsize *len);
-    const char *text;
-} BadStdin;
-
-static char *
-makeHuge(gsize *len)
-{
-    *len = 9 * 1024 * 1024;
-    return g_malloc0(*len);
-}
-
-static const BadStdin badStdin[] = {
-    { "garbage", NULL, "\x7f" "ELF\x02\x01\x01 not xml at all" },
-    { "empty", NULL, "" },
-    { "huge", makeHuge, NULL },
-    { "xxe", NULL, "<?xml version='1.0'?>\n<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
-      "<domain><name>&x;</name><os><type arch='aarch64'>hvm</type></os></domain>" },
-    { "billion-laughs", NULL, "<?xml version='1.0'?>\n<!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">"
-      "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>\n"
-      "<domain><name>&c;</name></domain>" },
-    { "bad-metadata", NULL, "<domain><name>g</name><os><type arch='aarch64'>hvm</type></os>"
-      "<metadata><cpreg:profile xmlns:cpreg='http://libvirt-cpreg.org/xmlns/metadata/1.0'>"
-      "{\"libvirt-cpreg-profile\": 1, \"identity\": {}, \"registers\": [{\"id\": \"0xzz\"}]}"
-      "</cpreg:profile></metadata></domain>" },
+    char *value;
+} places[PLACES] = {
+    [EVILDIR] = { "@EVILDIR@", NULL }, [EVIL] = { "@EVIL@", NULL },
+    [RECORD] = { "@RECORD@", NULL }, [HANG] = { "@HANG@", NULL },
+    [BROKEN] = { "@BROKEN@", NULL }, [BUILD] = { "@BUILD@", NULL },
 };
 
-/*
- * Hostile stdin: on-internal-error=allow lets the guest in unchanged
- * (exit 0, no XML); deny refuses it with a reason. Never a crash.
- */
-static void
-testBadStdin(void **state)
+static char *
+expand(const char *text)
 {
-    g_autofree char *allow = writeConf(LAB_72, "qemu-version=10.0\n");
-    g_autofree char *deny = writeConf(LAB_72, "qemu-version=10.0\non-internal-error=deny\n");
+    char *out = g_strdup(text);
     size_t i;
 
-    (void)state;
-    for (i = 0; i < G_N_ELEMENTS(badStdin); i++) {
-        g_autofree char *data = NULL;
-        gsize len;
-        g_auto(HookRun) r1;
-        g_auto(HookRun) r2;
-
-        if (badStdin[i].make) {
-            data = badStdin[i].make(&len);
-        } else {
-            data = g_strdup(badStdin[i].text);
-            len = strlen(data);
-        }
-        runHook(&r1, allow, "migrate", "begin", data, (gssize)len);
-        if (r1.status != 0 || *r1.out)
-            fail_msg("%s: status %d, stdout '%.80s'", badStdin[i].name, r1.status, r1.out);
-        assert_null(strstr(r1.err, "root:"));
-        runHook(&r2, deny, "migrate", "begin", data, (gssize)len);
-        if (r2.status != 1 || !g_str_has_prefix(r2.err, "libvirt-cpreg: cannot check the guest's vCPU registers, refusing it"))
-            fail_msg("%s: status %d, stderr '%s'", badStdin[i].name, r2.status, r2.err);
-        assert_null(strstr(r2.err, "root:"));
+    for (i = 0; out && i < G_N_ELEMENTS(places); i++) {
+        g_auto(GStrv) parts = g_strsplit(out, places[i].name, -1);
+        g_free(out);
+        out = g_strjoinv(places[i].value, parts);
     }
+    return out;
 }
 
 /* A FIFO nobody writes to: opening it for reading never returns. */
@@ -424,100 +167,6 @@ makeFifo(const char *name)
     assert_int_equal(mkfifo(path, 0600), 0);
     return g_steal_pointer(&path);
 }
-
-/*
- * A destination that hangs (here, a host profile that never arrives)
- * cannot keep libvirtd waiting: the budget holds within 10%.
- */
-/*
- * How late an answer at a budget may come and still show that the budget
- * cut the check short (what it waits for never comes): early is wrong,
- * late only means a busy machine, so the margin is wide.
- */
-#define BUDGET_LATE_MS(budget) ((budget) * 3 + 2000)
-
-static void
-testTimeBudget(void **state)
-{
-    g_autofree char *fifo = makeFifo("host-profile.fifo");
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *extra = g_strdup_printf("host-profile=%s\nqemu-version=10.0.2\ntime-budget-ms=1000\n", fifo);
-    g_autofree char *allow = writeConf(NULL, extra);
-    g_autofree char *extraDeny = g_strconcat(extra, "on-internal-error=deny\n", NULL);
-    g_autofree char *deny = writeConf(NULL, extraDeny);
-    g_auto(HookRun) r1;
-    g_auto(HookRun) r2;
-
-    (void)state;
-    runHook(&r1, allow, "migrate", "begin", xml, -1);
-    assert_int_equal(r1.status, 0);
-    assert_string_equal(r1.out, "");
-    /* the budget counts from exec, which the kernel gives in clock ticks
-     * (10 ms) rounded down: an answer up to two ticks early is right */
-    if (r1.ms < 980 || r1.ms > BUDGET_LATE_MS(1000))
-        fail_msg("answered after %" G_GINT64_FORMAT " ms, budget 1000 ms", r1.ms);
-    assert_non_null(strstr(r1.journal, "no answer within the time budget of 1000 ms"));
-    runHook(&r2, deny, "migrate", "begin", xml, -1);
-    assert_int_equal(r2.status, 1);
-    assert_non_null(strstr(r2.err, "no answer within the time budget of 1000 ms"));
-    assert_true(r2.ms >= 980 && r2.ms <= BUDGET_LATE_MS(1000));
-}
-
-/*
- * The budget counts from the hook's start, reading cpreg.conf included:
- * a configuration that arrives 900 ms late (from a FIFO) leaves 100 ms of
- * a 1000 ms budget, here spent waiting for a domain XML that never ends.
- * Before, the budget started after the configuration: 1900 ms.
- */
-static void
-testBudgetFromStart(void **state)
-{
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *real = writeConf(LAB_72, "qemu-version=10.0.2\ntime-budget-ms=1000\n");
-    g_autofree char *fifo = makeFifo("late.conf");
-    g_autofree char *in = makeFifo("stdin.fifo");
-    g_autofree char *cmd = g_strdup_printf(
-        "(sleep 0.9; cat '%1$s' >'%2$s') >/dev/null 2>&1 &\n"
-        "sleep 3 >'%3$s' 2>/dev/null &\n"
-        "exec %4$s hook guest1 migrate begin - <'%3$s'", real, fifo, in, VIRT_CPREG);
-    g_auto(HookRun) r;
-
-    (void)state;
-    runHookShell(&r, fifo, cmd);
-    assert_int_equal(r.status, 0);
-    /* which of the two depends on when the configuration came */
-    if (!strstr(r.journal, "did not arrive in time") &&
-        !strstr(r.journal, "reading the configuration took the whole time budget"))
-        fail_msg("journal: %s", r.journal);
-    if (r.ms < 950 || r.ms > BUDGET_LATE_MS(1000))
-        fail_msg("answered after %" G_GINT64_FORMAT " ms of a 1000 ms budget", r.ms);
-}
-
-/*
- * A cpreg.conf that never arrives (a FIFO nobody writes) cannot hold
- * libvirt either: past the default budget the hook answers as for an
- * unreadable file, every key at its fallback: on-internal-error=deny.
- * Before, the hook waited forever (here: killed after 15 s).
- */
-static void
-testConfNeverArrives(void **state)
-{
-    g_autofree char *fifo = makeFifo("never.conf");
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *in = testWriteTemp("stdin-never.xml", xml, -1);
-    g_autofree char *cmd = g_strdup_printf("exec timeout -s KILL 15 %s hook guest1 migrate begin - <'%s'",
-                                           VIRT_CPREG, in);
-    g_auto(HookRun) r;
-
-    (void)state;
-    runHookShell(&r, fifo, cmd);
-    if (r.status != 1 || !strstr(r.err, "the configuration could not be read within 5000 ms"))
-        fail_msg("status %d after %" G_GINT64_FORMAT " ms: %s", r.status, r.ms, r.err);
-    if (r.ms < 4980 || r.ms > BUDGET_LATE_MS(5000))
-        fail_msg("answered after %" G_GINT64_FORMAT " ms", r.ms);
-}
-
-/* ---- never run what the XML names (issue 10) ------------------------- */
 
 /* A script posing as QEMU that records the uid it ran as in @record. */
 static char *
@@ -532,24 +181,183 @@ recordingEmulator(const char *dir, const char *name, const char *record)
     return g_steal_pointer(&path);
 }
 
-static char *
-tcgGuestXml(const char *emulator, const char *model, const char *lab)
+static int
+makePlaces(void **state)
 {
-    g_autofree char *xml = g_markup_printf_escaped(
-        "<domain type='qemu'>\n"
-        "  <name>guest1</name>\n"
-        "  <os><type arch='aarch64' machine='virt'>hvm</type></os>\n"
-        "  <cpu mode='custom'><model>%s</model></cpu>\n"
-        "  <devices><emulator>%s</emulator></devices>\n"
-        "</domain>\n", model, emulator);
-    g_autofree char *path = testFixture(lab);
-    g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
-    g_autoptr(virCpregProfile) view = virCpregProfileQemuView(p);
-    virCpregDomainEdit edit = { .profile = view };
+    g_autofree char *broken = testWriteTemp("virt-cpreg", "#!/nonexistent/interpreter\n", -1);
+    char *record = testWriteTemp("emulator-ran-as", "", 0);
+    char *dir = g_path_get_dirname(record);
 
+    (void)state;
+    g_unlink(record);
+    if (g_chmod(broken, 0755) < 0)
+        return -1;
+    places[EVILDIR].value = dir;
+    places[EVIL].value = recordingEmulator(dir, "evil.sh", record);
+    g_free(recordingEmulator(dir, "qemu-evil", record));
+    places[RECORD].value = record;
+    places[HANG].value = makeFifo("hang.fifo");
+    places[BROKEN].value = g_path_get_dirname(broken);
+    places[BUILD].value = g_path_get_dirname(VIRT_CPREG);
+    return 0;
+}
+
+/* ---- what libvirt hands the hook --------------------------------------- */
+
+/* stdin: a guest, stamped on @lab (unless NULL), or hostile bytes */
+typedef struct {
+    const char *type;           /* <domain type=> */
+    const char *arch;
+    const char *cpu;            /* the <cpu> element */
+    const char *model;          /* or <cpu mode='custom'> with this model */
+    const char *emulator;
+    const char *lab;            /* the profile in <metadata> */
+    const char *pin;            /* a kvm-psci-version pin it carries */
+    const char *text;           /* instead of a guest: these bytes */
+    gsize zeros;                /* instead of a guest: so many NULs */
+    gboolean never_ends;        /* instead: a FIFO that stays open 3 s */
+} Input;
+
+#define HOST_PASSTHROUGH "<cpu mode='host-passthrough'/>"
+#define KVM_GUEST(labName) { .type = "kvm", .arch = "aarch64", .cpu = HOST_PASSTHROUGH, \
+                             .emulator = QEMU_AARCH64, .lab = labName }
+#define TCG_GUEST(emu, cpuModel) { .type = "qemu", .arch = "aarch64", .model = cpuModel, \
+                                   .emulator = emu, .lab = LAB_612 }
+
+static char *
+makeGuest(const Input *in)
+{
+    g_autofree char *emulator = expand(in->emulator);
+    g_autofree char *cpu = in->model ?
+        g_markup_printf_escaped("<cpu mode='custom'><model>%s</model></cpu>", in->model) :
+        g_strdup(in->cpu);
+    g_autofree char *head = g_markup_printf_escaped(
+        "<domain type='%s'>\n"
+        "  <name>guest1</name>\n"
+        "  <uuid>c7a5fdbd-cdaf-9455-926a-d65c16db1809</uuid>\n"
+        "  <memory unit='KiB'>65536</memory>\n"
+        "  <os><type arch='%s' machine='virt'>hvm</type></os>\n", in->type, in->arch);
+    g_autofree char *tail = g_markup_printf_escaped(
+        "  <devices><emulator>%s</emulator></devices>\n"
+        "</domain>\n", emulator);
+    g_autofree char *xml = g_strconcat(head, "  ", cpu, "\n", tail, NULL);
+    g_autofree char *path = NULL;
+    g_autoptr(virCpregProfile) p = NULL;
+    g_autoptr(virCpregProfile) view = NULL;
+    virCpregDomainEdit edit = { .psci_pin = in->pin };
+
+    if (!in->lab)
+        return g_steal_pointer(&xml);
+    path = testFixture(in->lab);
+    p = virCpregProfileLoad(path, NULL);
+    view = virCpregProfileQemuView(p);
+    edit.profile = view;
     return testRewrite(xml, strlen(xml), &edit);
 }
 
+/* The file libvirt's stdin comes from. */
+static char *
+makeInput(const Input *in)
+{
+    g_autofree char *data = NULL;
+
+    if (in->never_ends)
+        return makeFifo("stdin.fifo");
+    if (in->zeros) {
+        data = g_malloc0(in->zeros);
+        return testWriteTemp("stdin.xml", data, (gssize)in->zeros);
+    }
+    if (in->text)
+        return testWriteTemp("stdin.xml", in->text, -1);
+    data = makeGuest(in);
+    return testWriteTemp("stdin.xml", data, -1);
+}
+
+/* cpreg.conf: [hook], host-profile=@host, policy-dirs= and @text */
+typedef enum {
+    CONF_HOOK,
+    CONF_RAW,                   /* @text is the whole file */
+    CONF_LATE,                  /* CONF_HOOK's, from a FIFO, 900 ms late */
+    CONF_NEVER,                 /* a FIFO nobody writes */
+} ConfKind;
+
+typedef struct {
+    ConfKind kind;
+    const char *host;           /* a fixture, or NULL */
+    const char *text;
+} Conf;
+
+static char *
+writeConf(const char *hostLab, const char *extra)
+{
+    g_autofree char *host = hostLab ? testFixture(hostLab) : NULL;
+    g_autofree char *text = g_strdup_printf("[hook]\n%s%s%spolicy-dirs=\n%s",
+                                            host ? "host-profile=" : "", host ? host : "",
+                                            host ? "\n" : "", extra ? extra : "");
+    static int n;
+    g_autofree char *name = g_strdup_printf("cpreg-%d.conf", n++);
+
+    return testWriteTemp(name, text, -1);
+}
+
+/* ---- the cases --------------------------------------------------------- */
+
+typedef struct {
+    const char *name;           /* the real situation */
+    const char *dropin;         /* through hooks/qemu.d/50-cpreg with this
+                                 * BINDIR, or NULL: virt-cpreg hook itself */
+    const char *args;           /* OP SUBOP EXTRA, after NAME (guest1) */
+    Input in;
+    Conf conf;
+    const char *env;            /* one more NAME=VALUE, or PATH=... */
+    gboolean kill_at_15s;       /* a hook that never answers is killed */
+    gboolean needs_qemu;        /* skipped without qemu-system-aarch64 */
+    /* what libvirt reads back */
+    int status;
+    gboolean out_empty;
+    gboolean out_guest;         /* stdout is guest1, its metadata this host's */
+    const char *pin;            /* ... pinned to this, or to nothing */
+    const char *profile_has;    /* ... and its profile says this */
+    gboolean err_empty;
+    const char *err_prefix;
+    const char *err_has[3];
+    const char *err_lacks;
+    const char *journal_has[7]; /* "a|b": either */
+    guint budget_ms;            /* answered at this budget, ... */
+    guint early_ms;             /* ... no earlier than this */
+    gboolean never_runs;        /* @EVIL@ (or qemu-evil) never runs */
+} HookCase;
+
+#define KERNEL_72 "# kernel: 7.2.13+deb14-arm64\n"
+#define CANNOT_CHECK_DENY "libvirt-cpreg: cannot check the guest's vCPU registers, refusing it"
+#define CONF_ALLOW_10 { CONF_HOOK, LAB_72, "qemu-version=10.0\n" }
+#define CONF_DENY_10 { CONF_HOOK, LAB_72, "qemu-version=10.0\non-internal-error=deny\n" }
+/* Hostile stdin: on-internal-error=allow lets the guest in unchanged
+ * (exit 0, no XML); deny refuses it with a reason. Never a crash. */
+#define HOSTILE(what, input) \
+    { .name = "hostile stdin, on-internal-error=allow: " what, .args = "migrate begin -", \
+      .in = input, .conf = CONF_ALLOW_10, .status = 0, .out_empty = TRUE, .err_lacks = "root:" }, \
+    { .name = "hostile stdin, on-internal-error=deny: " what, .args = "migrate begin -", \
+      .in = input, .conf = CONF_DENY_10, .status = 1, .err_prefix = CANNOT_CHECK_DENY, \
+      .err_lacks = "root:" }
+/* Not ours to judge, or not an operation that decides: 0, silently. */
+#define SILENT(op) \
+    { .name = "silent on " op, .args = op " -", .in = KVM_GUEST(LAB_612), \
+      .conf = { CONF_HOOK, LAB_72, "qemu-version=10.0\n" }, .status = 0, .out_empty = TRUE, \
+      .err_empty = TRUE }
+/*
+ * A pin is "-global host-arm-cpu.kvm-psci-version=X": only KVM's host
+ * vCPU has the property. A TCG guest (QEMU 10.0 under libvirt 11.3 says
+ * "global host-arm-cpu.kvm-psci-version has invalid class name" and runs
+ * without it) or another vCPU type gets no pin it would not take: the
+ * guest is let in unchanged but for our metadata, with a warning.
+ */
+#define NO_PIN(what, domainType, cpuElement) \
+    { .name = "no pin without the property: " what, .args = "restore begin -", \
+      .in = { .type = domainType, .arch = "aarch64", .cpu = cpuElement, \
+              .emulator = QEMU_AARCH64, .lab = LAB_612 }, \
+      .conf = { CONF_HOOK, LAB_72, "qemu-version=11.1.0\n" }, .status = 0, .out_guest = TRUE, \
+      .profile_has = KERNEL_72, .err_empty = TRUE, .journal_has = { "CPREG_VERDICT=allow\n" } }
 /*
  * Acceptance "evil emulator": an incoming XML names a script that records
  * its uid. The hook never runs it, whatever is configured; where nothing
@@ -558,86 +366,337 @@ tcgGuestXml(const char *emulator, const char *model, const char *lab)
  * saying why. Before, it ran the script as root for --version and as the
  * scratch QEMU.
  */
-static void
-testEvilEmulator(void **state)
-{
-    static const struct {
-        const char *name, *host, *conf;
-        int status;
-        const char *says;
-    } cases[] = {
-        { "host-profile and qemu-version: nothing to run", LAB_72,
-          "qemu-version=10.0.2\non-internal-error=deny\n", 1,
-          "migration vetoed: " },
-        { "host-profile, no qemu-version", LAB_72, "on-internal-error=deny\n", 1,
-          "cannot tell the destination QEMU's version (qemu-version= is not set): emulator '" },
-        { "qemu-version, no host-profile: no probe", NULL,
-          "qemu-version=10.0.2\non-internal-error=deny\n", 1,
-          "refusing to probe with the domain's emulator: emulator '" },
-        { "neither", NULL, "on-internal-error=deny\n", 1, "is not in the allow-list" },
-        { "neither, on-internal-error=allow", NULL, "", 0, NULL },
-    };
-    g_autofree char *record = testWriteTemp("evil-ran-as", "", 0);
-    g_autofree char *dir = g_path_get_dirname(record);
-    g_autofree char *evil = NULL;
-    g_autofree char *xml = NULL;
-    size_t i;
-
-    (void)state;
-    g_unlink(record);
-    evil = recordingEmulator(dir, "evil.sh", record);
-    xml = tcgGuestXml(evil, "max", LAB_612);
-    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *conf = writeConf(cases[i].host, cases[i].conf);
-        g_auto(HookRun) r;
-
-        runHook(&r, conf, "migrate", "begin", xml, -1);
-        if (g_file_test(record, G_FILE_TEST_EXISTS))
-            fail_msg("%s: the hook ran %s", cases[i].name, evil);
-        if (r.status != cases[i].status ||
-            (cases[i].says && !strstr(r.err, cases[i].says)))
-            fail_msg("%s: status %d, stderr: %s", cases[i].name, r.status, r.err);
-        if (cases[i].status == 1 && !g_str_has_prefix(cases[i].says, "migration") &&
-            (!strstr(r.err, evil) || !strstr(r.err, "refusing it (on-internal-error=deny)")))
-            fail_msg("%s: the answer does not say why: %s", cases[i].name, r.err);
-        if (!cases[i].says && !strstr(r.journal, "is not in the allow-list"))
-            fail_msg("%s: the journal does not say why: %s", cases[i].name, r.journal);
-    }
-}
-
+#define EVIL(what, host, text, says) \
+    { .name = "evil emulator, " what, .args = "migrate begin -", .in = TCG_GUEST("@EVIL@", "max"), \
+      .conf = { CONF_HOOK, host, text }, .status = 1, \
+      .err_has = { says, "@EVIL@", "refusing it (on-internal-error=deny)" }, .never_runs = TRUE }
 /*
  * A bare <emulator> name is never looked up in PATH (before, the probe
  * spawned it with G_SPAWN_SEARCH_PATH), and a name with a newline is
  * shown escaped, never as a line of its own.
  */
-static void
-testBareEmulatorName(void **state)
+#define BARE(what, emu) \
+    { .name = "bare emulator name " what, .args = "restore begin -", .in = TCG_GUEST(emu, "max"), \
+      .conf = { CONF_HOOK, NULL, "qemu-version=10.0.2\non-internal-error=deny\n" }, \
+      .env = "PATH=@EVILDIR@:/usr/bin:/bin", .status = 1, \
+      .err_has = { "emulator 'qemu-evil", "is not in the allow-list" }, .err_lacks = "\nINJECTED", \
+      .never_runs = TRUE }
+/*
+ * The drop-in answers every operation but migrate/restore begin itself:
+ * reconnect succeeds with virt-cpreg missing or unable to start (before:
+ * exit 127, and libvirt kills the guest). On migrate begin a missing
+ * virt-cpreg is said on stderr, refused only if cpreg.conf says
+ * on-internal-error=deny; one that cannot load fails (127, refused). With
+ * the real binary it passes stdin, stdout and the status through.
+ */
+#define DROPIN_ALLOW { CONF_HOOK, LAB_72, "qemu-version=10.0.2\n" }
+#define DROPIN_DENY { CONF_HOOK, LAB_72, "qemu-version=10.0.2\n on-internal-error = deny\n" }
+#define DROPIN(what, bindir, op, cpregConf, exitStatus, ...) \
+    { .name = "drop-in: " what, .dropin = bindir, .args = op " -", .in = KVM_GUEST(LAB_612), \
+      .conf = cpregConf, .status = exitStatus, __VA_ARGS__ }
+
+static const HookCase hookCases[] = {
+    { .name = "6.12 -> 7.2 on QEMU 10.0: veto, TCR2/PIR", .args = "migrate begin -",
+      .in = KVM_GUEST(LAB_612), .conf = { CONF_HOOK, LAB_72, "qemu-version=10.0.2\n" },
+      .status = 1, .out_empty = TRUE,
+      .err_prefix = "migration vetoed: cpreg_vmstate_array_len, TCR2_EL1, PIRE0_EL1 and PIR_EL1 would fail on the destination (QEMU 10.0); fix: use QEMU 11.1 or later on the destination\n",
+      .journal_has = { "CPREG_VERDICT=veto\n", "CPREG_DOMAIN=guest1\n",
+                       "CPREG_DOMAIN_UUID=c7a5fdbd-cdaf-9455-926a-d65c16db1809\n",
+                       "CPREG_REGISTERS=cpreg_vmstate_array_len,TCR2_EL1,PIRE0_EL1,PIR_EL1\n",
+                       "MESSAGE=migration vetoed: ",
+                       "MESSAGE_ID=2f6a48bafe554967a865ae5a86efbe4b\n" } },
+    /* the pin, and our metadata now says where the guest lives */
+    { .name = "6.12 -> 7.2 on QEMU 11.1: allowed with the PSCI pin", .args = "migrate begin -",
+      .in = KVM_GUEST(LAB_612), .conf = { CONF_HOOK, LAB_72, "qemu-version=11.1.0\n" },
+      .status = 0, .out_guest = TRUE, .pin = "1.1", .profile_has = KERNEL_72, .err_empty = TRUE,
+      .journal_has = { "CPREG_VERDICT=allow-with-changes\n" } },
+    { .name = "7.2 -> 7.2 on QEMU 10.0: allowed, no pin", .args = "restore begin -",
+      .in = KVM_GUEST(LAB_72), .conf = { CONF_HOOK, LAB_72, "qemu-version=10.0.2\n" },
+      .status = 0, .out_guest = TRUE, .profile_has = "" },
+    NO_PIN("TCG, -cpu max", "qemu", "<cpu mode='custom'><model>max</model></cpu>"),
+    NO_PIN("KVM, maximum", "kvm", "<cpu mode='maximum'/>"),
+    NO_PIN("KVM, cortex-a57", "kvm", "<cpu mode='custom'><model>cortex-a57</model></cpu>"),
+    /*
+     * A pin such a guest already carries (virt-cpreg pin, an older hook)
+     * does nothing, so it does not stop QEMU 10.0, which lacks the
+     * property, from starting: no "QEMU will not start" veto.
+     */
+    { .name = "an inert pin on a TCG guest: no veto", .args = "restore begin -",
+      .in = { .type = "qemu", .arch = "aarch64", .model = "max", .emulator = QEMU_AARCH64,
+              .lab = LAB_72, .pin = "1.1" },
+      .conf = { CONF_HOOK, LAB_72, "qemu-version=10.0.2\n" },
+      .status = 0, .journal_has = { "CPREG_VERDICT=allow\n" } },
+    { .name = "no profile in the metadata, on-missing-profile=allow", .args = "migrate begin -",
+      .in = { .type = "kvm", .arch = "aarch64", .cpu = HOST_PASSTHROUGH, .emulator = QEMU_AARCH64 },
+      .conf = { CONF_HOOK, LAB_72, NULL }, .status = 0, .out_empty = TRUE,
+      .journal_has = { "virt-cpreg stamp guest1" } },
+    { .name = "no profile in the metadata, on-missing-profile=deny", .args = "migrate begin -",
+      .in = { .type = "kvm", .arch = "aarch64", .cpu = HOST_PASSTHROUGH, .emulator = QEMU_AARCH64 },
+      .conf = { CONF_HOOK, LAB_72, "on-missing-profile=deny\n" }, .status = 1,
+      .err_prefix = "libvirt-cpreg: guest 'guest1' carries no vCPU register profile, refusing it" },
+    SILENT("prepare begin"), SILENT("start begin"), SILENT("started begin"),
+    SILENT("stopped end"), SILENT("release end"), SILENT("migrate end"), SILENT("attach begin"),
+    { .name = "silent on an x86_64 guest", .args = "migrate begin -",
+      .in = { .type = "kvm", .arch = "x86_64", .cpu = HOST_PASSTHROUGH,
+              .emulator = "/usr/bin/qemu-system-x86_64" },
+      .conf = { CONF_HOOK, LAB_72, "qemu-version=10.0\n" }, .status = 0, .out_empty = TRUE,
+      .err_empty = TRUE },
+    /* reconnect never fails, whatever is broken */
+    { .name = "reconnect with a broken cpreg.conf and garbage on stdin",
+      .args = "reconnect begin -", .in = { .text = "\x01\x02 garbage" },
+      .conf = { CONF_RAW, NULL, "[hook\nnot a key file" }, .status = 0, .out_empty = TRUE },
+    HOSTILE("garbage", { .text = "\x7f" "ELF\x02\x01\x01 not xml at all" }),
+    HOSTILE("empty", { .text = "" }),
+    HOSTILE("huge", { .zeros = 9 * 1024 * 1024 }),
+    HOSTILE("xxe", { .text = "<?xml version='1.0'?>\n<!DOCTYPE d [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>\n"
+                     "<domain><name>&x;</name><os><type arch='aarch64'>hvm</type></os></domain>" }),
+    HOSTILE("billion-laughs", { .text = "<?xml version='1.0'?>\n<!DOCTYPE l [<!ENTITY a \"aaaaaaaaaa\">"
+                                "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\"><!ENTITY c \"&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;\">]>\n"
+                                "<domain><name>&c;</name></domain>" }),
+    HOSTILE("bad-metadata", { .text = "<domain><name>g</name><os><type arch='aarch64'>hvm</type></os>"
+                              "<metadata><cpreg:profile xmlns:cpreg='http://libvirt-cpreg.org/xmlns/metadata/1.0'>"
+                              "{\"libvirt-cpreg-profile\": 1, \"identity\": {}, \"registers\": [{\"id\": \"0xzz\"}]}"
+                              "</cpreg:profile></metadata></domain>" }),
+    /*
+     * A destination that hangs (here, a host profile that never arrives)
+     * cannot keep libvirtd waiting. The budget counts from exec, which
+     * the kernel gives in clock ticks (10 ms) rounded down: an answer up
+     * to two ticks early is right.
+     */
+    { .name = "a host profile that never arrives, on-internal-error=allow", .args = "migrate begin -",
+      .in = KVM_GUEST(LAB_612),
+      .conf = { CONF_HOOK, NULL, "host-profile=@HANG@\nqemu-version=10.0.2\ntime-budget-ms=1000\n" },
+      .status = 0, .out_empty = TRUE,
+      .journal_has = { "no answer within the time budget of 1000 ms" },
+      .budget_ms = 1000, .early_ms = 20 },
+    { .name = "a host profile that never arrives, on-internal-error=deny", .args = "migrate begin -",
+      .in = KVM_GUEST(LAB_612),
+      .conf = { CONF_HOOK, NULL, "host-profile=@HANG@\nqemu-version=10.0.2\ntime-budget-ms=1000\n"
+                "on-internal-error=deny\n" },
+      .status = 1, .err_has = { "no answer within the time budget of 1000 ms" },
+      .budget_ms = 1000, .early_ms = 20 },
+    /*
+     * The budget counts from the hook's start, reading cpreg.conf
+     * included: a configuration that arrives 900 ms late (from a FIFO)
+     * leaves 100 ms of a 1000 ms budget, here spent waiting for a domain
+     * XML that never ends. Before, the budget started after the
+     * configuration: 1900 ms. Which message depends on when the
+     * configuration came.
+     */
+    { .name = "the budget counts from exec: cpreg.conf 900 ms late", .args = "migrate begin -",
+      .in = { .never_ends = TRUE },
+      .conf = { CONF_LATE, LAB_72, "qemu-version=10.0.2\ntime-budget-ms=1000\n" },
+      .status = 0,
+      .journal_has = { "did not arrive in time|reading the configuration took the whole time budget" },
+      .budget_ms = 1000, .early_ms = 50 },
+    /*
+     * A cpreg.conf that never arrives (a FIFO nobody writes) cannot hold
+     * libvirt either: past the default budget the hook answers as for an
+     * unreadable file, every key at its fallback: on-internal-error=deny.
+     * Before, the hook waited forever (here: killed after 15 s).
+     */
+    { .name = "a cpreg.conf that never arrives", .args = "migrate begin -",
+      .in = KVM_GUEST(LAB_612), .conf = { CONF_NEVER, NULL, NULL }, .kill_at_15s = TRUE,
+      .status = 1, .err_has = { "the configuration could not be read within 5000 ms" },
+      .budget_ms = 5000, .early_ms = 20 },
+    { .name = "time-budget-ms=forever is ignored, and said", .args = "migrate begin -",
+      .in = KVM_GUEST(LAB_612), .conf = { CONF_RAW, NULL, "[hook]\ntime-budget-ms=forever\n" },
+      .status = 0, .journal_has = { "time-budget-ms: expected 100 to 600000, not 'forever'" } },
+    { .name = "evil emulator, host-profile and qemu-version: nothing to run",
+      .args = "migrate begin -", .in = TCG_GUEST("@EVIL@", "max"),
+      .conf = { CONF_HOOK, LAB_72, "qemu-version=10.0.2\non-internal-error=deny\n" },
+      .status = 1, .err_has = { "migration vetoed: " }, .never_runs = TRUE },
+    EVIL("host-profile, no qemu-version", LAB_72, "on-internal-error=deny\n",
+         "cannot tell the destination QEMU's version (qemu-version= is not set): emulator '"),
+    EVIL("qemu-version, no host-profile: no probe", NULL,
+         "qemu-version=10.0.2\non-internal-error=deny\n",
+         "refusing to probe with the domain's emulator: emulator '"),
+    EVIL("neither", NULL, "on-internal-error=deny\n", "is not in the allow-list"),
+    { .name = "evil emulator, neither, on-internal-error=allow", .args = "migrate begin -",
+      .in = TCG_GUEST("@EVIL@", "max"), .conf = { CONF_HOOK, NULL, "" }, .status = 0,
+      .journal_has = { "is not in the allow-list" }, .never_runs = TRUE },
+    BARE("qemu-evil", "qemu-evil"),
+    BARE("with a newline", "qemu-evil\nINJECTED: yes"),
+    /*
+     * <cpu><model>max,x-evil=1</model> is refused before any argv is
+     * built, and the hook says why.
+     */
+    { .name = "a vCPU model with QEMU options in it", .args = "migrate begin -",
+      .in = TCG_GUEST(QEMU_AARCH64, "max,x-evil=1"), .needs_qemu = TRUE,
+      .conf = { CONF_HOOK, NULL, "qemu-version=10.0.2\non-internal-error=deny\n" },
+      .status = 1, .err_has = { "vCPU model 'max,x-evil=1' is refused" } },
+    DROPIN("reconnect, binary missing", "/nonexistent", "reconnect begin", DROPIN_DENY, 0,
+           .err_empty = TRUE),
+    DROPIN("reconnect, binary broken", "@BROKEN@", "reconnect begin", DROPIN_DENY, 0,
+           .err_empty = TRUE),
+    DROPIN("started, binary missing", "/nonexistent", "started begin", DROPIN_DENY, 0,
+           .err_empty = TRUE),
+    DROPIN("migrate, missing, allow", "/nonexistent", "migrate begin", DROPIN_ALLOW, 0,
+           .err_has = { "libvirt-cpreg: /nonexistent/virt-cpreg is missing; letting the guest in unchecked\n" }),
+    DROPIN("migrate, missing, deny", "/nonexistent", "migrate begin", DROPIN_DENY, 1,
+           .err_has = { "libvirt-cpreg: /nonexistent/virt-cpreg is missing; refusing the guest unchecked (on-internal-error=deny)\n" }),
+    DROPIN("restore, broken", "@BROKEN@", "restore begin", DROPIN_ALLOW, 127,
+           .err_has = { "virt-cpreg" }),
+    DROPIN("migrate, real binary", "@BUILD@", "migrate begin", DROPIN_ALLOW, 1,
+           .err_has = { "migration vetoed: " }),
+    { .name = "usage: two arguments instead of four", .args = "migrate",
+      .in = { .text = "" }, .conf = { CONF_HOOK, NULL, NULL },
+      .status = 2, .err_has = { "expected NAME OP SUBOP EXTRA" } },
+};
+
+/* ---- one loop ---------------------------------------------------------- */
+
+/* hooks/qemu.d/50-cpreg.in with virt-cpreg in @bindir, the conf @conf. */
+static char *
+dropIn(const char *bindir, const char *conf)
 {
-    g_autofree char *record = testWriteTemp("bare-ran-as", "", 0);
-    g_autofree char *dir = g_path_get_dirname(record);
-    g_autofree char *evil = NULL;
-    g_autofree char *path = g_strdup_printf("PATH=%s:/usr/bin:/bin", dir);
-    g_autofree char *conf = writeConf(NULL, "qemu-version=10.0.2\non-internal-error=deny\n");
-    static const char *const names[] = { "qemu-evil", "qemu-evil\nINJECTED: yes" };
+    g_autofree char *in = g_build_filename(FIXTUREDIR, "..", "..", "hooks", "qemu.d",
+                                           "50-cpreg.in", NULL);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) a = NULL;
+    g_auto(GStrv) b = NULL;
+    g_autofree char *tmp = NULL;
+    g_autofree char *out = NULL;
+    static int n;
+    g_autofree char *name = g_strdup_printf("50-cpreg-%d", n++);
+
+    assert_true(g_file_get_contents(in, &text, NULL, NULL));
+    a = g_strsplit(text, "@BINDIR@", -1);
+    tmp = g_strjoinv(bindir, a);
+    b = g_strsplit(tmp, "${VIRT_CPREG_CONF:-@SYSCONFDIR@/libvirt-cpreg/cpreg.conf}", -1);
+    g_free(text);
+    text = g_strjoinv(conf, b);
+    out = testWriteTemp(name, text, -1);
+    assert_int_equal(g_chmod(out, 0755), 0);
+    return g_steal_pointer(&out);
+}
+
+/* The configuration file the hook is told about; *late: what a CONF_LATE
+ * FIFO gets. */
+static char *
+makeConf(const Conf *conf, char **late)
+{
+    g_autofree char *text = expand(conf->text);
+
+    switch (conf->kind) {
+    case CONF_RAW:
+        return testWriteTemp("raw.conf", text, -1);
+    case CONF_LATE:
+        *late = writeConf(conf->host, text);
+        return makeFifo("late.conf");
+    case CONF_NEVER:
+        return makeFifo("never.conf");
+    case CONF_HOOK:
+        break;
+    }
+    return writeConf(conf->host, text);
+}
+
+/* The shell line that execs the hook the way libvirt does. */
+static char *
+hookCommand(const HookCase *c, const char *conf, const char *late, const char *in)
+{
+    g_autoptr(GString) cmd = g_string_new(NULL);
+
+    if (late)
+        g_string_append_printf(cmd, "(sleep 0.9; cat '%s' >'%s') >/dev/null 2>&1 &\n", late, conf);
+    if (c->in.never_ends)
+        g_string_append_printf(cmd, "sleep 3 >'%s' 2>/dev/null &\n", in);
+    if (c->dropin) {
+        g_autofree char *bindir = expand(c->dropin);
+        g_autofree char *hook = dropIn(bindir, conf);
+        g_string_append_printf(cmd, "exec '%s' guest1 %s <'%s'", hook, c->args, in);
+    } else {
+        g_string_append_printf(cmd, "exec %s%s hook guest1 %s <'%s'",
+                               c->kill_at_15s ? "timeout -s KILL 15 " : "", VIRT_CPREG,
+                               c->args, in);
+    }
+    return g_string_free(g_steal_pointer(&cmd), FALSE);
+}
+
+/* stdout: guest1, our metadata refreshed to this host, the right pin */
+static void
+checkGuest(const HookCase *c, const HookRun *r)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregDomain) d = virCpregDomainParse("stdout", r->out, strlen(r->out), &error);
+
+    if (!d)
+        fail_msg("%s: %s", c->name, error->message);
+    assert_string_equal(d->name, "guest1");
+    if (g_strcmp0(d->psci_pin, c->pin) != 0 || (!c->pin && strstr(r->out, "kvm-psci-version")))
+        fail_msg("%s: pin '%s', expected '%s':\n%s", c->name, d->psci_pin, c->pin, r->out);
+    if (c->profile_has && (!d->profile_json || !strstr(d->profile_json, c->profile_has)))
+        fail_msg("%s: the metadata's profile lacks %s", c->name, c->profile_has);
+}
+
+/* Whether @text has @fragment, one of "a|b" enough. */
+static gboolean
+hasFragment(const char *text, const char *fragment)
+{
+    g_autofree char *expanded = expand(fragment);
+    g_auto(GStrv) either = g_strsplit(expanded, "|", -1);
+    guint i;
+
+    for (i = 0; either[i]; i++) {
+        if (strstr(text, either[i]))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+checkAnswer(const HookCase *c, const HookRun *r)
+{
     size_t i;
 
-    (void)state;
-    g_unlink(record);
-    evil = recordingEmulator(dir, "qemu-evil", record);
-    extraEnv = path;
-    for (i = 0; i < G_N_ELEMENTS(names); i++) {
-        g_autofree char *xml = tcgGuestXml(names[i], "max", LAB_612);
-        g_auto(HookRun) r;
-
-        runHook(&r, conf, "restore", "begin", xml, -1);
-        if (g_file_test(record, G_FILE_TEST_EXISTS))
-            fail_msg("'%s' was looked up in PATH and run", names[i]);
-        if (r.status != 1 || !strstr(r.err, "emulator 'qemu-evil") ||
-            !strstr(r.err, "is not in the allow-list"))
-            fail_msg("status %d, stderr: %s", r.status, r.err);
-        assert_null(strstr(r.err, "\nINJECTED"));
+    if (r->status != c->status)
+        fail_msg("%s: status %d, stderr: %s", c->name, r->status, r->err);
+    if (c->out_empty && *r->out)
+        fail_msg("%s: stdout '%.80s'", c->name, r->out);
+    if (c->out_guest)
+        checkGuest(c, r);
+    if ((c->err_empty && *r->err) ||
+        (c->err_prefix && !g_str_has_prefix(r->err, c->err_prefix)) ||
+        (c->err_lacks && strstr(r->err, c->err_lacks)))
+        fail_msg("%s: stderr: %s", c->name, r->err);
+    for (i = 0; i < G_N_ELEMENTS(c->err_has) && c->err_has[i]; i++) {
+        if (!hasFragment(r->err, c->err_has[i]))
+            fail_msg("%s: stderr lacks '%s': %s", c->name, c->err_has[i], r->err);
     }
+    for (i = 0; i < G_N_ELEMENTS(c->journal_has) && c->journal_has[i]; i++) {
+        if (!hasFragment(r->journal, c->journal_has[i]))
+            fail_msg("%s: the journal lacks '%s': %s", c->name, c->journal_has[i], r->journal);
+    }
+    if (c->budget_ms &&
+        (r->ms < c->budget_ms - c->early_ms || r->ms > BUDGET_LATE_MS(c->budget_ms)))
+        fail_msg("%s: answered after %" G_GINT64_FORMAT " ms, budget %u ms",
+                 c->name, r->ms, c->budget_ms);
+    if (c->never_runs && g_file_test(places[RECORD].value, G_FILE_TEST_EXISTS))
+        fail_msg("%s: the hook ran the domain's emulator", c->name);
+}
+
+static void
+testHookCase(void **state)
+{
+    const HookCase *c = *state;
+    g_autofree char *late = NULL;
+    g_autofree char *conf = NULL;
+    g_autofree char *in = NULL;
+    g_autofree char *cmd = NULL;
+    g_autofree char *env = expand(c->env);
+    g_auto(HookRun) r;
+
+    if (c->needs_qemu && !g_file_test(QEMU_AARCH64, G_FILE_TEST_IS_EXECUTABLE))
+        skip();
+    g_unlink(places[RECORD].value);
+    conf = makeConf(&c->conf, &late);
+    in = makeInput(&c->in);
+    cmd = hookCommand(c, conf, late, in);
+    extraEnv = env;
+    runHookShell(&r, conf, cmd);
     extraEnv = NULL;
+    checkAnswer(c, &r);
 }
 
 /*
@@ -720,7 +779,7 @@ testCliEvilEmulator(void **state)
     (void)state;
     g_unlink(record);
     evil = recordingEmulator(dir, "evil-cli.sh", record);
-    xml = tcgGuestXml(evil, "max", LAB_612);
+    xml = makeGuest(&(Input)TCG_GUEST(evil, "max"));
     stamp[3] = check[7] = path = testWriteTemp("evil-cli.xml", xml, -1);
     assert_true(g_spawn_sync(NULL, (char **)stamp, (char **)envp, G_SPAWN_DEFAULT, NULL, NULL,
                              &out, &err, &status, NULL));
@@ -783,20 +842,17 @@ testTokenGrammar(void **state)
 
 /*
  * <cpu><model>max,x-evil=1</model> is refused before any argv is built:
- * the scratch QEMU (here a script that records it ran) is never started,
- * and the hook says why.
+ * the scratch QEMU (here a script that records it ran) is never started.
+ * (The hook's answer to such a guest is a row of hookCases.)
  */
 static void
-testCpuModelRefused(void **state)
+testProbeRefusesCpuModel(void **state)
 {
     g_autofree char *record = testWriteTemp("cpu-ran-as", "", 0);
     g_autofree char *dir = g_path_get_dirname(record);
     g_autofree char *fake = NULL;
     virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max,x-evil=1", .timeout_ms = 5000 };
     g_autoptr(GError) error = NULL;
-    g_autofree char *conf = writeConf(NULL, "qemu-version=10.0.2\non-internal-error=deny\n");
-    g_autofree char *xml = tcgGuestXml("/usr/bin/qemu-system-aarch64", "max,x-evil=1", LAB_612);
-    g_auto(HookRun) r;
 
     (void)state;
     g_unlink(record);
@@ -805,11 +861,6 @@ testCpuModelRefused(void **state)
     assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
     assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
     assert_non_null(strstr(error->message, "vCPU model 'max,x-evil=1' is refused"));
-    if (!g_file_test("/usr/bin/qemu-system-aarch64", G_FILE_TEST_IS_EXECUTABLE))
-        skip();
-    runHook(&r, conf, "migrate", "begin", xml, -1);
-    if (r.status != 1 || !strstr(r.err, "vCPU model 'max,x-evil=1' is refused"))
-        fail_msg("status %d, stderr: %s", r.status, r.err);
 }
 
 /* ---- a confined scratch QEMU ------------------------------------------ */
@@ -1035,7 +1086,7 @@ testBudgetKillLeavesNothing(void **state)
     extra = g_strdup_printf("qemu-version=7.2.0\ntime-budget-ms=1500\ncache-dir=%s\nemulators=%s\n",
                             cache, qemu);
     conf = writeConf(NULL, extra);
-    xml = tcgGuestXml(qemu, "max", LAB_612);
+    xml = makeGuest(&(Input)TCG_GUEST(qemu, "max"));
     in = testWriteTemp("budget-kill.xml", xml, -1);
     argv[2] = cmd = g_strdup_printf("exec %s hook guest1 migrate begin - <'%s'", VIRT_CPREG, in);
     envp[2] = envConf = g_strdup_printf("VIRT_CPREG_CONF=%s", conf);
@@ -1202,113 +1253,28 @@ testLeftoversByNamespace(void **state)
     g_rmdir(other);
 }
 
-/* ---- the drop-in ------------------------------------------------------- */
-
-/* hooks/qemu.d/50-cpreg.in with virt-cpreg in @bindir, the conf @conf. */
-static char *
-dropIn(const char *bindir, const char *conf)
+/* The drop-in's exec line is the one `virt-cpreg validate` reads
+ * (cli-validate.c, hook-target), and shellcheck finds nothing. (What it
+ * answers is in the rows of hookCases.) */
+static void
+testDropInScript(void **state)
 {
-    g_autofree char *in = g_build_filename(FIXTUREDIR, "..", "..", "hooks", "qemu.d",
-                                           "50-cpreg.in", NULL);
-    g_autofree char *text = NULL;
-    g_auto(GStrv) a = NULL;
-    g_auto(GStrv) b = NULL;
-    g_autofree char *tmp = NULL;
+    g_autofree char *conf = writeConf(LAB_72, "qemu-version=10.0.2\n");
+    g_autofree char *hook = dropIn("/usr/bin", conf);
+    const char *argv[] = { "shellcheck", "-s", "sh", hook, NULL };
     g_autofree char *out = NULL;
-    g_autofree char *confdir = g_path_get_dirname(conf);
-    static int n;
-    g_autofree char *name = g_strdup_printf("50-cpreg-%d", n++);
-
-    assert_true(g_file_get_contents(in, &text, NULL, NULL));
-    a = g_strsplit(text, "@BINDIR@", -1);
-    tmp = g_strjoinv(bindir, a);
-    b = g_strsplit(tmp, "${VIRT_CPREG_CONF:-@SYSCONFDIR@/libvirt-cpreg/cpreg.conf}", -1);
-    g_free(text);
-    text = g_strjoinv(conf, b);
-    out = testWriteTemp(name, text, -1);
-    assert_int_equal(g_chmod(out, 0755), 0);
-    return g_steal_pointer(&out);
-}
-
-/*
- * The drop-in answers every operation but migrate/restore begin itself:
- * reconnect succeeds with virt-cpreg missing or unable to start (before:
- * exit 127, and libvirt kills the guest). On migrate begin a missing
- * virt-cpreg is said on stderr, refused only if cpreg.conf says
- * on-internal-error=deny; one that cannot load fails (127, refused). With
- * the real binary it passes stdin, stdout and the status through, and
- * `virt-cpreg validate` finds its exec line.
- */
-static void
-testDropIn(void **state)
-{
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *in = testWriteTemp("dropin.xml", xml, -1);
-    g_autofree char *allow = writeConf(LAB_72, "qemu-version=10.0.2\n");
-    g_autofree char *deny = writeConf(LAB_72, "qemu-version=10.0.2\n on-internal-error = deny\n");
-    g_autofree char *broken = testWriteTemp("virt-cpreg", "#!/nonexistent/interpreter\n", -1);
-    g_autofree char *brokenDir = g_path_get_dirname(broken);
-    g_autofree char *buildDir = g_path_get_dirname(VIRT_CPREG);
-    const struct {
-        const char *name, *bindir, *conf, *op;
-        int status;
-        const char *says;
-    } cases[] = {
-        { "reconnect, binary missing", "/nonexistent", deny, "reconnect begin", 0, "" },
-        { "reconnect, binary broken", brokenDir, deny, "reconnect begin", 0, "" },
-        { "started, binary missing", "/nonexistent", deny, "started begin", 0, "" },
-        { "migrate, missing, allow", "/nonexistent", allow, "migrate begin", 0,
-          "libvirt-cpreg: /nonexistent/virt-cpreg is missing; letting the guest in unchecked\n" },
-        { "migrate, missing, deny", "/nonexistent", deny, "migrate begin", 1,
-          "libvirt-cpreg: /nonexistent/virt-cpreg is missing; refusing the guest unchecked (on-internal-error=deny)\n" },
-        { "restore, broken", brokenDir, allow, "restore begin", 127, "virt-cpreg" },
-        { "migrate, real binary", buildDir, allow, "migrate begin", 1, "migration vetoed: " },
-    };
-    size_t i;
+    g_autofree char *text = NULL;
+    int status;
 
     (void)state;
-    assert_int_equal(g_chmod(broken, 0755), 0);
-    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
-        g_autofree char *hook = dropIn(cases[i].bindir, cases[i].conf);
-        g_autofree char *cmd = g_strdup_printf("exec '%s' guest1 %s - <'%s'", hook, cases[i].op, in);
-        g_auto(HookRun) r;
-
-        runHookShell(&r, cases[i].conf, cmd);
-        if (r.status != cases[i].status || !strstr(r.err, cases[i].says) ||
-            (!*cases[i].says && *r.err))
-            fail_msg("%s: status %d, stderr: %s", cases[i].name, r.status, r.err);
-    }
-    {
-        g_autofree char *hook = dropIn("/usr/bin", allow);
-        const char *argv[] = { "shellcheck", "-s", "sh", hook, NULL };
-        g_autofree char *out = NULL;
-        g_autofree char *text = NULL;
-        int status;
-
-        /* the line virt-cpreg validate reads (cli-validate.c, hook-target) */
-        assert_true(g_file_get_contents(hook, &text, NULL, NULL));
-        assert_true(g_regex_match_simple("^\\s*exec\\s+/usr/bin/virt-cpreg\\s+hook\\b", text,
-                                         G_REGEX_MULTILINE, 0));
-
-        if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                          &out, NULL, &status, NULL))
-            return;
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            fail_msg("shellcheck: %s", out);
-    }
-}
-
-static void
-testBadConfig(void **state)
-{
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
-    g_autofree char *conf = testWriteTemp("bad.conf", "[hook]\ntime-budget-ms=forever\n", -1);
-    g_auto(HookRun) r;
-
-    (void)state;
-    runHook(&r, conf, "migrate", "begin", xml, -1);
-    assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.journal, "time-budget-ms: expected 100 to 600000, not 'forever'"));
+    assert_true(g_file_get_contents(hook, &text, NULL, NULL));
+    assert_true(g_regex_match_simple("^\\s*exec\\s+/usr/bin/virt-cpreg\\s+hook\\b", text,
+                                     G_REGEX_MULTILINE, 0));
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                      &out, NULL, &status, NULL))
+        return;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        fail_msg("shellcheck: %s", out);
 }
 
 /*
@@ -1370,7 +1336,7 @@ testProbedHost(void **state)
 static void
 testMetadataSchema(void **state)
 {
-    g_autofree char *xml = guestXml("aarch64", "/usr/bin/qemu-system-aarch64", LAB_612);
+    g_autofree char *xml = makeGuest(&(Input)KVM_GUEST(LAB_612));
     g_autofree char *rng = g_build_filename(SCHEMADIR, "metadata.rng", NULL);
     xmlRelaxNGParserCtxtPtr pctx = xmlRelaxNGNewParserCtxt(rng);
     xmlRelaxNGPtr schema = xmlRelaxNGParse(pctx);
@@ -1398,54 +1364,35 @@ testMetadataSchema(void **state)
     xmlRelaxNGFreeParserCtxt(pctx);
 }
 
-static void
-testUsage(void **state)
-{
-    const char *argv[] = { VIRT_CPREG, "hook", "guest1", "migrate", NULL };
-    g_autofree char *out = NULL;
-    g_autofree char *err = NULL;
-    int status;
-
-    (void)state;
-    assert_true(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                             &out, &err, &status, NULL));
-    assert_int_equal(WEXITSTATUS(status), 2);
-    assert_non_null(strstr(err, "expected NAME OP SUBOP EXTRA"));
-}
-
 int
 main(void)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(testVeto),
-        cmocka_unit_test(testAllowWithChanges),
-        cmocka_unit_test(testAllow),
-        cmocka_unit_test(testNoPinWithoutProperty),
-        cmocka_unit_test(testInertPinNoVeto),
-        cmocka_unit_test(testMissingProfile),
-        cmocka_unit_test(testSilent),
-        cmocka_unit_test(testReconnect),
-        cmocka_unit_test(testBadStdin),
-        cmocka_unit_test(testTimeBudget),
-        cmocka_unit_test(testBudgetFromStart),
-        cmocka_unit_test(testConfNeverArrives),
-        cmocka_unit_test(testBadConfig),
-        cmocka_unit_test(testEvilEmulator),
-        cmocka_unit_test(testBareEmulatorName),
+    g_autoptr(GArray) tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
+    const struct CMUnitTest fixed[] = {
         cmocka_unit_test(testDaemonEvilEmulator),
         cmocka_unit_test(testCliEvilEmulator),
         cmocka_unit_test(testTokenGrammar),
-        cmocka_unit_test(testCpuModelRefused),
-        cmocka_unit_test(testDropIn),
+        cmocka_unit_test(testProbeRefusesCpuModel),
+        cmocka_unit_test(testDropInScript),
         cmocka_unit_test(testProbeKilled),
         cmocka_unit_test(testBudgetKillLeavesNothing),
         cmocka_unit_test(testLeftoversByNamespace),
         cmocka_unit_test(testScratchQemuConfined),
         cmocka_unit_test(testSandboxFallback),
-        cmocka_unit_test(testUsage),
         cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),
     };
+    size_t i;
 
-    return cmocka_run_group_tests_name("hook", tests, NULL, NULL);
+    for (i = 0; i < G_N_ELEMENTS(hookCases); i++) {
+        struct CMUnitTest t = {
+            .name = hookCases[i].name,
+            .test_func = testHookCase,
+            .initial_state = (void *)&hookCases[i],
+        };
+        g_array_append_val(tests, t);
+    }
+    g_array_append_vals(tests, fixed, G_N_ELEMENTS(fixed));
+    return _cmocka_run_group_tests("hook", (const struct CMUnitTest *)tests->data,
+                                   tests->len, makePlaces, NULL);
 }
