@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cpreg-util.c: enum string tables, monotonic deadlines
+ * cpreg-util.c: enum string tables, monotonic deadlines, a program's start
  */
 #include "config.h"
 
+#include <locale.h>
+#include <glib/gi18n-lib.h>
+
 #include "cpreg-util.h"
+#include "cpreg-log-priv.h"
 
 const char *
 virCpregEnumToString(const char *const *names, guint n, int value)
@@ -57,4 +61,22 @@ gboolean
 virCpregDeadlineExpired(virCpregDeadline deadline)
 {
     return deadline.end_us && g_get_monotonic_time() >= deadline.end_us;
+}
+
+/*
+ * What virt-cpreg, virt-cpregd and virt-cpreg-libvirt do first: the
+ * user's locale, our message catalogue (from VIRT_CPREG_LOCALEDIR, for
+ * tests, else the installed one), and our log writer for glib's
+ * structured logging (cpreg-log.c).
+ */
+void
+virCpregProgramInit(void)
+{
+    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
+
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+    g_log_set_writer_func(virCpregLogWriter, NULL, NULL);
 }

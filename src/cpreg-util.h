@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * cpreg-util.h: what every module needs and glib does not give: enum
- * string tables from one list, and monotonic deadlines
+ * string tables from one list, monotonic deadlines, and what each of our
+ * programs does first
  *
  * Internal: not installed, nothing here is exported.
  */
@@ -71,5 +72,9 @@ virCpregDeadline virCpregDeadlineIn(guint budget_ms);
 virCpregDeadline virCpregDeadlineFrom(gint64 start_us, guint budget_ms);
 int virCpregDeadlineRemainingMs(virCpregDeadline deadline);
 gboolean virCpregDeadlineExpired(virCpregDeadline deadline);
+
+/* ---- a program's start ------------------------------------------------- */
+
+void virCpregProgramInit(void);
 
 G_END_DECLS

@@ -15,7 +15,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
@@ -26,7 +25,7 @@
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-exit.h"
-#include "cpreg-log-priv.h"
+#include "cpreg-util.h"
 #include "cpreg-stamp.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(virConnect, virConnectClose);
@@ -137,13 +136,8 @@ int
 main(int argc, char **argv)
 {
     size_t i;
-    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
 
-    setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
-    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-    textdomain(GETTEXT_PACKAGE);
-    g_log_set_writer_func(virCpregLogWriter, NULL, NULL);
+    virCpregProgramInit();
     for (i = 0; argc > 1 && i < G_N_ELEMENTS(tools); i++) {
         if (g_str_equal(argv[1], tools[i].name) && argc - 1 == tools[i].argc)
             return tools[i].run(argv + 1);

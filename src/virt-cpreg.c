@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <glib/gi18n-lib.h>
@@ -13,7 +12,7 @@
 #include "cli.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
-#include "cpreg-log-priv.h"
+#include "cpreg-util.h"
 
 static const virCpregVerb verbs[] = {
     { "decode", cliDecode, N_("REG..."),
@@ -193,13 +192,8 @@ int
 main(int argc, char **argv)
 {
     const virCpregVerb *verb;
-    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
 
-    setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
-    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-    textdomain(GETTEXT_PACKAGE);
-    g_log_set_writer_func(virCpregLogWriter, NULL, NULL);
+    virCpregProgramInit();
 
     if (argc < 2) {
         usage(stderr);

@@ -10,7 +10,6 @@
  */
 #include "config.h"
 
-#include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +21,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
-#include "cpreg-log-priv.h"
+#include "cpreg-util.h"
 #include "cpreg-stamp.h"
 
 #define BACKOFF_MIN_S 1
@@ -156,13 +155,8 @@ main(int argc, char **argv)
     virCpregDaemon d = { .verbose = FALSE };
     struct sigaction sa = { .sa_handler = onSignal };
     unsigned int backoff = BACKOFF_MIN_S;
-    const char *localedir = g_getenv("VIRT_CPREG_LOCALEDIR");
 
-    setlocale(LC_ALL, "");
-    bindtextdomain(GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
-    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
-    textdomain(GETTEXT_PACKAGE);
-    g_log_set_writer_func(virCpregLogWriter, NULL, NULL);
+    virCpregProgramInit();
     ctx = g_option_context_new(NULL);
     g_option_context_set_summary(ctx, _("Stamp aarch64 guests with this host's vCPU register profile."));
     g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
