@@ -272,16 +272,20 @@ static const ConfKey confKeys[] = {
     { "time-budget-ms", parseTimeBudget, fallbackTimeBudget, N_("5000") },
 };
 
-static const char *const confKeyNames[] = {
-    "host-profile", "qemu-version", "policy-dirs", "cache-dir", "emulators",
-    "on-missing-profile", "on-internal-error", "time-budget-ms", NULL,
-};
-G_STATIC_ASSERT(G_N_ELEMENTS(confKeyNames) == G_N_ELEMENTS(confKeys) + 1);
-
+/* The keys of confKeys, in its order, NULL-terminated. */
 const char *const *
 virCpregConfKeys(void)
 {
-    return confKeyNames;
+    static const char *names[G_N_ELEMENTS(confKeys) + 1];
+    static gsize done;
+    guint i;
+
+    if (g_once_init_enter(&done)) {
+        for (i = 0; i < G_N_ELEMENTS(confKeys); i++)
+            names[i] = confKeys[i].key;
+        g_once_init_leave(&done, 1);
+    }
+    return names;
 }
 
 static const ConfKey *
