@@ -33,6 +33,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-cache.h"
+#include "cpreg-util.h"
 #include "cpreg-error.h"
 #include "cpreg-log.h"
 #include "cpreg-qemu.h"
@@ -44,12 +45,12 @@
 #define POLL_FIRST_US 1000
 #define POLL_MAX_US 32000
 
-static gint64 waitDeadline;
+static virCpregDeadline waitDeadline;
 
 void
 virCpregCacheSetDeadline(gint64 deadline)
 {
-    waitDeadline = deadline;
+    waitDeadline.end_us = deadline;
 }
 
 char *
@@ -369,12 +370,15 @@ removeStaleTemps(int dirfd, const char *locked)
 typedef gboolean (*EntryReader)(int dirfd, const char *dir, const char *name,
                                 gpointer out);
 
-static gint64
+/* @timeout_ms from now, or the caller's deadline if that comes first */
+static virCpregDeadline
 deadlineAfter(guint timeout_ms)
 {
-    gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+    virCpregDeadline deadline = virCpregDeadlineIn(timeout_ms);
 
-    return waitDeadline && waitDeadline < deadline ? waitDeadline : deadline;
+    if (waitDeadline.end_us && waitDeadline.end_us < deadline.end_us)
+        return waitDeadline;
+    return deadline;
 }
 
 /*
@@ -388,7 +392,7 @@ lockEntry(int dirfd, const char *dir, const char *name, guint timeout_ms,
           EntryReader reader, gpointer out)
 {
     g_autofree char *lock = g_strconcat(name, ".lock", NULL);
-    gint64 deadline = deadlineAfter(timeout_ms);
+    virCpregDeadline deadline = deadlineAfter(timeout_ms);
     gulong pause = POLL_FIRST_US;
     int fd = openEntry(dirfd, lock, O_RDWR | O_CREAT);
     int err = errno;
@@ -404,7 +408,7 @@ lockEntry(int dirfd, const char *dir, const char *name, guint timeout_ms,
             close(fd);
             return -1;
         }
-        if (g_get_monotonic_time() + (gint64)pause > deadline) {
+        if (g_get_monotonic_time() + (gint64)pause > deadline.end_us) {
             err = ETIMEDOUT;
             break;
         }

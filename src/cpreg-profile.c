@@ -17,6 +17,7 @@
 #include "cpreg-id.h"
 #include "cpreg-stream.h"
 #include "cpreg-text.h"
+#include "cpreg-util.h"
 
 #define JSON_MAX_DEPTH 32
 
@@ -72,64 +73,45 @@ virCpregProfileFree(virCpregProfile *profile)
     g_free(profile);
 }
 
+static int
+compareEntryIds(gconstpointer a, gconstpointer b)
+{
+    guint64 x = ((const virCpregEntry *)a)->id, y = ((const virCpregEntry *)b)->id;
+
+    return x < y ? -1 : x > y;
+}
+
 const virCpregEntry *
 virCpregProfileFind(const virCpregProfile *profile, guint64 id)
 {
-    guint lo = 0, hi = profile->entries->len;
+    virCpregEntry key = { .id = id };
+    guint i;
 
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        const virCpregEntry *e = virCpregProfileEntry(profile, mid);
-        if (e->id == id)
-            return e;
-        if (e->id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    if (!g_array_binary_search(profile->entries, &key, compareEntryIds, &i))
+        return NULL;
+    return virCpregProfileEntry(profile, i);
 }
 
-static const char *const trialResultNames[VIR_CPREG_TRIAL_LAST] = {
-    [VIR_CPREG_TRIAL_ACCEPTED] = "accepted",
-    [VIR_CPREG_TRIAL_REJECTED] = "rejected",
-    [VIR_CPREG_TRIAL_UNKNOWN] = "unknown",
-};
+VIR_CPREG_ENUM_IMPL(virCpregTrialResult, virCpregTrialResult, VIR_CPREG_TRIAL_LAST,
+                    "accepted", "rejected", "unknown");
 
-const char *
-virCpregTrialResultToString(virCpregTrialResult result)
+static int
+compareTrialIds(gconstpointer a, gconstpointer b)
 {
-    return result < VIR_CPREG_TRIAL_LAST ? trialResultNames[result] : NULL;
-}
+    guint64 x = ((const virCpregTrial *)a)->id, y = ((const virCpregTrial *)b)->id;
 
-int
-virCpregTrialResultFromString(const char *str)
-{
-    int i;
-
-    for (i = 0; i < VIR_CPREG_TRIAL_LAST; i++) {
-        if (g_str_equal(trialResultNames[i], str))
-            return i;
-    }
-    return -1;
+    return x < y ? -1 : x > y;
 }
 
 const virCpregTrial *
 virCpregProfileFindTrial(const virCpregProfile *profile, guint64 id)
 {
-    guint lo = 0, hi = profile->trials->len;
+    virCpregTrial key = { .id = id };
+    guint i;
 
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        const virCpregTrial *t = &g_array_index(profile->trials, virCpregTrial, mid);
-        if (t->id == id)
-            return t;
-        if (t->id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    if (!g_array_binary_search(profile->trials, &key, compareTrialIds, &i))
+        return NULL;
+    return &g_array_index(profile->trials, virCpregTrial, i);
 }
 
 /* The registers QEMU's cpreg list holds: no CORE, no SVE. */

@@ -25,7 +25,7 @@ libvirtError(GError **error, const char *what)
 {
     const char *msg = virGetLastErrorMessage();
 
-    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
                 "%s: %s", what, msg ? msg : _("unknown libvirt error"));
     return FALSE;
 }
