@@ -39,6 +39,11 @@ typedef struct {
 } virCpregFieldChange;
 
 GArray *virCpregDiff(const virCpregProfile *a, const virCpregProfile *b);
+/* @items (virCpregDiff's) as `virt-cpreg diff` prints them (cpreg-diff-render.c) */
+char *virCpregDiffToText(const virCpregProfile *a, const virCpregProfile *b,
+                         const GArray *items);
+char *virCpregDiffToJSON(const virCpregProfile *a, const virCpregProfile *b,
+                         const GArray *items);
 guint virCpregDiffFields(const virCpregEntry *a, const virCpregEntry *b,
                          virCpregFieldChange *out, guint max);
 

@@ -10,6 +10,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
+#include "cpreg-render.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
 #include "cpreg-util.h"
@@ -92,13 +93,10 @@ cliParseOptions(const virCpregVerb *verb, GOptionEntry *entries, int *argc,
     return g_option_context_parse(ctx, argc, argv, error);
 }
 
-/* "→" where the locale can show it. */
 const char *
 cliArrow(void)
 {
-    const char *charset;
-
-    return g_get_charset(&charset) ? "→" : "->";
+    return virCpregRenderArrow();
 }
 
 /* A profile as QEMU's cpreg list sees it, unless @all. */
@@ -137,38 +135,24 @@ cliLoadPolicy(const char *const *files, GError **error)
     return g_steal_pointer(&policy);
 }
 
-/* "TCR2_EL1 (3,0,2,0,3) 0x603000000013c103" */
 char *
 cliRegisterLabel(guint64 id)
 {
-    char name[VIR_CPREG_NAME_MAX];
-    virCpregIdInfo info;
-    const char *label = virCpregIdFormat(id, name);
-
-    virCpregIdDecode(id, &info);
-    if (info.klass == VIR_CPREG_CLASS_SYSREG && info.canonical && info.name)
-        return g_strdup_printf("%s (%u,%u,%u,%u,%u) 0x%016" PRIx64, label,
-                               info.u.sys.op0, info.u.sys.op1, info.u.sys.crn,
-                               info.u.sys.crm, info.u.sys.op2, id);
-    if (g_str_has_prefix(label, "0x"))
-        return g_strdup(label);
-    return g_strdup_printf("%s 0x%016" PRIx64, label, id);
+    return virCpregRenderRegisterLabel(id);
 }
 
 json_object *
 cliJSONHex(guint64 value)
 {
-    g_autofree char *s = g_strdup_printf("0x%" PRIx64, value);
-
-    return json_object_new_string(s);
+    return virCpregRenderJSONHex(value);
 }
 
 void
 cliPrintJSON(json_object *obj)
 {
-    puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-                                             JSON_C_TO_STRING_SPACED |
-                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+    g_autofree char *text = virCpregRenderJSON(obj);
+
+    fputs(text, stdout);
 }
 
 static void
