@@ -17,14 +17,14 @@ def declared(headers):
         text = re.sub(r'/\*.*?\*/', '', text, flags=re.S)
         # static inline helpers are not exported
         text = re.sub(r'static inline[^{]*\{.*?\n\}', '', text, flags=re.S)
-        for m in re.finditer(r'^[A-Za-z_][\w \*]*?\b(vir[A-Z]\w*)\s*\(', text, flags=re.M):
+        for m in re.finditer(r'^[A-Za-z_][\w \*]*?\b(cpreg[A-Z]\w*)\s*\(', text, flags=re.M):
             names.add(m.group(1))
     return names
 
 
 def exported(path):
     text = open(path, encoding='utf-8').read()
-    return set(re.findall(r'^\s+(vir\w+);', text, flags=re.M))
+    return set(re.findall(r'^\s+(cpreg\w+);', text, flags=re.M))
 
 
 def write(syms, names):

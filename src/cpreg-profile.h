@@ -63,8 +63,9 @@ typedef struct {
     char err[16];                 /* errno name when rejected */
 } virCpregTrial;
 
-typedef struct _virCpregProfile virCpregProfile;
-struct _virCpregProfile {
+/* the public API's cpregProfile (libvirt-cpreg.h) */
+typedef struct _cpregProfile virCpregProfile;
+struct _cpregProfile {
     virCpregIdentity ident;
     GArray *entries;      /* virCpregEntry, ascending id, unique */
     GArray *trials;       /* virCpregTrial, ascending id, possibly empty */
