@@ -222,11 +222,13 @@ fallbackPolicyDirs(virCpregConf *conf)
     g_clear_pointer(&conf->policy_dirs, g_strfreev);
 }
 
-/* The policy directories, in order: policy-dirs=, else the defaults. */
+/* The policy directories, in order: policy-dirs=, else (and for a NULL
+ * @conf) the installed ones. */
 const char *const *
 virCpregConfPolicyDirs(const virCpregConf *conf)
 {
-    return conf->policy_dirs ? (const char *const *)conf->policy_dirs : policyDirsDefault;
+    return conf && conf->policy_dirs ? (const char *const *)conf->policy_dirs :
+                                       policyDirsDefault;
 }
 
 static void

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cpreg-render.h"
+#include "cpreg-conf.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
 #include "cpreg-util.h"
@@ -120,8 +121,9 @@ cliLoadPolicy(const char *const *files, GError **error)
 {
     g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
     const char *env = g_getenv("VIRT_CPREG_POLICY_DIRS");
-    g_auto(GStrv) dirs = env ? g_strsplit(env, ":", -1) :
-        g_strsplit(PKGDATADIR "/policy.d:" SYSCONFDIR "/libvirt-cpreg/policy.d", ":", -1);
+    g_auto(GStrv) envDirs = env ? g_strsplit(env, ":", -1) : NULL;
+    const char *const *dirs = envDirs ? (const char *const *)envDirs :
+                                        virCpregConfPolicyDirs(NULL);
     guint i;
 
     for (i = 0; dirs[i]; i++) {
