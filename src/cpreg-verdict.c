@@ -99,7 +99,7 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
     guint64 value;
     gboolean known = streamValue(r, s, &value);
 
-    if (tol && (tol->type == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS ||
+    if (tol && (tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS ||
                 (known && (value & tol->mask) == tol->value))) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_SOURCE,
                           s->id, value, 0, NULL, tol->why);
@@ -112,7 +112,7 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
     }
     fix = virCpregQemuFirstTolerating(s->id, tcg);
     tol = fix ? virCpregQemuTolerance(fix, s->id, tcg) : NULL;
-    if (tol && tol->type == VIR_CPREG_TOLERATE_SRC_VALUE &&
+    if (tol && tol->how == VIR_CPREG_TOLERATE_SRC_VALUE &&
         !(known && (value & tol->mask) == tol->value))
         fix = NULL;
     virCpregEngineAdd(e, fix ? VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER :
@@ -128,7 +128,7 @@ onlyDest(virCpregRun *r, const virCpregEntry *d)
     virCpregEngine *e = &r->base;
     const virCpregTolerance *tol = virCpregQemuTolerance(e->qemu, d->id, e->dfacts->tcg);
 
-    if (tol && tol->type == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
+    if (tol && tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_DEST,
                           d->id, 0, d->value, NULL, tol->why);
     else

@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-knowledge.c: what each register is, and what each kernel and each
+ * QEMU release does with it (see cpreg-knowledge.h)
+ *
+ * Sources: the kernel's uapi arch/arm64/include/uapi/asm/kvm.h,
+ * Documentation/virt/kvm/arm/fw-pseudo-registers.rst, arch/arm64/kvm/
+ * hypercalls.c (firmware registers) and sys_regs.c (ID and cache
+ * registers); QEMU's target/arm/machine.c (cpu_post_load), kvm.c and
+ * cpu64.c (kvm_arm_set_cpreg_mig_tolerances). A new kernel or QEMU fact is
+ * a new row here, and nothing else.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-knowledge.h"
+
+/* ---- registers ------------------------------------------------------------ */
+
+#define ID_AA64MMFR2_EL1 VIR_CPREG_SYSREG(3, 0, 0, 7, 2)
+#define ID_AA64PFR0_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 0)
+#define ID_AA64PFR1_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 1)
+
+/* Registers listed whatever the CPU by 6.5-6.12: ignore them if present. */
+#define LISTED_WHATEVER_THE_CPU(reg, enc, hidden_by, text) { \
+    .name = reg, .id = enc, .write = VIR_CPREG_WRITE_STATE, \
+    .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_IGNORE_IF_PRESENT, .reason = text }, \
+    .cite = hidden_by, \
+}
+
+/*
+ * The built-in policy has three categories of troublesome register:
+ * a. controls: the value selects what the guest sees; pin it.
+ * b. exposed but should not have been: ignore if present.
+ * c. newly exposed: ignore if present at its safe default.
+ * First match wins for the write rule; a register no row matches holds
+ * guest state, which KVM stores whatever the value.
+ */
+static const virCpregRegInfo regInfo[] = {
+    {
+        .name = "KVM_REG_ARM_PSCI_VERSION", .id = VIR_CPREG_PSCI_VERSION,
+        .value = VIR_CPREG_VALUE_PSCI, .write = VIR_CPREG_WRITE_PSCI,
+        .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_PIN,
+                    .reason = N_("kernel 6.13 defaults to PSCI 1.3, which older kernels refuse") },
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    {
+        .name = "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1", .id = VIR_CPREG_SMCCC_ARCH_WORKAROUND_1,
+        .value = VIR_CPREG_VALUE_LEVEL, .names = { "NOT_AVAIL", "AVAIL", "NOT_REQUIRED" },
+        .write = VIR_CPREG_WRITE_LEVEL,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    {
+        .name = "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2", .id = VIR_CPREG_SMCCC_ARCH_WORKAROUND_2,
+        .value = VIR_CPREG_VALUE_LEVEL,
+        .names = { "NOT_AVAIL", "UNKNOWN", "AVAIL", "NOT_REQUIRED" },
+        .write = VIR_CPREG_WRITE_LEVEL_WA2,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    {
+        /* 5.17, stable backports */
+        .name = "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3", .id = VIR_CPREG_SMCCC_ARCH_WORKAROUND_3,
+        .value = VIR_CPREG_VALUE_LEVEL, .names = { "NOT_AVAIL", "AVAIL", "NOT_REQUIRED" },
+        .write = VIR_CPREG_WRITE_LEVEL,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    /* The hypercall bitmaps reset to every service the kernel offers. */
+    {
+        .name = "KVM_REG_ARM_STD_BMAP", .id = VIR_CPREG_STD_BMAP,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "TRNG_V1_0" },
+        .write = VIR_CPREG_WRITE_BITMAP,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    {
+        .name = "KVM_REG_ARM_STD_HYP_BMAP", .id = VIR_CPREG_STD_HYP_BMAP,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "PV_TIME" },
+        .write = VIR_CPREG_WRITE_BITMAP,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    {
+        .name = "KVM_REG_ARM_VENDOR_HYP_BMAP", .id = VIR_CPREG_VENDOR_HYP_BMAP,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "FUNC_FEAT", "PTP" },
+        .write = VIR_CPREG_WRITE_BITMAP,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    {
+        /* new in 6.15; resets to 0, takes the bits it knows */
+        .name = "KVM_REG_ARM_VENDOR_HYP_BMAP_2", .id = VIR_CPREG_VENDOR_HYP_BMAP_2,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "DISCOVER_IMPL_VER", "DISCOVER_IMPL_CPUS" },
+        .write = VIR_CPREG_WRITE_BITMAP_KNOWN,
+        .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_IGNORE_IF_PRESENT, .has_value = TRUE,
+                    .value = 0, .reason = N_("new in kernel 6.15; harmless only at its default 0") },
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    LISTED_WHATEVER_THE_CPU("TCR2_EL1", VIR_CPREG_SYSREG(3, 0, 2, 0, 3), "0fcb4eea5345",
+        N_("listed whatever the CPU by kernels 6.5 to 6.12 (0fcb4eea5345 hides it in 6.13)")),
+    LISTED_WHATEVER_THE_CPU("PIRE0_EL1", VIR_CPREG_SYSREG(3, 0, 10, 2, 2), "a68cddbe47ef",
+        N_("listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)")),
+    LISTED_WHATEVER_THE_CPU("PIR_EL1", VIR_CPREG_SYSREG(3, 0, 10, 2, 3), "a68cddbe47ef",
+        N_("listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)")),
+    /* Writable since 6.15 only once the VMM enables
+     * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, which QEMU does not. */
+    { .name = "MIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 0),
+      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+    { .name = "REVIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 6),
+      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+    { .name = "AIDR_EL1", .id = VIR_CPREG_SYSREG(3, 1, 0, 0, 7),
+      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+    { .name = "MPIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 5),
+      .write = VIR_CPREG_WRITE_PER_VCPU, .cite = "sys_regs.c reset_mpidr" },
+    { .name = "CLIDR_EL1", .id = VIR_CPREG_SYSREG(3, 1, 0, 0, 1),
+      .write = VIR_CPREG_WRITE_CACHE, .cite = "sys_regs.c set_clidr" },
+    { .name = "CCSIDR (demux)", .id = VIR_CPREG_CCSIDR_BASE, .mask = ~0xffULL,
+      .write = VIR_CPREG_WRITE_CACHE, .cite = "sys_regs.c set_ccsidr" },
+    { .name = "ID registers (op0 3, op1 0, CRn 0, CRm 0..7)",
+      .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 0), .mask = ~0x3fULL,
+      .write = VIR_CPREG_WRITE_ID_FIELDS, .cite = "sys_regs.c set_id_reg, arm64_check_features" },
+    { .name = "CTR_EL0", .id = VIR_CPREG_SYSREG(3, 3, 0, 0, 1),
+      .write = VIR_CPREG_WRITE_ID_FIELDS, .cite = "sys_regs.c set_ctr_el0" },
+};
+
+#undef LISTED_WHATEVER_THE_CPU
+
+/* The first row covering @id, or NULL. */
+const virCpregRegInfo *
+virCpregKnowledgeReg(guint64 id)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(regInfo); i++) {
+        const virCpregRegInfo *r = &regInfo[i];
+        if (r->mask ? (id & r->mask) == r->id : id == r->id)
+            return r;
+    }
+    return NULL;
+}
+
+const virCpregRegInfo *
+virCpregKnowledgeRegs(size_t *count)
+{
+    *count = G_N_ELEMENTS(regInfo);
+    return regInfo;
+}
+
+/* ---- kernel releases ------------------------------------------------------ */
+
+/*
+ * What a kernel release changed. Fields older kernels leaked to userspace
+ * and newer ones hide: a write of the host's own value is accepted and
+ * ignored (sys_regs.c set_id_reg). ID_AA64MMFR2_EL1.NV: 6.12 reports the
+ * host's NV, 7.2 hides it and accepts 6.12's value (measured in the lab).
+ */
+static const virCpregKernelRow kernelRows[] = {
+    { .major = 6, .minor = 3, .change = VIR_CPREG_KERNEL_CACHE_WRITABLE,
+      .cite = "sys_regs.c set_ccsidr, set_clidr" },
+    { .major = 6, .minor = 7, .change = VIR_CPREG_KERNEL_ID_WRITABLE,
+      .cite = "sys_regs.c set_id_reg, arm64_check_features" },
+    { .major = 6, .minor = 8, .change = VIR_CPREG_KERNEL_ID_MASKS,
+      .cite = "KVM_ARM_GET_REG_WRITABLE_MASKS" },
+    { .major = 6, .minor = 10, .change = VIR_CPREG_KERNEL_HIDES,
+      .id = ID_AA64PFR0_EL1, .field = "MPAM",
+      .why = "MPAM is hidden from guests unless enabled",
+      .cite = "sys_regs.c sanitise_id_aa64pfr0_el1" },
+    { .major = 6, .minor = 10, .change = VIR_CPREG_KERNEL_HIDES,
+      .id = ID_AA64PFR1_EL1, .field = "MPAM_frac",
+      .why = "MPAM is hidden from guests unless enabled",
+      .cite = "sys_regs.c set_id_aa64pfr1_el1" },
+    { .major = 6, .minor = 15, .change = VIR_CPREG_KERNEL_HIDES,
+      .id = ID_AA64MMFR2_EL1, .field = "NV",
+      .why = "the deprecated NV field is hidden from guests",
+      .cite = "sys_regs.c sanitise_id_aa64mmfr2_el1" },
+#ifdef VIR_CPREG_TEST_KERNEL_ROW
+    VIR_CPREG_TEST_KERNEL_ROW,
+#endif
+};
+
+const virCpregKernelRow *
+virCpregKnowledgeKernel(size_t *count)
+{
+    *count = G_N_ELEMENTS(kernelRows);
+    return kernelRows;
+}
+
+/* The first release that made @change (one that is not per register). */
+const virCpregKernelRow *
+virCpregKnowledgeKernelFirst(virCpregKernelChange change)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(kernelRows); i++) {
+        if (kernelRows[i].change == change)
+            return &kernelRows[i];
+    }
+    g_return_val_if_reached(NULL);
+}
+
+/* ---- QEMU releases -------------------------------------------------------- */
+
+/*
+ * Oldest first. A release keeps the tolerances of the ones before it.
+ * KVM tolerances are registered by aarch64_host_initfn, so they cover
+ * -cpu host and -cpu max under KVM.
+ */
+static const virCpregQemuModel qemuReleases[] = {
+    {
+        /* Fixed-size arrays; the matching loop ends with the destination's
+         * list, so incoming ids past its last id are dropped unseen. */
+        .version = "10.0", .major = 10, .minor = 0,
+        .length_check = TRUE,
+        .cite = "target/arm/machine.c cpu_post_load up to 10.1",
+    },
+    {
+        /* write_list_to_kvmstate names the register it cannot set
+         * (target-arm.next, September 2025): the same verdicts */
+        .version = "10.2", .major = 10, .minor = 2,
+        .length_check = TRUE,
+        .cite = "target/arm/kvm.c write_list_to_kvmstate names failures",
+    },
+    {
+        /* no length check; both lists are walked to their ends and every
+         * unknown register is reported; kvm-psci-version (Sebastian Ott,
+         * v6 February 2026) */
+        .version = "11.0", .major = 11, .minor = 0,
+        .checks_past_end = TRUE, .psci_property = TRUE,
+        .cite = "ab2ddc7b66 VMSTATE_VARRAY_INT32_ALLOC; kvm-psci-version property",
+    },
+    {
+        .version = "11.1", .major = 11, .minor = 1,
+        .checks_past_end = TRUE, .psci_property = TRUE,
+        .tolerates = (const virCpregTolerance[]) {
+            { .id = VIR_CPREG_SYSREG(3, 0, 2, 0, 3), .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS,
+              .why = "TCR2_EL1: listed whatever the CPU by 6.5-6.12 (hidden by 0fcb4eea5345 in 6.13)" },
+            { .id = VIR_CPREG_SYSREG(3, 0, 10, 2, 2), .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS,
+              .why = "PIRE0_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
+            { .id = VIR_CPREG_SYSREG(3, 0, 10, 2, 3), .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS,
+              .why = "PIR_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
+            { .id = VIR_CPREG_VENDOR_HYP_BMAP_2, .how = VIR_CPREG_TOLERATE_SRC_VALUE,
+              .mask = G_MAXUINT64, .value = 0,
+              .why = "KVM_REG_ARM_VENDOR_HYP_BMAP_2: new in 6.15, harmless at its reset value 0" },
+            { .id = 0x40200000200e0298ULL, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, .tcg = TRUE,
+              .why = "QEMU's bogus AArch32 DBGDTRTX (TCG), removed by 202126dcb9d6" },
+            { 0 },
+        },
+        .cite = "bb36be6fd799..234b3eaddd4f cpreg migration tolerances",
+    },
+#ifdef VIR_CPREG_TEST_QEMU_ROW
+    VIR_CPREG_TEST_QEMU_ROW,
+#endif
+};
+
+const virCpregQemuModel *
+virCpregKnowledgeQemu(size_t *count)
+{
+    *count = G_N_ELEMENTS(qemuReleases);
+    return qemuReleases;
+}
