@@ -152,21 +152,21 @@ virCpregKnowledgeRegs(size_t *count)
  * host's NV, 7.2 hides it and accepts 6.12's value (measured in the lab).
  */
 static const virCpregKernelRow kernelRows[] = {
-    { .major = 6, .minor = 3, .change = VIR_CPREG_KERNEL_CACHE_WRITABLE,
+    { .release = "6.3", .change = VIR_CPREG_KERNEL_CACHE_WRITABLE,
       .cite = "sys_regs.c set_ccsidr, set_clidr" },
-    { .major = 6, .minor = 7, .change = VIR_CPREG_KERNEL_ID_WRITABLE,
+    { .release = "6.7", .change = VIR_CPREG_KERNEL_ID_WRITABLE,
       .cite = "sys_regs.c set_id_reg, arm64_check_features" },
-    { .major = 6, .minor = 8, .change = VIR_CPREG_KERNEL_ID_MASKS,
+    { .release = "6.8", .change = VIR_CPREG_KERNEL_ID_MASKS,
       .cite = "KVM_ARM_GET_REG_WRITABLE_MASKS" },
-    { .major = 6, .minor = 10, .change = VIR_CPREG_KERNEL_HIDES,
+    { .release = "6.10", .change = VIR_CPREG_KERNEL_HIDES,
       .id = ID_AA64PFR0_EL1, .field = "MPAM",
       .why = "MPAM is hidden from guests unless enabled",
       .cite = "sys_regs.c sanitise_id_aa64pfr0_el1" },
-    { .major = 6, .minor = 10, .change = VIR_CPREG_KERNEL_HIDES,
+    { .release = "6.10", .change = VIR_CPREG_KERNEL_HIDES,
       .id = ID_AA64PFR1_EL1, .field = "MPAM_frac",
       .why = "MPAM is hidden from guests unless enabled",
       .cite = "sys_regs.c set_id_aa64pfr1_el1" },
-    { .major = 6, .minor = 15, .change = VIR_CPREG_KERNEL_HIDES,
+    { .release = "6.15", .change = VIR_CPREG_KERNEL_HIDES,
       .id = ID_AA64MMFR2_EL1, .field = "NV",
       .why = "the deprecated NV field is hidden from guests",
       .cite = "sys_regs.c sanitise_id_aa64mmfr2_el1" },
@@ -254,4 +254,18 @@ virCpregKnowledgeQemu(size_t *count)
 {
     *count = G_N_ELEMENTS(qemuReleases);
     return qemuReleases;
+}
+
+/* The oldest modelled release with @change, or NULL. */
+const virCpregQemuModel *
+virCpregKnowledgeQemuFirst(virCpregQemuChange change)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(qemuReleases); i++) {
+        const virCpregQemuModel *m = &qemuReleases[i];
+        if (change == VIR_CPREG_QEMU_PSCI_PROPERTY ? m->psci_property : !m->length_check)
+            return m;
+    }
+    return NULL;
 }

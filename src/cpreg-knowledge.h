@@ -74,7 +74,7 @@ typedef enum {
 } virCpregKernelChange;
 
 typedef struct {
-    unsigned int major, minor;        /* the first release that does it */
+    const char *release;              /* the first release that does it */
     virCpregKernelChange change;
     guint64 id;                       /* HIDES: the register */
     const char *field;                /* HIDES: its field; NULL: all */
@@ -87,5 +87,13 @@ const virCpregRegInfo *virCpregKnowledgeRegs(size_t *count);
 const virCpregKernelRow *virCpregKnowledgeKernel(size_t *count);
 const virCpregKernelRow *virCpregKnowledgeKernelFirst(virCpregKernelChange change);
 const virCpregQemuModel *virCpregKnowledgeQemu(size_t *count);
+
+/* QEMU changes a remedy can ask for. */
+typedef enum {
+    VIR_CPREG_QEMU_NO_LENGTH_CHECK,   /* takes a longer cpreg list */
+    VIR_CPREG_QEMU_PSCI_PROPERTY,     /* has kvm-psci-version */
+} virCpregQemuChange;
+
+const virCpregQemuModel *virCpregKnowledgeQemuFirst(virCpregQemuChange change);
 
 G_END_DECLS

@@ -56,12 +56,26 @@ virCpregKernelAtLeast(virCpregKernelVersion v, unsigned int major,
 #define CCSIDR_LAST (VIR_CPREG_CCSIDR_BASE | 13)
 #define ID_AA64PFR0 VIR_CPREG_SYSREG(3, 0, 0, 4, 0)
 
+/* 1 if @v is @row's release or later, 0 if older, -1 if unknown. */
+static int
+kernelHas(virCpregKernelVersion v, const virCpregKernelRow *row)
+{
+    virCpregKernelVersion since = virCpregKernelParse(row->release);
+
+    return virCpregKernelAtLeast(v, since.major, since.minor);
+}
+
 static int
 kernelDoes(virCpregKernelVersion v, virCpregKernelChange change)
 {
-    const virCpregKernelRow *row = virCpregKnowledgeKernelFirst(change);
+    return kernelHas(v, virCpregKnowledgeKernelFirst(change));
+}
 
-    return virCpregKernelAtLeast(v, row->major, row->minor);
+/* The first release with @change, for the finding of a rule that cites it. */
+static const char *
+since(virCpregKernelChange change)
+{
+    return virCpregKnowledgeKernelFirst(change)->release;
 }
 
 /*
@@ -112,12 +126,24 @@ virCpregKvmPsciAccepted(const virCpregEntry *dst, guint64 value)
 typedef void (*virCpregWriteCheck)(virCpregEngine *e, guint64 id, guint64 s,
                                    const virCpregEntry *d);
 
+/* The PSCI version to pin on the source so that the destination takes
+ * it: the policy's, if the destination implements it, else its default. */
+static guint64
+psciPinFor(virCpregEngine *e, const virCpregEntry *d)
+{
+    const virCpregPolicyRule *rule = virCpregPolicyFind(e->policy, VIR_CPREG_PSCI_VERSION);
+
+    if (rule && rule->has_pin && virCpregKvmPsciAccepted(d, rule->pin))
+        return rule->pin;
+    return d->value;
+}
+
 static void
 checkPsci(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
 {
     if (!virCpregKvmPsciAccepted(d, s))
-        virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_PSCI_VERSION,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+        virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_PSCI_VERSION, VIR_CPREG_FINDING_VALUE,
+                          id, s, d->value, NULL, NULL)->pin = psciPinFor(e, d);
 }
 
 #define LEVEL_MASK 0xfULL
@@ -232,7 +258,8 @@ checkCache(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
     }
     virCpregEngineAdd(e, e->dfacts->cache_writable == 0 ?
                       VIR_CPREG_RULE_KVM_CACHE_INVARIANT : VIR_CPREG_RULE_KVM_NO_VALUE,
-                      VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+                      VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL,
+                      NULL)->kernel = since(VIR_CPREG_KERNEL_CACHE_WRITABLE);
 }
 
 /* A kernel row saying that the destination's release hides @f of @id
@@ -247,7 +274,7 @@ hiddenBy(virCpregKernelVersion kernel, guint64 id, const virCpregField *f)
         const virCpregKernelRow *r = &rows[i];
         if (r->change == VIR_CPREG_KERNEL_HIDES && r->id == id &&
             (!r->field || g_str_equal(r->field, f->name)) &&
-            virCpregKernelAtLeast(kernel, r->major, r->minor) == 1)
+            kernelHas(kernel, r) == 1)
             return r;
     }
     return NULL;
@@ -318,14 +345,16 @@ checkIdFields(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
             rule = fixedFieldRule(e, id, f, &why);
         else
             rule = VIR_CPREG_RULE_KVM_ID_UNORDERED;
-        virCpregEngineAdd(e, rule, VIR_CPREG_FINDING_VALUE, id, s, d->value, f, why);
+        virCpregEngineAdd(e, rule, VIR_CPREG_FINDING_VALUE, id, s, d->value, f,
+                          why)->kernel = since(VIR_CPREG_KERNEL_ID_WRITABLE);
     }
     /* bits no field describes (unallocated slots, registers without
      * field data): fixed bits must match, writable ones cannot be ordered */
     if ((s ^ d->value) & ~covered & ~d->writable)
         virCpregEngineAdd(e, e->dfacts->id_writable == 0 ?
                           VIR_CPREG_RULE_KVM_ID_INVARIANT : VIR_CPREG_RULE_KVM_ID_FIXED,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL,
+                          NULL)->kernel = since(VIR_CPREG_KERNEL_ID_WRITABLE);
     else if ((s ^ d->value) & ~covered & d->writable)
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_ID_UNORDERED,
                           VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
@@ -357,14 +386,12 @@ checkIdReg(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
                           VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
         return;
     }
-    if (e->dfacts->id_writable == 1 && !(d->flags & VIR_CPREG_ENTRY_WRITABLE)) {
+    /* writable, but no masks to tell which fields; or unknown */
+    if ((e->dfacts->id_writable == 1 && !(d->flags & VIR_CPREG_ENTRY_WRITABLE)) ||
+        e->dfacts->id_writable == -1) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_ID_NO_MASK,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
-        return;
-    }
-    if (e->dfacts->id_writable == -1) {
-        virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_ID_NO_MASK,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL,
+                          NULL)->kernel = since(VIR_CPREG_KERNEL_ID_MASKS);
         return;
     }
     checkIdFields(e, id, s, d);
@@ -392,7 +419,7 @@ checkTrial(virCpregEngine *e, const virCpregTrial *t)
     if (t->result == VIR_CPREG_TRIAL_REJECTED)
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_TRIAL_REJECTED,
                           VIR_CPREG_FINDING_VALUE, t->id, t->value, t->readback,
-                          NULL, t->err);
+                          NULL, NULL)->err = t->err;
     else if (t->result == VIR_CPREG_TRIAL_ACCEPTED && t->has_readback &&
              t->readback != t->value)
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_TRIAL_CHANGED,

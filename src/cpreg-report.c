@@ -11,7 +11,6 @@
 #include "cpreg-json.h"
 
 #include "cpreg-verdict.h"
-#include "cpreg-engine.h"
 #include "cpreg-value.h"
 
 #define SUMMARY_MAX 200
@@ -26,18 +25,6 @@ virCpregFindingName(const virCpregFinding *finding)
     if (finding->kind == VIR_CPREG_FINDING_STREAM)
         return g_strdup("cpreg_vmstate_array_len");
     return g_strdup(virCpregIdFormat(finding->id, buf));
-}
-
-/* The PSCI version to pin on the source so that the destination takes it. */
-static guint64
-psciPinFor(const virCpregVerdict *v, const virCpregFinding *f)
-{
-    const virCpregPolicyRule *rule = virCpregPolicyFind(v->policy, VIR_CPREG_PSCI_VERSION);
-    const virCpregEntry *d = virCpregProfileFind(v->dst, VIR_CPREG_PSCI_VERSION);
-
-    if (rule && rule->has_pin && d && virCpregKvmPsciAccepted(d, rule->pin))
-        return rule->pin;
-    return f->dst;
 }
 
 /* ---- a finding in words ------------------------------------------------- */
@@ -86,11 +73,22 @@ argQemu(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
     return g_strdup(v->qemu_model);
 }
 
-/* a tolerance's QEMU version, an errno name: as the finding has it */
 static char *
-argWhyAsIs(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+argFixQemu(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 {
-    return g_strdup(f->why);
+    return g_strdup(f->fix_qemu);
+}
+
+static char *
+argKernel(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup(f->kernel);
+}
+
+static char *
+argErr(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
+{
+    return g_strdup(f->err);
 }
 
 static char *
@@ -124,12 +122,9 @@ argDstCount(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 }
 
 static char *
-argPin(const virCpregVerdict *v, const virCpregFinding *f)
+argPin(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 {
-    guint64 pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ? psciPinFor(v, f) :
-                  f->rule == VIR_CPREG_RULE_POLICY_VALUE ? f->dst : f->src;
-
-    return virCpregValueFormat(f->id, pin);
+    return virCpregValueFormat(f->id, f->pin);
 }
 
 /* The {placeholders} of the rules' texts, and what each stands for. */
@@ -144,14 +139,15 @@ static const struct {
     { "fsrc", argFieldSrc },
     { "fdst", argFieldDst },
     { "qemu", argQemu },
-    { "fixqemu", argWhyAsIs },
+    { "fixqemu", argFixQemu },
+    { "since", argKernel },
     { "skernel", argSourceKernel },
     { "dkernel", argDestKernel },
     { "n", argSrcCount },
     { "m", argDstCount },
     { "pin", argPin },
     { "why", argWhy },
-    { "err", argWhyAsIs },
+    { "err", argErr },
     { "readback", argDst },
 };
 

@@ -18,6 +18,7 @@
 
 #include "cpreg-engine.h"
 #include "cpreg-error.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-value.h"
 
 static const char *const verdictNames[VIR_CPREG_VERDICT_LAST] = {
@@ -47,7 +48,12 @@ virCpregFindingKindToString(virCpregFindingKind kind)
     return kind < VIR_CPREG_FINDING_LAST ? findingKindNames[kind] : NULL;
 }
 
-void
+/*
+ * Adds a finding; the pin defaults to the source's value. The caller may
+ * fill the other typed fields of the returned finding before it adds
+ * another.
+ */
+virCpregFinding *
 virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind,
                   guint64 id, guint64 src, guint64 dst,
                   const virCpregField *field, const char *why)
@@ -55,11 +61,21 @@ virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind
     virCpregFinding f = {
         .rule = rule, .severity = virCpregRuleGet(rule)->severity,
         .kind = kind, .id = id, .src = src, .dst = dst, .field = field,
-        .why = why,
+        .pin = src, .why = why,
     };
 
     g_array_append_val(e->findings, f);
     e->blocked = e->blocked || f.severity == VIR_CPREG_SEVERITY_BLOCKING;
+    return &g_array_index(e->findings, virCpregFinding, e->findings->len - 1);
+}
+
+/* The oldest modelled QEMU with @change. */
+static const char *
+fixingQemu(virCpregQemuChange change)
+{
+    const virCpregQemuModel *m = virCpregKnowledgeQemuFirst(change);
+
+    return m ? m->version : NULL;
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -117,7 +133,7 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
         fix = NULL;
     virCpregEngineAdd(e, fix ? VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER :
                       VIR_CPREG_RULE_QEMU_UNKNOWN, VIR_CPREG_FINDING_ONLY_SOURCE,
-                      s->id, value, 0, NULL, fix ? fix->version : NULL);
+                      s->id, value, 0, NULL, NULL)->fix_qemu = fix ? fix->version : NULL;
 }
 
 /* A register of the destination that the stream does not carry: it keeps
@@ -177,7 +193,7 @@ applyRule(virCpregRun *r, const virCpregPolicyRule *rule, virCpregSide side,
         /* dst carries the value the policy requires */
         if (rule->has_value && known && (value & rule->mask) != rule->value)
             virCpregEngineAdd(e, VIR_CPREG_RULE_POLICY_VALUE, kind, rule->id,
-                              value, rule->value, NULL, rule->reason);
+                              value, rule->value, NULL, rule->reason)->pin = rule->value;
         break;
     case VIR_CPREG_POLICY_DENY:
         if (differs)
@@ -258,7 +274,7 @@ checkPsciPin(virCpregRun *r)
         if (!e->qemu->psci_property)
             virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_NO_PROPERTY, VIR_CPREG_FINDING_PIN,
                               VIR_CPREG_PSCI_VERSION, r->psci_pin, d ? d->value : 0,
-                              NULL, NULL);
+                              NULL, NULL)->fix_qemu = fixingQemu(VIR_CPREG_QEMU_PSCI_PROPERTY);
         else if (d && (d->flags & VIR_CPREG_ENTRY_VALUE) &&
                  !virCpregKvmPsciAccepted(d, r->psci_pin))
             virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_REFUSED, VIR_CPREG_FINDING_PIN,
@@ -279,7 +295,8 @@ checkPsciPin(virCpregRun *r)
                           VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, rule->reason);
     } else {
         virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_UNAVAILABLE, VIR_CPREG_FINDING_PIN,
-                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, NULL);
+                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL,
+                          NULL)->fix_qemu = fixingQemu(VIR_CPREG_QEMU_PSCI_PROPERTY);
     }
 }
 
@@ -297,7 +314,7 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     if (e->qemu->length_check && ns > nd)
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK, VIR_CPREG_FINDING_STREAM,
-                          0, ns, nd, NULL, NULL);
+                          0, ns, nd, NULL, NULL)->fix_qemu = fixingQemu(VIR_CPREG_QEMU_NO_LENGTH_CHECK);
     walk(r);
     checkPsciPin(r);
     for (i = 0; i < e->findings->len; i++)
