@@ -16,6 +16,11 @@
 
 #include "cpreg-knowledge.h"
 
+/* tests/test-knowledge.c builds this file with one extra row */
+#ifdef VIR_CPREG_TEST_ROWS
+# include VIR_CPREG_TEST_ROWS
+#endif
+
 /* ---- registers ------------------------------------------------------------ */
 
 #define ID_AA64MMFR2_EL1 VIR_CPREG_SYSREG(3, 0, 0, 7, 2)
