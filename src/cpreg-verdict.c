@@ -48,27 +48,6 @@ virCpregFindingKindToString(virCpregFindingKind kind)
     return kind < VIR_CPREG_FINDING_LAST ? findingKindNames[kind] : NULL;
 }
 
-/*
- * Adds a finding; the pin defaults to the source's value. The caller may
- * fill the other typed fields of the returned finding before it adds
- * another.
- */
-virCpregFinding *
-virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind,
-                  guint64 id, guint64 src, guint64 dst,
-                  const virCpregField *field, const char *why)
-{
-    virCpregFinding f = {
-        .rule = rule, .severity = virCpregRuleGet(rule)->severity,
-        .kind = kind, .id = id, .src = src, .dst = dst, .field = field,
-        .pin = src, .why = why,
-    };
-
-    g_array_append_val(e->findings, f);
-    e->blocked = e->blocked || f.severity == VIR_CPREG_SEVERITY_BLOCKING;
-    return &g_array_index(e->findings, virCpregFinding, e->findings->len - 1);
-}
-
 /* The oldest modelled QEMU with @change. */
 static const char *
 fixingQemu(virCpregQemuChange change)
