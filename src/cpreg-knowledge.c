@@ -265,12 +265,11 @@ virCpregKnowledgeQemu(size_t *count)
 const virCpregQemuModel *
 virCpregKnowledgeQemuFirst(virCpregQemuChange change)
 {
-    size_t i;
+    const virCpregQemuModel *m = qemuReleases;
+    const virCpregQemuModel *end = qemuReleases + G_N_ELEMENTS(qemuReleases);
 
-    for (i = 0; i < G_N_ELEMENTS(qemuReleases); i++) {
-        const virCpregQemuModel *m = &qemuReleases[i];
-        if (change == VIR_CPREG_QEMU_PSCI_PROPERTY ? m->psci_property : !m->length_check)
-            return m;
-    }
-    return NULL;
+    while (m < end &&
+           !(change == VIR_CPREG_QEMU_PSCI_PROPERTY ? m->psci_property : !m->length_check))
+        m++;
+    return m < end ? m : NULL;
 }

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "cpreg-json.h"
@@ -74,24 +75,6 @@ argQemu(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
 }
 
 static char *
-argFixQemu(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
-{
-    return g_strdup(f->fix_qemu);
-}
-
-static char *
-argKernel(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
-{
-    return g_strdup(f->kernel);
-}
-
-static char *
-argErr(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
-{
-    return g_strdup(f->err);
-}
-
-static char *
 argWhy(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 {
     return g_strdup(f->why && *f->why ? f->why : _("no reason given"));
@@ -127,29 +110,43 @@ argPin(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
     return virCpregValueFormat(f->id, f->pin);
 }
 
-/* The {placeholders} of the rules' texts, and what each stands for. */
+#define AS_IS(member) .string = offsetof(virCpregFinding, member)
+
+/* The {placeholders} of the rules' texts, and what each stands for: made
+ * by a function, or a string field of the finding as it is. */
 static const struct {
     const char *name;
     virCpregArgFunc make;
+    size_t string;
 } findingArgs[] = {
-    { "reg", argReg },
-    { "src", argSrc },
-    { "dst", argDst },
-    { "field", argField },
-    { "fsrc", argFieldSrc },
-    { "fdst", argFieldDst },
-    { "qemu", argQemu },
-    { "fixqemu", argFixQemu },
-    { "since", argKernel },
-    { "skernel", argSourceKernel },
-    { "dkernel", argDestKernel },
-    { "n", argSrcCount },
-    { "m", argDstCount },
-    { "pin", argPin },
-    { "why", argWhy },
-    { "err", argErr },
-    { "readback", argDst },
+    { .name = "reg", .make = argReg },
+    { .name = "src", .make = argSrc },
+    { .name = "dst", .make = argDst },
+    { .name = "field", .make = argField },
+    { .name = "fsrc", .make = argFieldSrc },
+    { .name = "fdst", .make = argFieldDst },
+    { .name = "qemu", .make = argQemu },
+    { .name = "fixqemu", AS_IS(fix_qemu) },
+    { .name = "since", AS_IS(kernel) },
+    { .name = "skernel", .make = argSourceKernel },
+    { .name = "dkernel", .make = argDestKernel },
+    { .name = "n", .make = argSrcCount },
+    { .name = "m", .make = argDstCount },
+    { .name = "pin", .make = argPin },
+    { .name = "why", .make = argWhy },
+    { .name = "err", AS_IS(err) },
+    { .name = "readback", .make = argDst },
 };
+
+#undef AS_IS
+
+static char *
+makeArg(size_t i, const virCpregVerdict *v, const virCpregFinding *f)
+{
+    if (findingArgs[i].make)
+        return findingArgs[i].make(v, f);
+    return g_strdup(G_STRUCT_MEMBER(const char *, f, findingArgs[i].string));
+}
 
 static gboolean
 usesArg(const char *text, const char *name)
@@ -179,7 +176,7 @@ renderFinding(const virCpregVerdict *v, const virCpregFinding *f,
         return NULL;
     text = _(tmpl);
     for (i = 0; i < G_N_ELEMENTS(findingArgs); i++) {
-        values[i] = usesArg(text, findingArgs[i].name) ? findingArgs[i].make(v, f) : NULL;
+        values[i] = usesArg(text, findingArgs[i].name) ? makeArg(i, v, f) : NULL;
         args[i] = (virCpregRuleArg) { findingArgs[i].name, values[i] };
     }
     out = virCpregRuleRender(tmpl, args, G_N_ELEMENTS(args));
