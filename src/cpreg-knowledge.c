@@ -27,11 +27,15 @@
 #define ID_AA64PFR0_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 0)
 #define ID_AA64PFR1_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 1)
 
-/* Registers listed whatever the CPU by 6.5-6.12: ignore them if present. */
-#define LISTED_WHATEVER_THE_CPU(reg, enc, hidden_by, text) { \
+#define TCR2_EL1 VIR_CPREG_SYSREG(3, 0, 2, 0, 3)
+#define PIRE0_EL1 VIR_CPREG_SYSREG(3, 0, 10, 2, 2)
+#define PIR_EL1 VIR_CPREG_SYSREG(3, 0, 10, 2, 3)
+
+/* Registers some kernels list whatever the CPU (see the kernel rows). */
+#define LISTED_WHATEVER_THE_CPU(reg, enc) { \
     .name = reg, .id = enc, .write = VIR_CPREG_WRITE_STATE, \
-    .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_IGNORE_IF_PRESENT, .reason = text }, \
-    .cite = hidden_by, \
+    .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_IGNORE_IF_PRESENT }, \
+    .cite = "sys_regs.c sys_reg_descs", \
 }
 
 /*
@@ -90,20 +94,17 @@ static const virCpregRegInfo regInfo[] = {
         .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
     },
     {
-        /* new in 6.15; resets to 0, takes the bits it knows */
+        /* resets to 0, takes the bits it knows */
         .name = "KVM_REG_ARM_VENDOR_HYP_BMAP_2", .id = VIR_CPREG_VENDOR_HYP_BMAP_2,
         .value = VIR_CPREG_VALUE_BITMAP, .names = { "DISCOVER_IMPL_VER", "DISCOVER_IMPL_CPUS" },
         .write = VIR_CPREG_WRITE_BITMAP_KNOWN,
         .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_IGNORE_IF_PRESENT, .has_value = TRUE,
-                    .value = 0, .reason = N_("new in kernel 6.15; harmless only at its default 0") },
+                    .value = 0 },
         .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
     },
-    LISTED_WHATEVER_THE_CPU("TCR2_EL1", VIR_CPREG_SYSREG(3, 0, 2, 0, 3), "0fcb4eea5345",
-        N_("listed whatever the CPU by kernels 6.5 to 6.12 (0fcb4eea5345 hides it in 6.13)")),
-    LISTED_WHATEVER_THE_CPU("PIRE0_EL1", VIR_CPREG_SYSREG(3, 0, 10, 2, 2), "a68cddbe47ef",
-        N_("listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)")),
-    LISTED_WHATEVER_THE_CPU("PIR_EL1", VIR_CPREG_SYSREG(3, 0, 10, 2, 3), "a68cddbe47ef",
-        N_("listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)")),
+    LISTED_WHATEVER_THE_CPU("TCR2_EL1", TCR2_EL1),
+    LISTED_WHATEVER_THE_CPU("PIRE0_EL1", PIRE0_EL1),
+    LISTED_WHATEVER_THE_CPU("PIR_EL1", PIR_EL1),
     /* Writable since 6.15 only once the VMM enables
      * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, which QEMU does not. */
     { .name = "MIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 0),
@@ -175,6 +176,22 @@ static const virCpregKernelRow kernelRows[] = {
       .id = ID_AA64MMFR2_EL1, .field = "NV",
       .why = "the deprecated NV field is hidden from guests",
       .cite = "sys_regs.c sanitise_id_aa64mmfr2_el1" },
+    /* TCR2_EL1 and the S1PIE registers, listed whatever the CPU, then
+     * only for a CPU that has the feature */
+    { .release = "6.5", .last = "6.12", .change = VIR_CPREG_KERNEL_LISTS_ALWAYS,
+      .id = TCR2_EL1, .cite = "sys_regs.c sys_reg_descs (FEAT_TCR2)" },
+    { .release = "6.5", .last = "6.12", .change = VIR_CPREG_KERNEL_LISTS_ALWAYS,
+      .id = PIRE0_EL1, .cite = "sys_regs.c sys_reg_descs (FEAT_S1PIE)" },
+    { .release = "6.5", .last = "6.12", .change = VIR_CPREG_KERNEL_LISTS_ALWAYS,
+      .id = PIR_EL1, .cite = "sys_regs.c sys_reg_descs (FEAT_S1PIE)" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_UNLISTS, .id = TCR2_EL1,
+      .cite = "0fcb4eea5345" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_UNLISTS, .id = PIRE0_EL1,
+      .cite = "a68cddbe47ef" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_UNLISTS, .id = PIR_EL1,
+      .cite = "a68cddbe47ef" },
+    { .release = "6.15", .change = VIR_CPREG_KERNEL_ADDS, .id = VIR_CPREG_VENDOR_HYP_BMAP_2,
+      .cite = "hypercalls.c KVM_REG_ARM_VENDOR_HYP_BMAP_2" },
 #ifdef VIR_CPREG_TEST_KERNEL_ROW
     VIR_CPREG_TEST_KERNEL_ROW,
 #endif
@@ -198,6 +215,81 @@ virCpregKnowledgeKernelFirst(virCpregKernelChange change)
             return &kernelRows[i];
     }
     g_return_val_if_reached(NULL);
+}
+
+/* The row of @change about @id, or NULL. */
+const virCpregKernelRow *
+virCpregKnowledgeKernelFor(virCpregKernelChange change, guint64 id)
+{
+    const virCpregKernelRow *r = kernelRows;
+    const virCpregKernelRow *end = kernelRows + G_N_ELEMENTS(kernelRows);
+
+    while (r < end && !(r->change == change && r->id == id))
+        r++;
+    return r < end ? r : NULL;
+}
+
+/* What the kernel rows say about listing one register. */
+typedef struct {
+    const virCpregKernelRow *always;   /* listed whatever the CPU */
+    const virCpregKernelRow *unlists;  /* until this release */
+    const virCpregKernelRow *adds;     /* new in this release */
+} virCpregListing;
+
+static virCpregListing
+listingOf(guint64 id)
+{
+    return (virCpregListing) {
+        .always = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_LISTS_ALWAYS, id),
+        .unlists = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_UNLISTS, id),
+        .adds = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_ADDS, id),
+    };
+}
+
+/* Why @id has its built-in policy, translated: its row's reason, else
+ * what the kernel rows say about it; NULL if nothing does. */
+char *
+virCpregKnowledgeReason(guint64 id)
+{
+    const virCpregRegInfo *reg = virCpregKnowledgeReg(id);
+    virCpregListing l = listingOf(id);
+    g_autofree char *value = NULL;
+
+    if (reg && reg->policy.reason)
+        return g_strdup(_(reg->policy.reason));
+    if (l.always && l.unlists)
+        return g_strdup_printf(_("listed whatever the CPU by kernels %1$s to %2$s (%3$s hides it in %4$s)"),
+                               l.always->release, l.always->last, l.unlists->cite,
+                               l.unlists->release);
+    if (!l.adds || !reg)
+        return NULL;
+    value = virCpregValueFormat(id, reg->policy.value);
+    return g_strdup_printf(_("new in kernel %1$s; harmless only at its default %2$s"),
+                           l.adds->release, value);
+}
+
+/* Why QEMU tolerates a register: the tolerance's own words, else what
+ * the kernel rows say about the register (untranslated, as QEMU's). */
+char *
+virCpregKnowledgeToleranceWhy(const virCpregTolerance *t)
+{
+    char buf[VIR_CPREG_NAME_MAX];
+    virCpregListing l = listingOf(t->id);
+    g_autofree char *value = NULL;
+    const char *name;
+
+    if (t->why)
+        return g_strdup(t->why);
+    name = virCpregIdFormat(t->id, buf);
+    if (l.always && l.unlists)
+        return g_strdup_printf("%s: listed whatever the CPU by %s-%s (hidden by %s in %s)",
+                               name, l.always->release, l.always->last, l.unlists->cite,
+                               l.unlists->release);
+    if (!l.adds)
+        return g_strdup(name);
+    value = virCpregValueFormat(t->id, t->value);
+    return g_strdup_printf("%s: new in %s, harmless at its reset value %s",
+                           name, l.adds->release, value);
 }
 
 /* ---- QEMU releases -------------------------------------------------------- */
@@ -234,15 +326,12 @@ static const virCpregQemuModel qemuReleases[] = {
         .version = "11.1", .major = 11, .minor = 1,
         .checks_past_end = TRUE, .psci_property = TRUE,
         .tolerates = (const virCpregTolerance[]) {
-            { .id = VIR_CPREG_SYSREG(3, 0, 2, 0, 3), .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS,
-              .why = "TCR2_EL1: listed whatever the CPU by 6.5-6.12 (hidden by 0fcb4eea5345 in 6.13)" },
-            { .id = VIR_CPREG_SYSREG(3, 0, 10, 2, 2), .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS,
-              .why = "PIRE0_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
-            { .id = VIR_CPREG_SYSREG(3, 0, 10, 2, 3), .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS,
-              .why = "PIR_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
+            /* the kernel rows say why */
+            { .id = TCR2_EL1, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS },
+            { .id = PIRE0_EL1, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS },
+            { .id = PIR_EL1, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS },
             { .id = VIR_CPREG_VENDOR_HYP_BMAP_2, .how = VIR_CPREG_TOLERATE_SRC_VALUE,
-              .mask = G_MAXUINT64, .value = 0,
-              .why = "KVM_REG_ARM_VENDOR_HYP_BMAP_2: new in 6.15, harmless at its reset value 0" },
+              .mask = G_MAXUINT64, .value = 0 },
             { .id = 0x40200000200e0298ULL, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, .tcg = TRUE,
               .why = "QEMU's bogus AArch32 DBGDTRTX (TCG), removed by 202126dcb9d6" },
             { 0 },

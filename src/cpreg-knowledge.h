@@ -70,13 +70,20 @@ typedef enum {
                                        * whole register) from the guest:
                                        * the host's own value is accepted
                                        * and ignored */
+    VIR_CPREG_KERNEL_ADDS,            /* lists a new register */
+    VIR_CPREG_KERNEL_LISTS_ALWAYS,    /* lists a register whatever the CPU
+                                       * (up to .last) */
+    VIR_CPREG_KERNEL_UNLISTS,         /* stops listing a register (unless
+                                       * the CPU has it) */
     VIR_CPREG_KERNEL_CHANGE_LAST
 } virCpregKernelChange;
 
 typedef struct {
     const char *release;              /* the first release that does it */
+    const char *last;                 /* LISTS_ALWAYS: the last one */
     virCpregKernelChange change;
-    guint64 id;                       /* HIDES: the register */
+    guint64 id;                       /* the register, for the changes
+                                       * about one */
     const char *field;                /* HIDES: its field; NULL: all */
     const char *why;                  /* HIDES: the reason, for findings */
     const char *cite;                 /* the commit or the function */
@@ -86,6 +93,10 @@ const virCpregRegInfo *virCpregKnowledgeReg(guint64 id);
 const virCpregRegInfo *virCpregKnowledgeRegs(size_t *count);
 const virCpregKernelRow *virCpregKnowledgeKernel(size_t *count);
 const virCpregKernelRow *virCpregKnowledgeKernelFirst(virCpregKernelChange change);
+const virCpregKernelRow *virCpregKnowledgeKernelFor(virCpregKernelChange change,
+                                                    guint64 id);
+char *virCpregKnowledgeReason(guint64 id);
+char *virCpregKnowledgeToleranceWhy(const virCpregTolerance *tolerance);
 const virCpregQemuModel *virCpregKnowledgeQemu(size_t *count);
 
 /* QEMU changes a remedy can ask for. */

@@ -123,7 +123,7 @@ virCpregPolicyNew(void)
             .id = regs[i].id, .action = b->action, .has_value = b->has_value,
             .value = b->value, .mask = G_MAXUINT64,
             .property = virCpregPolicyPropertyFor(regs[i].id),
-            .reason = g_strdup(_(b->reason)), .origin = g_strdup("built-in"),
+            .reason = virCpregKnowledgeReason(regs[i].id), .origin = g_strdup("built-in"),
         };
         policyAdd(policy, &r);
     }

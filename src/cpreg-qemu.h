@@ -20,7 +20,7 @@ typedef struct {
     guint64 mask;            /* SRC_VALUE: (value & mask) == value */
     guint64 value;
     gboolean tcg;            /* TRUE: TCG's tolerance; FALSE: KVM host/max */
-    const char *why;
+    const char *why;         /* NULL: the kernel's rows about id say why */
 } virCpregTolerance;
 
 /* A QEMU release's cpreg behaviour; a release between two rows behaves

@@ -12,6 +12,7 @@
 #include "cpreg-json.h"
 
 #include "cpreg-verdict.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-value.h"
 
 #define SUMMARY_MAX 200
@@ -77,6 +78,8 @@ argQemu(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
 static char *
 argWhy(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 {
+    if (f->tolerance)
+        return virCpregKnowledgeToleranceWhy(f->tolerance);
     return g_strdup(f->why && *f->why ? f->why : _("no reason given"));
 }
 

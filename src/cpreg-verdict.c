@@ -97,7 +97,7 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
     if (tol && (tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS ||
                 (known && (value & tol->mask) == tol->value))) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_SOURCE,
-                          s->id, value, 0, NULL, tol->why);
+                          s->id, value, 0, NULL, NULL)->tolerance = tol;
         return;
     }
     if (!e->qemu->checks_past_end && s->id > dst_last) {
@@ -125,7 +125,7 @@ onlyDest(virCpregRun *r, const virCpregEntry *d)
 
     if (tol && tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_DEST,
-                          d->id, 0, d->value, NULL, tol->why);
+                          d->id, 0, d->value, NULL, NULL)->tolerance = tol;
     else
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_MISSING_IN_STREAM,
                           VIR_CPREG_FINDING_ONLY_DEST, d->id, 0, d->value, NULL, NULL);
