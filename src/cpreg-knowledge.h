@@ -6,12 +6,14 @@
  * One fact is one row, in the style of QEMU's ARMCPRegInfo arrays:
  *  - a register row (or a row for a class or range of registers): its
  *    name, what its value means, the KVM write rule, its default policy;
- *  - a kernel row: a release that changed what KVM does (a register or
- *    field it hides, a class it made writable), with the commit;
+ *  - a kernel row: a release that changed what KVM does (a register it
+ *    adds, lists whatever the CPU or stops listing, a register or field
+ *    it hides, a class it made writable), with the commit;
  *  - a QEMU row: a release's cpreg behaviour and the tolerances it added.
  * The engine (cpreg-kvm.c, cpreg-qemu.c, cpreg-policy.c, cpreg-verdict.c),
  * the names (cpreg-id.c, cpreg-value.c) and the rule texts
- * (cpreg-rules.c) read these tables; none keeps a copy of a fact.
+ * (cpreg-rules.c, through the findings) and the reasons of the built-in
+ * policy and of QEMU's tolerances read these tables; none keeps a copy.
  */
 #pragma once
 
