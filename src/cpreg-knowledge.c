@@ -50,8 +50,7 @@ static const virCpregRegInfo regInfo[] = {
     {
         .name = "KVM_REG_ARM_PSCI_VERSION", .id = VIR_CPREG_PSCI_VERSION,
         .value = VIR_CPREG_VALUE_PSCI, .write = VIR_CPREG_WRITE_PSCI,
-        .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_PIN,
-                    .reason = N_("kernel 6.13 defaults to PSCI 1.3, which older kernels refuse") },
+        .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_PIN },
         .cite = "hypercalls.c kvm_arm_set_fw_reg",
     },
     {
@@ -192,6 +191,11 @@ static const virCpregKernelRow kernelRows[] = {
       .cite = "a68cddbe47ef" },
     { .release = "6.15", .change = VIR_CPREG_KERNEL_ADDS, .id = VIR_CPREG_VENDOR_HYP_BMAP_2,
       .cite = "hypercalls.c KVM_REG_ARM_VENDOR_HYP_BMAP_2" },
+    /* the PSCI version a vCPU gets, the newest the kernel implements */
+    { .release = "5.18", .change = VIR_CPREG_KERNEL_PSCI_DEFAULT, .id = VIR_CPREG_PSCI_VERSION,
+      .value = 0x10001, .cite = "psci.h KVM_ARM_PSCI_LATEST (PSCI 1.1)" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_PSCI_DEFAULT, .id = VIR_CPREG_PSCI_VERSION,
+      .value = 0x10003, .cite = "psci.h KVM_ARM_PSCI_LATEST (PSCI 1.3)" },
 #ifdef VIR_CPREG_TEST_KERNEL_ROW
     VIR_CPREG_TEST_KERNEL_ROW,
 #endif
@@ -217,16 +221,17 @@ virCpregKnowledgeKernelFirst(virCpregKernelChange change)
     g_return_val_if_reached(NULL);
 }
 
-/* The row of @change about @id, or NULL. */
+/* The newest row of @change about @id (rows come oldest first), or NULL. */
 const virCpregKernelRow *
 virCpregKnowledgeKernelFor(virCpregKernelChange change, guint64 id)
 {
-    const virCpregKernelRow *r = kernelRows;
-    const virCpregKernelRow *end = kernelRows + G_N_ELEMENTS(kernelRows);
+    const virCpregKernelRow *r = kernelRows + G_N_ELEMENTS(kernelRows);
 
-    while (r < end && !(r->change == change && r->id == id))
-        r++;
-    return r < end ? r : NULL;
+    while (r-- > kernelRows) {
+        if (r->change == change && r->id == id)
+            return r;
+    }
+    return NULL;
 }
 
 /* What the kernel rows say about listing one register. */
@@ -252,11 +257,17 @@ char *
 virCpregKnowledgeReason(guint64 id)
 {
     const virCpregRegInfo *reg = virCpregKnowledgeReg(id);
+    const virCpregKernelRow *psci = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_PSCI_DEFAULT, id);
     virCpregListing l = listingOf(id);
     g_autofree char *value = NULL;
 
     if (reg && reg->policy.reason)
         return g_strdup(_(reg->policy.reason));
+    if (psci) {
+        value = virCpregValueFormat(id, psci->value);
+        return g_strdup_printf(_("kernel %1$s defaults to PSCI %2$s, which older kernels refuse"),
+                               psci->release, value);
+    }
     if (l.always && l.unlists)
         return g_strdup_printf(_("listed whatever the CPU by kernels %1$s to %2$s (%3$s hides it in %4$s)"),
                                l.always->release, l.always->last, l.unlists->cite,

@@ -77,6 +77,8 @@ typedef enum {
                                        * (up to .last) */
     VIR_CPREG_KERNEL_UNLISTS,         /* stops listing a register (unless
                                        * the CPU has it) */
+    VIR_CPREG_KERNEL_PSCI_DEFAULT,    /* defaults to (and implements up to)
+                                       * PSCI version .value */
     VIR_CPREG_KERNEL_CHANGE_LAST
 } virCpregKernelChange;
 
@@ -88,6 +90,7 @@ typedef struct {
                                        * about one */
     const char *field;                /* HIDES: its field; NULL: all */
     const char *why;                  /* HIDES: the reason, for findings */
+    guint64 value;                    /* PSCI_DEFAULT: the version */
     const char *cite;                 /* the commit or the function */
 } virCpregKernelRow;
 

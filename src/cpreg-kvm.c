@@ -106,8 +106,8 @@ virCpregDestFactsInit(virCpregDestFacts *facts, const virCpregProfile *dst)
 
 /*
  * PSCI versions QEMU can ask for with KVM_ARM_VCPU_PSCI_0_2 set; a kernel
- * takes those up to its default, the newest it implements (1.1 from 5.18,
- * 1.3 from 6.13).
+ * takes those up to its default, the newest it implements (the kernel
+ * rows of cpreg-knowledge.c), which the destination's profile carries.
  */
 static const guint64 psciVersions[] = { 0x2, 0x10000, 0x10001, 0x10002, 0x10003 };
 
