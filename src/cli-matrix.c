@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-qemu.h"
 #include "cpreg-value.h"
 #include "cpreg-verdict.h"
@@ -284,12 +285,10 @@ oldestAccepting(const virCpregProfile *a, const virCpregProfile *b,
 static int
 oldestWithPsciProperty(void)
 {
-    size_t n, m;
+    size_t n;
     const virCpregQemuModel *models = virCpregQemuModels(&n);
 
-    for (m = 0; m < n && !models[m].psci_property; m++)
-        ;
-    return (int)m;
+    return (int)(virCpregKnowledgeQemuFirst(VIR_CPREG_QEMU_PSCI_PROPERTY) - models);
 }
 
 static void
@@ -328,9 +327,9 @@ baselineText(const virCpregFleet *f, const virCpregBaseline *base)
 
     if (base->pin) {
         g_autofree char *v = virCpregPsciFormat(base->psci);
-        printf(_("Pin on every host: kvm-psci-version=%1$s (the newest PSCI every kernel implements; needs QEMU 11.0 or later)\n"
+        printf(_("Pin on every host: kvm-psci-version=%1$s (the newest PSCI every kernel implements; needs QEMU %2$s or later)\n"
                  "  libvirt: <qemu:commandline><qemu:arg value='-global'/><qemu:arg value='host-arm-cpu.kvm-psci-version=%1$s'/></qemu:commandline>\n"),
-               v);
+               v, models[oldestWithPsciProperty()].version);
     } else {
         printf("%s\n", _("No pin needed: every kernel has the same PSCI default."));
     }

@@ -41,10 +41,11 @@ typedef struct {
     gboolean blocked;
 } virCpregEngine;
 
-void virCpregEngineAdd(virCpregEngine *e, virCpregRule rule,
-                       virCpregFindingKind kind, guint64 id, guint64 src,
-                       guint64 dst, const virCpregField *field,
-                       const char *why);
+virCpregFinding *virCpregEngineAdd(virCpregEngine *e, virCpregRule rule,
+                                   virCpregFindingKind kind, guint64 id,
+                                   guint64 src, guint64 dst,
+                                   const virCpregField *field,
+                                   const char *why);
 void virCpregKvmCheckWrite(virCpregEngine *e, guint64 id, gboolean has_value,
                            guint64 value, const virCpregEntry *dst);
 gboolean virCpregKvmPsciAccepted(const virCpregEntry *dst, guint64 value);

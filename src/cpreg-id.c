@@ -16,6 +16,7 @@
 
 #include "cpreg-id.h"
 #include "cpreg-error.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-regtables.h"
 
 enum {
@@ -128,35 +129,15 @@ coreLookup(unsigned int offset, const char **name, unsigned int *bytes)
 
 /* ---- FW and FW_FEAT_BMAP pseudo-registers ----------------------------- */
 
-typedef struct {
-    unsigned int coproc;
-    unsigned int index;
-    const char *name;            /* without the KVM_REG_ARM_ prefix */
-} virCpregFwReg;
-
+/* Their names are in their rows of cpreg-knowledge.c. */
 #define FW_PREFIX "KVM_REG_ARM_"
 
-static const virCpregFwReg fwRegs[] = {
-    { COPROC_FW, 0, FW_PREFIX "PSCI_VERSION" },
-    { COPROC_FW, 1, FW_PREFIX "SMCCC_ARCH_WORKAROUND_1" },
-    { COPROC_FW, 2, FW_PREFIX "SMCCC_ARCH_WORKAROUND_2" },
-    { COPROC_FW, 3, FW_PREFIX "SMCCC_ARCH_WORKAROUND_3" },
-    { COPROC_FW_FEAT_BMAP, 0, FW_PREFIX "STD_BMAP" },
-    { COPROC_FW_FEAT_BMAP, 1, FW_PREFIX "STD_HYP_BMAP" },
-    { COPROC_FW_FEAT_BMAP, 2, FW_PREFIX "VENDOR_HYP_BMAP" },
-    { COPROC_FW_FEAT_BMAP, 3, FW_PREFIX "VENDOR_HYP_BMAP_2" },
-};
-
 static const char *
-fwLookup(unsigned int coproc, unsigned int index)
+fwLookup(guint64 id)
 {
-    size_t i;
+    const virCpregRegInfo *info = virCpregKnowledgeReg(id);
 
-    for (i = 0; i < G_N_ELEMENTS(fwRegs); i++) {
-        if (fwRegs[i].coproc == coproc && fwRegs[i].index == index)
-            return fwRegs[i].name;
-    }
-    return NULL;
+    return info && !info->mask && g_str_has_prefix(info->name, FW_PREFIX) ? info->name : NULL;
 }
 
 /* ---- SYSREG ------------------------------------------------------------ */
@@ -353,7 +334,7 @@ fwDecode(virCpregIdInfo *info, unsigned int coproc)
     info->canonical = (info->id & ~0xffffULL) ==
         (VIR_CPREG_ARCH_ARM64 | VIR_CPREG_SIZE_U64 | (guint64)coproc << 16);
     if (info->canonical)
-        info->name = fwLookup(coproc, info->u.fw.index);
+        info->name = fwLookup(info->id);
 }
 
 typedef struct {
@@ -635,13 +616,14 @@ parseFw(const char *s, guint64 *id)
     };
     const char *p = s;
     unsigned int index;
-    size_t i;
+    size_t n, i;
+    const virCpregRegInfo *regs = virCpregKnowledgeRegs(&n);
 
     parseLit(&p, FW_PREFIX);
-    for (i = 0; i < G_N_ELEMENTS(fwRegs); i++) {
-        if (g_ascii_strcasecmp(p, fwRegs[i].name + strlen(FW_PREFIX)) == 0) {
-            *id = VIR_CPREG_ARCH_ARM64 | VIR_CPREG_SIZE_U64 |
-                  (guint64)fwRegs[i].coproc << 16 | fwRegs[i].index;
+    for (i = 0; i < n; i++) {
+        if (fwLookup(regs[i].id) == regs[i].name &&
+            g_ascii_strcasecmp(p, regs[i].name + strlen(FW_PREFIX)) == 0) {
+            *id = regs[i].id;
             return TRUE;
         }
     }

@@ -16,6 +16,7 @@
 
 #include "cpreg-engine.h"
 #include "cpreg-id.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-value.h"
 
 /* ---- kernel releases ---------------------------------------------------- */
@@ -55,10 +56,32 @@ virCpregKernelAtLeast(virCpregKernelVersion v, unsigned int major,
 #define CCSIDR_LAST (VIR_CPREG_CCSIDR_BASE | 13)
 #define ID_AA64PFR0 VIR_CPREG_SYSREG(3, 0, 0, 4, 0)
 
+/* 1 if @v is @row's release or later, 0 if older, -1 if unknown. */
+static int
+kernelHas(virCpregKernelVersion v, const virCpregKernelRow *row)
+{
+    virCpregKernelVersion since = virCpregKernelParse(row->release);
+
+    return virCpregKernelAtLeast(v, since.major, since.minor);
+}
+
+static int
+kernelDoes(virCpregKernelVersion v, virCpregKernelChange change)
+{
+    return kernelHas(v, virCpregKnowledgeKernelFirst(change));
+}
+
+/* The first release with @change, for the finding of a rule that cites it. */
+static const char *
+since(virCpregKernelChange change)
+{
+    return virCpregKnowledgeKernelFirst(change)->release;
+}
+
 /*
  * Facts about the destination, from its profile first and its release
- * second: 6.3 lists all 14 CCSIDRs and accepts any cache geometry; 6.8
- * reports writable masks (ID registers became writable in 6.7).
+ * second: a kernel that accepts any cache geometry lists all 14 CCSIDRs;
+ * one that reports writable masks has writable ID registers.
  */
 void
 virCpregDestFactsInit(virCpregDestFacts *facts, const virCpregProfile *dst)
@@ -75,16 +98,16 @@ virCpregDestFactsInit(virCpregDestFacts *facts, const virCpregProfile *dst)
     facts->no_aarch32_el0 = pfr0 && (pfr0->flags & VIR_CPREG_ENTRY_VALUE) &&
                             (pfr0->value & 0xf) == 1;
     facts->cache_writable = virCpregProfileFind(dst, CCSIDR_LAST) ? 1 :
-                            virCpregKernelAtLeast(facts->kernel, 6, 3);
-    facts->id_writable = masks ? 1 : virCpregKernelAtLeast(facts->kernel, 6, 7);
+                            kernelDoes(facts->kernel, VIR_CPREG_KERNEL_CACHE_WRITABLE);
+    facts->id_writable = masks ? 1 : kernelDoes(facts->kernel, VIR_CPREG_KERNEL_ID_WRITABLE);
 }
 
 /* ---- firmware pseudo-registers (hypercalls.c kvm_arm_set_fw_reg) ------- */
 
 /*
  * PSCI versions QEMU can ask for with KVM_ARM_VCPU_PSCI_0_2 set; a kernel
- * takes those up to its default, the newest it implements (1.1 from 5.18,
- * 1.3 from 6.13).
+ * takes those up to its default, the newest it implements (the kernel
+ * rows of cpreg-knowledge.c), which the destination's profile carries.
  */
 static const guint64 psciVersions[] = { 0x2, 0x10000, 0x10001, 0x10002, 0x10003 };
 
@@ -103,12 +126,24 @@ virCpregKvmPsciAccepted(const virCpregEntry *dst, guint64 value)
 typedef void (*virCpregWriteCheck)(virCpregEngine *e, guint64 id, guint64 s,
                                    const virCpregEntry *d);
 
+/* The PSCI version to pin on the source so that the destination takes
+ * it: the policy's, if the destination implements it, else its default. */
+static guint64
+psciPinFor(virCpregEngine *e, const virCpregEntry *d)
+{
+    const virCpregPolicyRule *rule = virCpregPolicyFind(e->policy, VIR_CPREG_PSCI_VERSION);
+
+    if (rule && rule->has_pin && virCpregKvmPsciAccepted(d, rule->pin))
+        return rule->pin;
+    return d->value;
+}
+
 static void
 checkPsci(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
 {
     if (!virCpregKvmPsciAccepted(d, s))
-        virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_PSCI_VERSION,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+        virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_PSCI_VERSION, VIR_CPREG_FINDING_VALUE,
+                          id, s, d->value, NULL, NULL)->pin = psciPinFor(e, d);
 }
 
 #define LEVEL_MASK 0xfULL
@@ -150,14 +185,20 @@ checkBitmap(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
                           VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
 }
 
-/* VENDOR_HYP_BMAP_2 (6.15) resets to 0; it knows DISCOVER_IMPL_VER and
- * DISCOVER_IMPL_CPUS. */
+/* A bitmap that resets to 0 (VENDOR_HYP_BMAP_2): the kernel takes the
+ * bits it knows, the ones its row names. */
 static void
-checkBitmap2(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
+checkBitmapKnown(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
 {
-    if (s & ~0x3ULL)
+    guint n, bit;
+    guint64 known = 0;
+
+    virCpregValueNames(id, &n);
+    for (bit = 0; bit < n; bit++)
+        known |= 1ULL << bit;
+    if (s & ~known)
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_BITMAP,
-                          VIR_CPREG_FINDING_VALUE, id, s, 0x3, NULL, NULL);
+                          VIR_CPREG_FINDING_VALUE, id, s, known, NULL, NULL);
     (void)d;
 }
 
@@ -217,40 +258,24 @@ checkCache(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
     }
     virCpregEngineAdd(e, e->dfacts->cache_writable == 0 ?
                       VIR_CPREG_RULE_KVM_CACHE_INVARIANT : VIR_CPREG_RULE_KVM_NO_VALUE,
-                      VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+                      VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL,
+                      NULL)->kernel = since(VIR_CPREG_KERNEL_CACHE_WRITABLE);
 }
 
-typedef struct {
-    guint64 id;
-    const char *field;
-    unsigned int major, minor;   /* the first kernel that ignores it */
-    const char *why;
-} virCpregHostValueQuirk;
-
-/*
- * Fields older kernels leaked to userspace and newer ones hide: a write
- * of the host's own value is accepted and ignored (sys_regs.c set_id_reg).
- * ID_AA64MMFR2_EL1.NV: 6.12 reports the host's NV, 7.2 hides it and
- * accepts 6.12's value (measured in the lab; seen in 6.15's sys_regs.c).
- */
-static const virCpregHostValueQuirk hostValueQuirks[] = {
-    { VIR_CPREG_SYSREG(3, 0, 0, 7, 2), "NV", 6, 15,
-      "the deprecated NV field is hidden from guests" },
-    { VIR_CPREG_SYSREG(3, 0, 0, 4, 0), "MPAM", 6, 10,
-      "MPAM is hidden from guests unless enabled" },
-    { VIR_CPREG_SYSREG(3, 0, 0, 4, 1), "MPAM_frac", 6, 10,
-      "MPAM is hidden from guests unless enabled" },
-};
-
-static const virCpregHostValueQuirk *
-hostValueQuirk(guint64 id, const virCpregField *f)
+/* A kernel row saying that the destination's release hides @f of @id
+ * (or all of @id), or NULL. */
+static const virCpregKernelRow *
+hiddenBy(virCpregKernelVersion kernel, guint64 id, const virCpregField *f)
 {
-    size_t i;
+    size_t n, i;
+    const virCpregKernelRow *rows = virCpregKnowledgeKernel(&n);
 
-    for (i = 0; i < G_N_ELEMENTS(hostValueQuirks); i++) {
-        if (hostValueQuirks[i].id == id &&
-            g_str_equal(hostValueQuirks[i].field, f->name))
-            return &hostValueQuirks[i];
+    for (i = 0; i < n; i++) {
+        const virCpregKernelRow *r = &rows[i];
+        if (r->change == VIR_CPREG_KERNEL_HIDES && r->id == id &&
+            (!r->field || g_str_equal(r->field, f->name)) &&
+            kernelHas(kernel, r) == 1)
+            return r;
     }
     return NULL;
 }
@@ -285,9 +310,9 @@ static virCpregRule
 fixedFieldRule(virCpregEngine *e, guint64 id, const virCpregField *f,
                const char **why)
 {
-    const virCpregHostValueQuirk *q = hostValueQuirk(id, f);
+    const virCpregKernelRow *q = hiddenBy(e->dfacts->kernel, id, f);
 
-    if (q && virCpregKernelAtLeast(e->dfacts->kernel, q->major, q->minor) == 1) {
+    if (q) {
         *why = q->why;
         return e->same_cpu ? VIR_CPREG_RULE_KVM_HOST_VALUE_IGNORED :
                              VIR_CPREG_RULE_KVM_HOST_VALUE_UNKNOWN;
@@ -320,14 +345,16 @@ checkIdFields(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
             rule = fixedFieldRule(e, id, f, &why);
         else
             rule = VIR_CPREG_RULE_KVM_ID_UNORDERED;
-        virCpregEngineAdd(e, rule, VIR_CPREG_FINDING_VALUE, id, s, d->value, f, why);
+        virCpregEngineAdd(e, rule, VIR_CPREG_FINDING_VALUE, id, s, d->value, f,
+                          why)->kernel = since(VIR_CPREG_KERNEL_ID_WRITABLE);
     }
     /* bits no field describes (unallocated slots, registers without
      * field data): fixed bits must match, writable ones cannot be ordered */
     if ((s ^ d->value) & ~covered & ~d->writable)
         virCpregEngineAdd(e, e->dfacts->id_writable == 0 ?
                           VIR_CPREG_RULE_KVM_ID_INVARIANT : VIR_CPREG_RULE_KVM_ID_FIXED,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL,
+                          NULL)->kernel = since(VIR_CPREG_KERNEL_ID_WRITABLE);
     else if ((s ^ d->value) & ~covered & d->writable)
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_ID_UNORDERED,
                           VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
@@ -359,46 +386,31 @@ checkIdReg(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
                           VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
         return;
     }
-    if (e->dfacts->id_writable == 1 && !(d->flags & VIR_CPREG_ENTRY_WRITABLE)) {
+    /* writable, but no masks to tell which fields; or unknown */
+    if ((e->dfacts->id_writable == 1 && !(d->flags & VIR_CPREG_ENTRY_WRITABLE)) ||
+        e->dfacts->id_writable == -1) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_ID_NO_MASK,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
-        return;
-    }
-    if (e->dfacts->id_writable == -1) {
-        virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_ID_NO_MASK,
-                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL, NULL);
+                          VIR_CPREG_FINDING_VALUE, id, s, d->value, NULL,
+                          NULL)->kernel = since(VIR_CPREG_KERNEL_ID_MASKS);
         return;
     }
     checkIdFields(e, id, s, d);
 }
 
-/* ---- the table ---------------------------------------------------------- */
+/* ---- the rules ------------------------------------------------------------ */
 
-typedef struct {
-    guint64 id;
-    guint64 mask;            /* the rule covers ids with (id & mask) == id */
-    virCpregWriteCheck check;
-} virCpregWriteRule;
-
-/* First match wins; registers no row matches hold guest state, which KVM
- * stores whatever the value. */
-static const virCpregWriteRule writeRules[] = {
-    { VIR_CPREG_PSCI_VERSION, G_MAXUINT64, checkPsci },
-    { VIR_CPREG_SMCCC_ARCH_WORKAROUND_1, G_MAXUINT64, checkWorkaround },
-    { VIR_CPREG_SMCCC_ARCH_WORKAROUND_2, G_MAXUINT64, checkWorkaround2 },
-    { VIR_CPREG_SMCCC_ARCH_WORKAROUND_3, G_MAXUINT64, checkWorkaround },
-    { VIR_CPREG_STD_BMAP, G_MAXUINT64, checkBitmap },
-    { VIR_CPREG_STD_HYP_BMAP, G_MAXUINT64, checkBitmap },
-    { VIR_CPREG_VENDOR_HYP_BMAP, G_MAXUINT64, checkBitmap },
-    { VIR_CPREG_VENDOR_HYP_BMAP_2, G_MAXUINT64, checkBitmap2 },
-    { VIR_CPREG_SYSREG(3, 0, 0, 0, 0), G_MAXUINT64, checkImpId },  /* MIDR */
-    { VIR_CPREG_SYSREG(3, 0, 0, 0, 6), G_MAXUINT64, checkImpId },  /* REVIDR */
-    { VIR_CPREG_SYSREG(3, 1, 0, 0, 7), G_MAXUINT64, checkImpId },  /* AIDR */
-    { VIR_CPREG_SYSREG(3, 0, 0, 0, 5), G_MAXUINT64, NULL },        /* MPIDR: per vCPU */
-    { VIR_CPREG_SYSREG(3, 1, 0, 0, 1), G_MAXUINT64, checkCache },  /* CLIDR */
-    { VIR_CPREG_CCSIDR_BASE, ~0xffULL, checkCache },
-    { VIR_CPREG_SYSREG(3, 0, 0, 0, 0), ~0x3fULL, checkIdReg },     /* CRm 0..7 */
-    { VIR_CPREG_SYSREG(3, 3, 0, 0, 1), G_MAXUINT64, checkIdReg },  /* CTR_EL0 */
+/* One check per write rule of the registers' rows (cpreg-knowledge.c). */
+static const virCpregWriteCheck writeChecks[VIR_CPREG_WRITE_LAST] = {
+    [VIR_CPREG_WRITE_STATE] = NULL,
+    [VIR_CPREG_WRITE_PER_VCPU] = NULL,
+    [VIR_CPREG_WRITE_PSCI] = checkPsci,
+    [VIR_CPREG_WRITE_LEVEL] = checkWorkaround,
+    [VIR_CPREG_WRITE_LEVEL_WA2] = checkWorkaround2,
+    [VIR_CPREG_WRITE_BITMAP] = checkBitmap,
+    [VIR_CPREG_WRITE_BITMAP_KNOWN] = checkBitmapKnown,
+    [VIR_CPREG_WRITE_IMP_ID] = checkImpId,
+    [VIR_CPREG_WRITE_CACHE] = checkCache,
+    [VIR_CPREG_WRITE_ID_FIELDS] = checkIdReg,
 };
 
 static void
@@ -407,7 +419,7 @@ checkTrial(virCpregEngine *e, const virCpregTrial *t)
     if (t->result == VIR_CPREG_TRIAL_REJECTED)
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_TRIAL_REJECTED,
                           VIR_CPREG_FINDING_VALUE, t->id, t->value, t->readback,
-                          NULL, t->err);
+                          NULL, NULL)->err = t->err;
     else if (t->result == VIR_CPREG_TRIAL_ACCEPTED && t->has_readback &&
              t->readback != t->value)
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_TRIAL_CHANGED,
@@ -425,18 +437,14 @@ virCpregKvmCheckWrite(virCpregEngine *e, guint64 id, gboolean has_value,
                       guint64 value, const virCpregEntry *dst)
 {
     const virCpregTrial *t = virCpregProfileFindTrial(e->dst, id);
-    const virCpregWriteRule *rule = NULL;
-    size_t i;
+    const virCpregRegInfo *info = virCpregKnowledgeReg(id);
+    virCpregWriteCheck check = info ? writeChecks[info->write] : NULL;
 
     if (t && has_value && t->value == value) {
         checkTrial(e, t);
         return;
     }
-    for (i = 0; i < G_N_ELEMENTS(writeRules) && !rule; i++) {
-        if ((id & writeRules[i].mask) == writeRules[i].id)
-            rule = &writeRules[i];
-    }
-    if (!rule || !rule->check)
+    if (!check)
         return;
     if (!has_value || !(dst->flags & VIR_CPREG_ENTRY_VALUE)) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_NO_VALUE, VIR_CPREG_FINDING_VALUE,
@@ -444,5 +452,5 @@ virCpregKvmCheckWrite(virCpregEngine *e, guint64 id, gboolean has_value,
         return;
     }
     if (value != dst->value)
-        rule->check(e, id, value, dst);
+        check(e, id, value, dst);
 }

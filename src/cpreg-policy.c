@@ -10,6 +10,7 @@
 #include "cpreg-policy.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-profile-priv.h"
 #include "cpreg-text.h"
 #include "cpreg-value.h"
@@ -68,33 +69,6 @@ virCpregPolicyPropertyFor(guint64 id)
     return p ? p->property : NULL;
 }
 
-typedef struct {
-    guint64 id;
-    virCpregPolicyAction action;
-    gboolean has_value;
-    guint64 value;
-    const char *reason;
-} virCpregBuiltinRule;
-
-/*
- * The built-in defaults: the three categories of troublesome register.
- * a. controls: the value selects what the guest sees; pin it.
- * b. exposed but should not have been: ignore if present.
- * c. newly exposed: ignore if present at its safe default.
- */
-static const virCpregBuiltinRule builtinRules[] = {
-    { VIR_CPREG_SYSREG(3, 0, 2, 0, 3), VIR_CPREG_POLICY_IGNORE_IF_PRESENT, FALSE, 0,
-      N_("listed whatever the CPU by kernels 6.5 to 6.12 (0fcb4eea5345 hides it in 6.13)") },
-    { VIR_CPREG_SYSREG(3, 0, 10, 2, 2), VIR_CPREG_POLICY_IGNORE_IF_PRESENT, FALSE, 0,
-      N_("listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)") },
-    { VIR_CPREG_SYSREG(3, 0, 10, 2, 3), VIR_CPREG_POLICY_IGNORE_IF_PRESENT, FALSE, 0,
-      N_("listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)") },
-    { VIR_CPREG_VENDOR_HYP_BMAP_2, VIR_CPREG_POLICY_IGNORE_IF_PRESENT, TRUE, 0,
-      N_("new in kernel 6.15; harmless only at its default 0") },
-    { VIR_CPREG_PSCI_VERSION, VIR_CPREG_POLICY_PIN, FALSE, 0,
-      N_("kernel 6.13 defaults to PSCI 1.3, which older kernels refuse") },
-};
-
 static void
 ruleClear(gpointer data)
 {
@@ -131,19 +105,25 @@ virCpregPolicy *
 virCpregPolicyNew(void)
 {
     virCpregPolicy *policy = g_rc_box_new0(virCpregPolicy);
-    size_t i;
+    size_t n, i;
+    const virCpregRegInfo *regs = virCpregKnowledgeRegs(&n);
 
     policy->rules = g_array_new(FALSE, TRUE, sizeof(virCpregPolicyRule));
     g_array_set_clear_func(policy->rules, ruleClear);
     policy->sources = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(policy->sources, g_strdup("built-in"));
-    for (i = 0; i < G_N_ELEMENTS(builtinRules); i++) {
-        const virCpregBuiltinRule *b = &builtinRules[i];
-        virCpregPolicyRule r = {
-            .id = b->id, .action = b->action, .has_value = b->has_value,
+    /* the built-in defaults, from the registers' rows */
+    for (i = 0; i < n; i++) {
+        const virCpregDefaultPolicy *b = &regs[i].policy;
+        virCpregPolicyRule r;
+
+        if (!b->set)
+            continue;
+        r = (virCpregPolicyRule) {
+            .id = regs[i].id, .action = b->action, .has_value = b->has_value,
             .value = b->value, .mask = G_MAXUINT64,
-            .property = virCpregPolicyPropertyFor(b->id),
-            .reason = g_strdup(_(b->reason)), .origin = g_strdup("built-in"),
+            .property = virCpregPolicyPropertyFor(regs[i].id),
+            .reason = virCpregKnowledgeReason(regs[i].id), .origin = g_strdup("built-in"),
         };
         policyAdd(policy, &r);
     }

@@ -2,10 +2,8 @@
 /*
  * cpreg-qemu.c: what each QEMU release does with an incoming cpreg list
  *
- * One row per QEMU behaviour, read from target/arm/machine.c
- * (cpu_post_load), target/arm/kvm.c (write_list_to_kvmstate) and
- * target/arm/cpu64.c (kvm_arm_set_cpreg_mig_tolerances). A release between
- * two rows behaves like the older row.
+ * The releases are rows of cpreg-knowledge.c; a release between two rows
+ * behaves like the older row.
  */
 #include "config.h"
 
@@ -20,50 +18,12 @@
 
 #include "cpreg-qemu.h"
 #include "cpreg-error.h"
-#include "cpreg-id.h"
-
-static const virCpregQemuModel qemuModels[] = {
-    /* Fixed-size arrays: VMSTATE_INT32_POSITIVE_LE length check; the
-     * matching loop ends with the destination's list, so incoming ids past
-     * its last id are dropped unseen; no register is ever named. */
-    { "10.0", 10, 0, TRUE, FALSE, FALSE, FALSE, FALSE,
-      "target/arm/machine.c cpu_post_load up to 10.1" },
-    /* write_list_to_kvmstate: "Could not set register <name> to <v> (is
-     * <v>)" (target-arm.next, September 2025) */
-    { "10.2", 10, 2, TRUE, FALSE, FALSE, TRUE, FALSE,
-      "target/arm/kvm.c write_list_to_kvmstate names failures" },
-    /* ab2ddc7b66 VMSTATE_VARRAY_INT32_ALLOC: no length check; both lists
-     * are walked to their ends and every unknown register is reported;
-     * kvm-psci-version (Sebastian Ott, v6 February 2026) */
-    { "11.0", 11, 0, FALSE, TRUE, FALSE, TRUE, TRUE,
-      "ab2ddc7b66 dynamic cpreg arrays; kvm-psci-version property" },
-    /* bb36be6fd799..234b3eaddd4f: built-in cpreg migration tolerances */
-    { "11.1", 11, 1, FALSE, TRUE, TRUE, TRUE, TRUE,
-      "bb36be6fd799 cpreg migration tolerances" },
-};
-
-/*
- * 11.1's tolerances. KVM ones are registered by aarch64_host_initfn, so
- * they cover -cpu host and -cpu max under KVM.
- */
-static const virCpregTolerance tolerances[] = {
-    { VIR_CPREG_SYSREG(3, 0, 2, 0, 3), VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, FALSE,
-      "TCR2_EL1: listed whatever the CPU by 6.5-6.12 (hidden by 0fcb4eea5345 in 6.13)" },
-    { VIR_CPREG_SYSREG(3, 0, 10, 2, 2), VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, FALSE,
-      "PIRE0_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
-    { VIR_CPREG_SYSREG(3, 0, 10, 2, 3), VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, FALSE,
-      "PIR_EL1: listed whatever the CPU by 6.5-6.12 (hidden by a68cddbe47ef in 6.13)" },
-    { VIR_CPREG_VENDOR_HYP_BMAP_2, VIR_CPREG_TOLERATE_SRC_VALUE, G_MAXUINT64, 0, FALSE,
-      "KVM_REG_ARM_VENDOR_HYP_BMAP_2: new in 6.15, harmless at its reset value 0" },
-    { 0x40200000200e0298ULL, VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, 0, 0, TRUE,
-      "QEMU's bogus AArch32 DBGDTRTX (TCG), removed by 202126dcb9d6" },
-};
+#include "cpreg-knowledge.h"
 
 const virCpregQemuModel *
 virCpregQemuModels(size_t *count)
 {
-    *count = G_N_ELEMENTS(qemuModels);
-    return qemuModels;
+    return virCpregKnowledgeQemu(count);
 }
 
 /* "10.0.2", "1:10.0.2+ds-1~bpo12+1", "11.1" → major, minor */
@@ -96,16 +56,17 @@ virCpregQemuParseVersion(const char *version, unsigned int *major,
 const virCpregQemuModel *
 virCpregQemuModelFor(const char *version, const char **note)
 {
+    size_t n, i;
+    const virCpregQemuModel *qemuModels = virCpregKnowledgeQemu(&n);
     const virCpregQemuModel *best = NULL;
     unsigned int major, minor;
-    size_t i;
 
     *note = NULL;
     if (!version || !virCpregQemuParseVersion(version, &major, &minor)) {
         *note = _("destination QEMU version unknown: modelled as the oldest known behaviour");
         return &qemuModels[0];
     }
-    for (i = 0; i < G_N_ELEMENTS(qemuModels); i++) {
+    for (i = 0; i < n; i++) {
         const virCpregQemuModel *m = &qemuModels[i];
         if (m->major < major || (m->major == major && m->minor <= minor))
             best = m;
@@ -119,16 +80,19 @@ virCpregQemuModelFor(const char *version, const char **note)
     return best;
 }
 
+/* @model's tolerance for @id: its own or an older release's. */
 const virCpregTolerance *
 virCpregQemuTolerance(const virCpregQemuModel *model, guint64 id, gboolean tcg)
 {
-    size_t i;
+    size_t n, i;
+    const virCpregQemuModel *releases = virCpregKnowledgeQemu(&n);
+    const virCpregTolerance *t;
 
-    if (!model->tolerances)
-        return NULL;
-    for (i = 0; i < G_N_ELEMENTS(tolerances); i++) {
-        if (tolerances[i].id == id && tolerances[i].tcg == tcg)
-            return &tolerances[i];
+    for (i = 0; i < n && &releases[i] <= model; i++) {
+        for (t = releases[i].tolerates; t && t->id; t++) {
+            if (t->id == id && t->tcg == tcg)
+                return t;
+        }
     }
     return NULL;
 }
@@ -137,11 +101,12 @@ virCpregQemuTolerance(const virCpregQemuModel *model, guint64 id, gboolean tcg)
 const virCpregQemuModel *
 virCpregQemuFirstTolerating(guint64 id, gboolean tcg)
 {
-    size_t i;
+    size_t n, i;
+    const virCpregQemuModel *releases = virCpregKnowledgeQemu(&n);
 
-    for (i = 0; i < G_N_ELEMENTS(qemuModels); i++) {
-        if (virCpregQemuTolerance(&qemuModels[i], id, tcg))
-            return &qemuModels[i];
+    for (i = 0; i < n; i++) {
+        if (virCpregQemuTolerance(&releases[i], id, tcg))
+            return &releases[i];
     }
     return NULL;
 }

@@ -15,14 +15,16 @@ typedef enum {
 } virCpregToleranceType;
 
 typedef struct {
-    guint64 id;
-    virCpregToleranceType type;
-    guint64 mask;
+    guint64 id;              /* 0 ends a release's list */
+    virCpregToleranceType how;
+    guint64 mask;            /* SRC_VALUE: (value & mask) == value */
     guint64 value;
     gboolean tcg;            /* TRUE: TCG's tolerance; FALSE: KVM host/max */
-    const char *why;
+    const char *why;         /* NULL: the kernel's rows about id say why */
 } virCpregTolerance;
 
+/* A QEMU release's cpreg behaviour; a release between two rows behaves
+ * like the older row. */
 typedef struct {
     const char *version;            /* "10.0" */
     unsigned int major, minor;
@@ -32,13 +34,12 @@ typedef struct {
     /* cpu_post_load compares incoming ids past the destination's last id
      * (before 11.0 the loop ended with the destination's list) */
     gboolean checks_past_end;
-    /* built-in cpreg migration tolerances (TCR2/PIR/PIRE0, BMAP_2, DBGDTRTX) */
-    gboolean tolerances;
-    /* write_list_to_kvmstate names the register it cannot set */
-    gboolean names_set_failures;
     /* the KVM vCPU property kvm-psci-version exists */
     gboolean psci_property;
-    const char *cite;
+    /* the cpreg migration tolerances this release adds to its
+     * predecessors' (ended by an id of 0), or NULL */
+    const virCpregTolerance *tolerates;
+    const char *cite;               /* the QEMU commit */
 } virCpregQemuModel;
 
 const virCpregQemuModel *virCpregQemuModelFor(const char *version,

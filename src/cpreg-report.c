@@ -6,12 +6,13 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 #include "cpreg-json.h"
 
 #include "cpreg-verdict.h"
-#include "cpreg-engine.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-value.h"
 
 #define SUMMARY_MAX 200
@@ -26,18 +27,6 @@ virCpregFindingName(const virCpregFinding *finding)
     if (finding->kind == VIR_CPREG_FINDING_STREAM)
         return g_strdup("cpreg_vmstate_array_len");
     return g_strdup(virCpregIdFormat(finding->id, buf));
-}
-
-/* The PSCI version to pin on the source so that the destination takes it. */
-static guint64
-psciPinFor(const virCpregVerdict *v, const virCpregFinding *f)
-{
-    const virCpregPolicyRule *rule = virCpregPolicyFind(v->policy, VIR_CPREG_PSCI_VERSION);
-    const virCpregEntry *d = virCpregProfileFind(v->dst, VIR_CPREG_PSCI_VERSION);
-
-    if (rule && rule->has_pin && d && virCpregKvmPsciAccepted(d, rule->pin))
-        return rule->pin;
-    return f->dst;
 }
 
 /* ---- a finding in words ------------------------------------------------- */
@@ -86,16 +75,11 @@ argQemu(const virCpregVerdict *v, const virCpregFinding *f G_GNUC_UNUSED)
     return g_strdup(v->qemu_model);
 }
 
-/* a tolerance's QEMU version, an errno name: as the finding has it */
-static char *
-argWhyAsIs(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
-{
-    return g_strdup(f->why);
-}
-
 static char *
 argWhy(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 {
+    if (f->tolerance)
+        return virCpregKnowledgeToleranceWhy(f->tolerance);
     return g_strdup(f->why && *f->why ? f->why : _("no reason given"));
 }
 
@@ -124,36 +108,48 @@ argDstCount(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 }
 
 static char *
-argPin(const virCpregVerdict *v, const virCpregFinding *f)
+argPin(const virCpregVerdict *v G_GNUC_UNUSED, const virCpregFinding *f)
 {
-    guint64 pin = f->rule == VIR_CPREG_RULE_KVM_PSCI_VERSION ? psciPinFor(v, f) :
-                  f->rule == VIR_CPREG_RULE_POLICY_VALUE ? f->dst : f->src;
-
-    return virCpregValueFormat(f->id, pin);
+    return virCpregValueFormat(f->id, f->pin);
 }
 
-/* The {placeholders} of the rules' texts, and what each stands for. */
+#define AS_IS(member) .string = offsetof(virCpregFinding, member)
+
+/* The {placeholders} of the rules' texts, and what each stands for: made
+ * by a function, or a string field of the finding as it is. */
 static const struct {
     const char *name;
     virCpregArgFunc make;
+    size_t string;
 } findingArgs[] = {
-    { "reg", argReg },
-    { "src", argSrc },
-    { "dst", argDst },
-    { "field", argField },
-    { "fsrc", argFieldSrc },
-    { "fdst", argFieldDst },
-    { "qemu", argQemu },
-    { "fixqemu", argWhyAsIs },
-    { "skernel", argSourceKernel },
-    { "dkernel", argDestKernel },
-    { "n", argSrcCount },
-    { "m", argDstCount },
-    { "pin", argPin },
-    { "why", argWhy },
-    { "err", argWhyAsIs },
-    { "readback", argDst },
+    { .name = "reg", .make = argReg },
+    { .name = "src", .make = argSrc },
+    { .name = "dst", .make = argDst },
+    { .name = "field", .make = argField },
+    { .name = "fsrc", .make = argFieldSrc },
+    { .name = "fdst", .make = argFieldDst },
+    { .name = "qemu", .make = argQemu },
+    { .name = "fixqemu", AS_IS(fix_qemu) },
+    { .name = "since", AS_IS(kernel) },
+    { .name = "skernel", .make = argSourceKernel },
+    { .name = "dkernel", .make = argDestKernel },
+    { .name = "n", .make = argSrcCount },
+    { .name = "m", .make = argDstCount },
+    { .name = "pin", .make = argPin },
+    { .name = "why", .make = argWhy },
+    { .name = "err", AS_IS(err) },
+    { .name = "readback", .make = argDst },
 };
+
+#undef AS_IS
+
+static char *
+makeArg(size_t i, const virCpregVerdict *v, const virCpregFinding *f)
+{
+    if (findingArgs[i].make)
+        return findingArgs[i].make(v, f);
+    return g_strdup(G_STRUCT_MEMBER(const char *, f, findingArgs[i].string));
+}
 
 static gboolean
 usesArg(const char *text, const char *name)
@@ -183,7 +179,7 @@ renderFinding(const virCpregVerdict *v, const virCpregFinding *f,
         return NULL;
     text = _(tmpl);
     for (i = 0; i < G_N_ELEMENTS(findingArgs); i++) {
-        values[i] = usesArg(text, findingArgs[i].name) ? findingArgs[i].make(v, f) : NULL;
+        values[i] = usesArg(text, findingArgs[i].name) ? makeArg(i, v, f) : NULL;
         args[i] = (virCpregRuleArg) { findingArgs[i].name, values[i] };
     }
     out = virCpregRuleRender(tmpl, args, G_N_ELEMENTS(args));

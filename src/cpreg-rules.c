@@ -8,7 +8,8 @@
  *   {reg} register, {src}/{dst} source and destination values,
  *   {field} {fsrc} {fdst} an ID-register field, {qemu} the destination
  *   QEMU model, {fixqemu} a QEMU that would cope, {skernel}/{dkernel}
- *   kernel releases, {n}/{m} counts, {pin} a value to pin, {why} the
+ *   kernel releases, {since} the kernel release the rule cites (from
+ *   cpreg-knowledge.c, never a literal), {n}/{m} counts, {pin} a value to pin, {why} the
  *   reason a table or policy gives, {err} an errno name, {readback}.
  */
 #include "config.h"
@@ -39,7 +40,7 @@ virCpregSeverityToString(virCpregSeverity severity)
 static const virCpregRuleInfo rules[VIR_CPREG_RULE_LAST] = {
     [VIR_CPREG_RULE_QEMU_LENGTH_CHECK] = { "qemu-length-check", B,
         N_("the stream carries {n} registers but QEMU {qemu} on the destination takes at most {m} ('Failed to load cpu:cpreg_vmstate_array_len')"),
-        N_("use QEMU 11.0 or later on the destination, which has no such limit") },
+        N_("use QEMU {fixqemu} or later on the destination, which has no such limit") },
     [VIR_CPREG_RULE_QEMU_UNKNOWN] = { "qemu-unknown-register", B,
         N_("{reg} is in the stream but kernel {dkernel} on the destination does not list it: QEMU {qemu} fails to load the vCPU state"),
         N_("migrate to a host whose kernel lists {reg}, or restart the guest on the destination") },
@@ -80,11 +81,11 @@ static const virCpregRuleInfo rules[VIR_CPREG_RULE_LAST] = {
         N_("{reg}.{field} differs ({fsrc} on the source, {fdst} on the destination) and has no order the model knows"),
         N_("ask the destination's kernel: virt-cpreg probe --trial SOURCE on the destination") },
     [VIR_CPREG_RULE_KVM_ID_INVARIANT] = { "kvm-id-invariant", B,
-        N_("{reg}.{field} is {fsrc} on the source but {fdst} on the destination, whose kernel {dkernel} (before 6.7) does not let userspace change ID registers"),
-        N_("use kernel 6.7 or later on the destination, or hosts with identical CPUs and kernels") },
+        N_("{reg}.{field} is {fsrc} on the source but {fdst} on the destination, whose kernel {dkernel} (before {since}) does not let userspace change ID registers"),
+        N_("use kernel {since} or later on the destination, or hosts with identical CPUs and kernels") },
     [VIR_CPREG_RULE_KVM_ID_NO_MASK] = { "kvm-id-no-mask", U,
         N_("{reg} differs ({src} on the source, {dst} on the destination) and the destination profile has no writable masks to decide"),
-        N_("probe the destination with virt-cpreg probe (masks need kernel 6.8 or later)") },
+        N_("probe the destination with virt-cpreg probe (masks need kernel {since} or later)") },
     [VIR_CPREG_RULE_KVM_AARCH32_IGNORED] = { "kvm-aarch32-id-ignored", I,
         N_("{reg} differs, but the destination has no AArch32 EL0 and ignores writes to AArch32 ID registers"),
         NULL },
@@ -95,8 +96,8 @@ static const virCpregRuleInfo rules[VIR_CPREG_RULE_LAST] = {
         N_("{reg}.{field} is {fsrc} on the source and {fdst} on the destination; kernel {dkernel} ignores it only if it is the host's own value, and the source is another CPU"),
         N_("ask the destination's kernel: virt-cpreg probe --trial SOURCE on the destination") },
     [VIR_CPREG_RULE_KVM_CACHE_INVARIANT] = { "kvm-cache-invariant", B,
-        N_("{reg} {src} differs from the destination's {dst} and kernel {dkernel} (before 6.3) does not accept another cache geometry"),
-        N_("use kernel 6.3 or later on the destination") },
+        N_("{reg} {src} differs from the destination's {dst} and kernel {dkernel} (before {since}) does not accept another cache geometry"),
+        N_("use kernel {since} or later on the destination") },
     [VIR_CPREG_RULE_KVM_CACHE_RES0] = { "kvm-cache-reserved-bits", B,
         N_("{reg} {src} sets reserved bits: KVM refuses it"),
         NULL },
@@ -126,13 +127,13 @@ static const virCpregRuleInfo rules[VIR_CPREG_RULE_LAST] = {
         NULL },
     [VIR_CPREG_RULE_PIN_UNAVAILABLE] = { "pin-unavailable", W,
         N_("the stream carries PSCI {src}; QEMU {qemu} cannot pin kvm-psci-version, so after a restart on the destination the guest gets PSCI {dst} and cannot move back to an older kernel"),
-        N_("use QEMU 11.0 or later on the destination") },
+        N_("use QEMU {fixqemu} or later on the destination") },
     [VIR_CPREG_RULE_PIN_REFUSED] = { "pin-refused", B,
         N_("the domain pins kvm-psci-version={pin}, which kernel {dkernel} on the destination does not implement: QEMU will not start"),
         N_("pin a PSCI version the destination implements (at most {dst})") },
     [VIR_CPREG_RULE_PIN_NO_PROPERTY] = { "pin-no-property", B,
         N_("the domain pins kvm-psci-version, which QEMU {qemu} does not have: QEMU will not start"),
-        N_("use QEMU 11.0 or later on the destination") },
+        N_("use QEMU {fixqemu} or later on the destination") },
     [VIR_CPREG_RULE_PIN_NOT_APPLICABLE] = { "pin-not-applicable", W,
         N_("the stream carries PSCI {src} and the destination kernel defaults to {dst}, but only a KVM guest with a host-passthrough vCPU has kvm-psci-version: nothing pins it for this guest"),
         NULL },

@@ -8,67 +8,33 @@
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-value.h"
+#include "cpreg-knowledge.h"
 
-#define MAX_NAMES 4
+#define MAX_NAMES VIR_CPREG_VALUE_NAMES_MAX
 
-typedef struct {
-    guint64 id;
-    virCpregValueKind kind;
-    const char *names[MAX_NAMES];   /* level n, or bit n */
-} virCpregValueInfo;
-
-/*
- * Firmware pseudo-registers (uapi asm/kvm.h, Documentation/virt/kvm/arm/
- * fw-pseudo-registers.rst).
- */
-static const virCpregValueInfo valueInfo[] = {
-    { VIR_CPREG_PSCI_VERSION, VIR_CPREG_VALUE_PSCI, { NULL } },
-    /* KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1_{NOT_AVAIL,AVAIL,NOT_REQUIRED} */
-    { VIR_CPREG_SMCCC_ARCH_WORKAROUND_1, VIR_CPREG_VALUE_LEVEL,
-      { "NOT_AVAIL", "AVAIL", "NOT_REQUIRED" } },
-    /* _2_{NOT_AVAIL,UNKNOWN,AVAIL,NOT_REQUIRED} */
-    { VIR_CPREG_SMCCC_ARCH_WORKAROUND_2, VIR_CPREG_VALUE_LEVEL,
-      { "NOT_AVAIL", "UNKNOWN", "AVAIL", "NOT_REQUIRED" } },
-    /* _3_{NOT_AVAIL,AVAIL,NOT_REQUIRED} (5.17, stable backports) */
-    { VIR_CPREG_SMCCC_ARCH_WORKAROUND_3, VIR_CPREG_VALUE_LEVEL,
-      { "NOT_AVAIL", "AVAIL", "NOT_REQUIRED" } },
-    /* KVM_REG_ARM_STD_BIT_TRNG_V1_0 */
-    { VIR_CPREG_STD_BMAP, VIR_CPREG_VALUE_BITMAP, { "TRNG_V1_0" } },
-    /* KVM_REG_ARM_STD_HYP_BIT_PV_TIME */
-    { VIR_CPREG_STD_HYP_BMAP, VIR_CPREG_VALUE_BITMAP, { "PV_TIME" } },
-    /* KVM_REG_ARM_VENDOR_HYP_BIT_{FUNC_FEAT,PTP} */
-    { VIR_CPREG_VENDOR_HYP_BMAP, VIR_CPREG_VALUE_BITMAP,
-      { "FUNC_FEAT", "PTP" } },
-    /* KVM_REG_ARM_VENDOR_HYP_BIT_{DISCOVER_IMPL_VER,DISCOVER_IMPL_CPUS} */
-    { VIR_CPREG_VENDOR_HYP_BMAP_2, VIR_CPREG_VALUE_BITMAP,
-      { "DISCOVER_IMPL_VER", "DISCOVER_IMPL_CPUS" } },
-};
-
-static const virCpregValueInfo *
+/* The meaning of a register's value is a field of its row in
+ * cpreg-knowledge.c; registers of a class row (mask) are plain numbers. */
+static const virCpregRegInfo *
 valueInfoOf(guint64 id)
 {
-    size_t i;
+    const virCpregRegInfo *info = virCpregKnowledgeReg(id);
 
-    for (i = 0; i < G_N_ELEMENTS(valueInfo); i++) {
-        if (valueInfo[i].id == id)
-            return &valueInfo[i];
-    }
-    return NULL;
+    return info && !info->mask && info->value != VIR_CPREG_VALUE_HEX ? info : NULL;
 }
 
 virCpregValueKind
 virCpregValueKindOf(guint64 id)
 {
-    const virCpregValueInfo *info = valueInfoOf(id);
+    const virCpregRegInfo *info = valueInfoOf(id);
 
-    return info ? info->kind : VIR_CPREG_VALUE_HEX;
+    return info ? info->value : VIR_CPREG_VALUE_HEX;
 }
 
 /* The level or bit names of @id; NULL for other registers. */
 const char *const *
 virCpregValueNames(guint64 id, guint *count)
 {
-    const virCpregValueInfo *info = valueInfoOf(id);
+    const virCpregRegInfo *info = valueInfoOf(id);
     guint n = 0;
 
     if (!info || !info->names[0]) {
@@ -110,7 +76,7 @@ virCpregPsciParse(const char *str, guint64 *value)
 }
 
 static char *
-formatBitmap(const virCpregValueInfo *info, guint64 value)
+formatBitmap(const virCpregRegInfo *info, guint64 value)
 {
     g_autoptr(GString) out = g_string_new(NULL);
     unsigned int bit;
@@ -134,11 +100,11 @@ formatBitmap(const virCpregValueInfo *info, guint64 value)
 char *
 virCpregValueFormat(guint64 id, guint64 value)
 {
-    const virCpregValueInfo *info = valueInfoOf(id);
+    const virCpregRegInfo *info = valueInfoOf(id);
 
     if (!info)
         return g_strdup_printf("0x%" PRIx64, value);
-    switch (info->kind) {
+    switch (info->value) {
     case VIR_CPREG_VALUE_PSCI:
         return virCpregPsciFormat(value);
     case VIR_CPREG_VALUE_LEVEL:

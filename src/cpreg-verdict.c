@@ -18,6 +18,7 @@
 
 #include "cpreg-engine.h"
 #include "cpreg-error.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-value.h"
 
 static const char *const verdictNames[VIR_CPREG_VERDICT_LAST] = {
@@ -47,19 +48,13 @@ virCpregFindingKindToString(virCpregFindingKind kind)
     return kind < VIR_CPREG_FINDING_LAST ? findingKindNames[kind] : NULL;
 }
 
-void
-virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind,
-                  guint64 id, guint64 src, guint64 dst,
-                  const virCpregField *field, const char *why)
+/* The oldest modelled QEMU with @change. */
+static const char *
+fixingQemu(virCpregQemuChange change)
 {
-    virCpregFinding f = {
-        .rule = rule, .severity = virCpregRuleGet(rule)->severity,
-        .kind = kind, .id = id, .src = src, .dst = dst, .field = field,
-        .why = why,
-    };
+    const virCpregQemuModel *m = virCpregKnowledgeQemuFirst(change);
 
-    g_array_append_val(e->findings, f);
-    e->blocked = e->blocked || f.severity == VIR_CPREG_SEVERITY_BLOCKING;
+    return m ? m->version : NULL;
 }
 
 /* ---- the walk ----------------------------------------------------------- */
@@ -99,10 +94,10 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
     guint64 value;
     gboolean known = streamValue(r, s, &value);
 
-    if (tol && (tol->type == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS ||
+    if (tol && (tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS ||
                 (known && (value & tol->mask) == tol->value))) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_SOURCE,
-                          s->id, value, 0, NULL, tol->why);
+                          s->id, value, 0, NULL, NULL)->tolerance = tol;
         return;
     }
     if (!e->qemu->checks_past_end && s->id > dst_last) {
@@ -112,12 +107,12 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
     }
     fix = virCpregQemuFirstTolerating(s->id, tcg);
     tol = fix ? virCpregQemuTolerance(fix, s->id, tcg) : NULL;
-    if (tol && tol->type == VIR_CPREG_TOLERATE_SRC_VALUE &&
+    if (tol && tol->how == VIR_CPREG_TOLERATE_SRC_VALUE &&
         !(known && (value & tol->mask) == tol->value))
         fix = NULL;
     virCpregEngineAdd(e, fix ? VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER :
                       VIR_CPREG_RULE_QEMU_UNKNOWN, VIR_CPREG_FINDING_ONLY_SOURCE,
-                      s->id, value, 0, NULL, fix ? fix->version : NULL);
+                      s->id, value, 0, NULL, NULL)->fix_qemu = fix ? fix->version : NULL;
 }
 
 /* A register of the destination that the stream does not carry: it keeps
@@ -128,9 +123,9 @@ onlyDest(virCpregRun *r, const virCpregEntry *d)
     virCpregEngine *e = &r->base;
     const virCpregTolerance *tol = virCpregQemuTolerance(e->qemu, d->id, e->dfacts->tcg);
 
-    if (tol && tol->type == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
+    if (tol && tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_DEST,
-                          d->id, 0, d->value, NULL, tol->why);
+                          d->id, 0, d->value, NULL, NULL)->tolerance = tol;
     else
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_MISSING_IN_STREAM,
                           VIR_CPREG_FINDING_ONLY_DEST, d->id, 0, d->value, NULL, NULL);
@@ -177,7 +172,7 @@ applyRule(virCpregRun *r, const virCpregPolicyRule *rule, virCpregSide side,
         /* dst carries the value the policy requires */
         if (rule->has_value && known && (value & rule->mask) != rule->value)
             virCpregEngineAdd(e, VIR_CPREG_RULE_POLICY_VALUE, kind, rule->id,
-                              value, rule->value, NULL, rule->reason);
+                              value, rule->value, NULL, rule->reason)->pin = rule->value;
         break;
     case VIR_CPREG_POLICY_DENY:
         if (differs)
@@ -258,7 +253,7 @@ checkPsciPin(virCpregRun *r)
         if (!e->qemu->psci_property)
             virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_NO_PROPERTY, VIR_CPREG_FINDING_PIN,
                               VIR_CPREG_PSCI_VERSION, r->psci_pin, d ? d->value : 0,
-                              NULL, NULL);
+                              NULL, NULL)->fix_qemu = fixingQemu(VIR_CPREG_QEMU_PSCI_PROPERTY);
         else if (d && (d->flags & VIR_CPREG_ENTRY_VALUE) &&
                  !virCpregKvmPsciAccepted(d, r->psci_pin))
             virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_REFUSED, VIR_CPREG_FINDING_PIN,
@@ -279,7 +274,8 @@ checkPsciPin(virCpregRun *r)
                           VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, rule->reason);
     } else {
         virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_UNAVAILABLE, VIR_CPREG_FINDING_PIN,
-                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL, NULL);
+                          VIR_CPREG_PSCI_VERSION, s->value, d->value, NULL,
+                          NULL)->fix_qemu = fixingQemu(VIR_CPREG_QEMU_PSCI_PROPERTY);
     }
 }
 
@@ -297,7 +293,7 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     if (e->qemu->length_check && ns > nd)
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK, VIR_CPREG_FINDING_STREAM,
-                          0, ns, nd, NULL, NULL);
+                          0, ns, nd, NULL, NULL)->fix_qemu = fixingQemu(VIR_CPREG_QEMU_NO_LENGTH_CHECK);
     walk(r);
     checkPsciPin(r);
     for (i = 0; i < e->findings->len; i++)

@@ -10,6 +10,7 @@
 #include "cpreg-id.h"
 #include "cpreg-policy.h"
 #include "cpreg-profile.h"
+#include "cpreg-qemu.h"
 #include "cpreg-rules.h"
 
 G_BEGIN_DECLS
@@ -42,7 +43,13 @@ typedef struct {
     guint64 id;                     /* 0 for STREAM */
     guint64 src, dst;               /* values; counts for STREAM */
     const virCpregField *field;     /* the ID-register field, or NULL */
-    const char *why;                /* a tolerance's or policy's reason */
+    guint64 pin;                    /* the value to pin, or that the policy
+                                     * requires */
+    const char *fix_qemu;           /* the QEMU release that fixes it, or NULL */
+    const char *kernel;             /* the kernel release the rule cites */
+    const char *err;                /* a refused trial's errno name */
+    const char *why;                /* a policy's or kernel's reason, or NULL */
+    const virCpregTolerance *tolerance; /* what QEMU tolerates, or NULL */
 } virCpregFinding;
 
 typedef struct {

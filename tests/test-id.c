@@ -12,8 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cpreg-engine.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-profile.h"
 #include "testutils.h"
 
@@ -297,6 +299,93 @@ testEveryFixtureId(void **state)
     assert_true(named * 10 > ids * 8);
 }
 
+/* Register rows: cited, named as the uapi and the architecture name them. */
+static void
+testKnowledgeRegisters(void **state)
+{
+    size_t n, i;
+    const virCpregRegInfo *regs = virCpregKnowledgeRegs(&n);
+
+    (void)state;
+    for (i = 0; i < n; i++) {
+        const virCpregRegInfo *r = &regs[i];
+        guint64 id;
+        g_autoptr(GError) error = NULL;
+
+        g_autofree char *reason = virCpregKnowledgeReason(r->id);
+
+        if (!r->name || !r->cite || (r->policy.set && !reason))
+            fail_msg("register row %zu: a name, a citation and a policy's reason", i);
+        if (r->mask)
+            continue;       /* a class of registers */
+        if (!virCpregIdParse(r->name, &id, &error))
+            fail_msg("%s: %s", r->name, error->message);
+        assert_true(id == r->id);
+        assert_string_equal(virCpregIdName(r->id), r->name);
+        assert_ptr_equal(virCpregKnowledgeReg(r->id), r);
+    }
+}
+
+/* Kernel rows: a release, a citation, and a field the register has. */
+static void
+testKnowledgeKernels(void **state)
+{
+    size_t n, i, nf, j;
+    const virCpregKernelRow *rows = virCpregKnowledgeKernel(&n);
+
+    (void)state;
+    for (i = 0; i < n; i++) {
+        const virCpregKernelRow *r = &rows[i];
+        const virCpregField *fields;
+        gboolean found = FALSE;
+
+        assert_true(virCpregKernelParse(r->release).known);
+        assert_non_null(r->cite);
+        /* a range of releases ends where a row says the listing stops */
+        if (r->change == VIR_CPREG_KERNEL_LISTS_ALWAYS) {
+            assert_true(virCpregKernelParse(r->last).known);
+            assert_non_null(virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_UNLISTS, r->id));
+        }
+        if (r->change != VIR_CPREG_KERNEL_HIDES)
+            continue;
+        assert_non_null(r->why);
+        fields = virCpregIdFields(r->id, &nf);
+        for (j = 0; j < nf; j++)
+            found = found || !r->field || g_str_equal(fields[j].name, r->field);
+        if (!found)
+            fail_msg("kernel %s row: %s has no field %s", r->release,
+                     virCpregIdName(r->id), r->field);
+    }
+}
+
+/* QEMU rows: oldest first, the version as its numbers say, cited, and
+ * tolerances of named registers with a reason (theirs or the kernel's). */
+static void
+testKnowledgeQemu(void **state)
+{
+    size_t n, i;
+    const virCpregQemuModel *m = virCpregKnowledgeQemu(&n);
+
+    (void)state;
+    for (i = 0; i < n; i++) {
+        g_autofree char *version = g_strdup_printf("%u.%u", m[i].major, m[i].minor);
+        const virCpregTolerance *t;
+
+        assert_string_equal(m[i].version, version);
+        assert_non_null(m[i].cite);
+        if (i)
+            assert_true(m[i].major > m[i - 1].major ||
+                        (m[i].major == m[i - 1].major && m[i].minor > m[i - 1].minor));
+        for (t = m[i].tolerates; t && t->id; t++) {
+            char buf[VIR_CPREG_NAME_MAX];
+            g_autofree char *why = virCpregKnowledgeToleranceWhy(t);
+            g_autofree char *named = g_strdup_printf("%s: ", virCpregIdFormat(t->id, buf));
+            assert_true(g_str_has_prefix(why, named) || t->tcg);
+            assert_true(strlen(why) > strlen(named));
+        }
+    }
+}
+
 int
 main(void)
 {
@@ -306,6 +395,9 @@ main(void)
         cmocka_unit_test(testNotCanonical),
         cmocka_unit_test(testIdRegisters),
         cmocka_unit_test(testEveryFixtureId),
+        cmocka_unit_test(testKnowledgeRegisters),
+        cmocka_unit_test(testKnowledgeKernels),
+        cmocka_unit_test(testKnowledgeQemu),
     };
     size_t i;
 

@@ -281,6 +281,50 @@ static const BadXml badXml[] = {
     { "empty", "", "not well-formed XML" },
 };
 
+/*
+ * The built-in rules and their reasons, as the kernel's history gives
+ * them: PSCI 1.3 is the default from 6.13; TCR2_EL1 (0fcb4eea5345) and
+ * the S1PIE registers (a68cddbe47ef) are listed whatever the CPU by 6.5
+ * to 6.12; VENDOR_HYP_BMAP_2 is new in 6.15 and harmless only at 0.
+ */
+static void
+testBuiltinReasons(void **state)
+{
+    static const struct {
+        const char *reg;
+        virCpregPolicyAction action;
+        const char *reason;
+    } builtins[] = {
+        { "KVM_REG_ARM_PSCI_VERSION", VIR_CPREG_POLICY_PIN,
+          "kernel 6.13 defaults to PSCI 1.3, which older kernels refuse" },
+        { "TCR2_EL1", VIR_CPREG_POLICY_IGNORE_IF_PRESENT,
+          "listed whatever the CPU by kernels 6.5 to 6.12 (0fcb4eea5345 hides it in 6.13)" },
+        { "PIRE0_EL1", VIR_CPREG_POLICY_IGNORE_IF_PRESENT,
+          "listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)" },
+        { "PIR_EL1", VIR_CPREG_POLICY_IGNORE_IF_PRESENT,
+          "listed whatever the CPU by kernels 6.5 to 6.12 (a68cddbe47ef hides it in 6.13)" },
+        { "KVM_REG_ARM_VENDOR_HYP_BMAP_2", VIR_CPREG_POLICY_IGNORE_IF_PRESENT,
+          "new in kernel 6.15; harmless only at its default 0" },
+    };
+    g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
+    const virCpregPolicyRule *rules;
+    guint n;
+    size_t i;
+
+    (void)state;
+    virCpregPolicyRules(policy, &rules, &n);
+    assert_int_equal(n, G_N_ELEMENTS(builtins));
+    for (i = 0; i < G_N_ELEMENTS(builtins); i++) {
+        guint64 id;
+        const virCpregPolicyRule *r;
+        assert_true(virCpregIdParse(builtins[i].reg, &id, NULL));
+        r = virCpregPolicyFind(policy, id);
+        assert_non_null(r);
+        assert_int_equal(r->action, builtins[i].action);
+        assert_string_equal(r->reason, builtins[i].reason);
+    }
+}
+
 static void
 testBadXml(void **state)
 {
@@ -310,6 +354,7 @@ main(void)
         cmocka_unit_test(testDomainPin),
         cmocka_unit_test(testDomainFeatures),
         cmocka_unit_test(testBadXml),
+        cmocka_unit_test(testBuiltinReasons),
     };
     size_t i;
 

@@ -364,6 +364,18 @@ onRegister(const RuleCase *c, guint64 id, const virCpregFinding *f)
     return f->id == id && f->kind == c->kind && g_strcmp0(findingField(f), c->field) == 0;
 }
 
+/* The rule's texts have every placeholder filled: the finding carries
+ * each value its rule's text asks for (a release, a fix, an errno...). */
+static void
+checkTexts(const RuleCase *c, const virCpregVerdict *v, const virCpregFinding *f)
+{
+    g_autofree char *msg = virCpregFindingMessage(v, f);
+    g_autofree char *remedy = virCpregFindingRemedy(v, f);
+
+    if (strchr(msg, '{') || (remedy && strchr(remedy, '{')))
+        fail_msg("%s: a placeholder is left: %s / %s", c->name, msg, remedy ? remedy : "");
+}
+
 /*
  * Every finding on the row's register (and field, and kind) names the
  * row's rule, with the row's severity; there is at least one. A row that
@@ -385,6 +397,7 @@ checkCase(const RuleCase *c, virCpregRule rule)
         if (!onRegister(c, id, f))
             continue;
         matched++;
+        checkTexts(c, v, f);
         if (f->rule != rule || f->severity != c->severity)
             fail_msg("%s: %s%s%s fired %s (%s), expected %s (%s)", c->name,
                      c->reg ? c->reg : "the stream", c->field ? "." : "",

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cpreg-knowledge.c: what each register is, and what each kernel and each
+ * QEMU release does with it (see cpreg-knowledge.h)
+ *
+ * Sources: the kernel's uapi arch/arm64/include/uapi/asm/kvm.h,
+ * Documentation/virt/kvm/arm/fw-pseudo-registers.rst, arch/arm64/kvm/
+ * hypercalls.c (firmware registers) and sys_regs.c (ID and cache
+ * registers); QEMU's target/arm/machine.c (cpu_post_load), kvm.c and
+ * cpu64.c (kvm_arm_set_cpreg_mig_tolerances). A new kernel or QEMU fact is
+ * a new row here, and nothing else.
+ */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "cpreg-knowledge.h"
+
+/* tests/test-knowledge.c builds this file with one extra row */
+#ifdef VIR_CPREG_TEST_ROWS
+# include VIR_CPREG_TEST_ROWS
+#endif
+
+/* ---- registers ------------------------------------------------------------ */
+
+#define ID_AA64MMFR2_EL1 VIR_CPREG_SYSREG(3, 0, 0, 7, 2)
+#define ID_AA64PFR0_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 0)
+#define ID_AA64PFR1_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 1)
+
+#define TCR2_EL1 VIR_CPREG_SYSREG(3, 0, 2, 0, 3)
+#define PIRE0_EL1 VIR_CPREG_SYSREG(3, 0, 10, 2, 2)
+#define PIR_EL1 VIR_CPREG_SYSREG(3, 0, 10, 2, 3)
+
+/* Registers some kernels list whatever the CPU (see the kernel rows). */
+#define LISTED_WHATEVER_THE_CPU(reg, enc) { \
+    .name = reg, .id = enc, .write = VIR_CPREG_WRITE_STATE, \
+    .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_IGNORE_IF_PRESENT }, \
+    .cite = "sys_regs.c sys_reg_descs", \
+}
+
+/*
+ * The built-in policy has three categories of troublesome register:
+ * a. controls: the value selects what the guest sees; pin it.
+ * b. exposed but should not have been: ignore if present.
+ * c. newly exposed: ignore if present at its safe default.
+ * First match wins for the write rule; a register no row matches holds
+ * guest state, which KVM stores whatever the value.
+ */
+static const virCpregRegInfo regInfo[] = {
+    {
+        .name = "KVM_REG_ARM_PSCI_VERSION", .id = VIR_CPREG_PSCI_VERSION,
+        .value = VIR_CPREG_VALUE_PSCI, .write = VIR_CPREG_WRITE_PSCI,
+        .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_PIN },
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    {
+        .name = "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1", .id = VIR_CPREG_SMCCC_ARCH_WORKAROUND_1,
+        .value = VIR_CPREG_VALUE_LEVEL, .names = { "NOT_AVAIL", "AVAIL", "NOT_REQUIRED" },
+        .write = VIR_CPREG_WRITE_LEVEL,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    {
+        .name = "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_2", .id = VIR_CPREG_SMCCC_ARCH_WORKAROUND_2,
+        .value = VIR_CPREG_VALUE_LEVEL,
+        .names = { "NOT_AVAIL", "UNKNOWN", "AVAIL", "NOT_REQUIRED" },
+        .write = VIR_CPREG_WRITE_LEVEL_WA2,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    {
+        /* 5.17, stable backports */
+        .name = "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_3", .id = VIR_CPREG_SMCCC_ARCH_WORKAROUND_3,
+        .value = VIR_CPREG_VALUE_LEVEL, .names = { "NOT_AVAIL", "AVAIL", "NOT_REQUIRED" },
+        .write = VIR_CPREG_WRITE_LEVEL,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg",
+    },
+    /* The hypercall bitmaps reset to every service the kernel offers. */
+    {
+        .name = "KVM_REG_ARM_STD_BMAP", .id = VIR_CPREG_STD_BMAP,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "TRNG_V1_0" },
+        .write = VIR_CPREG_WRITE_BITMAP,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    {
+        .name = "KVM_REG_ARM_STD_HYP_BMAP", .id = VIR_CPREG_STD_HYP_BMAP,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "PV_TIME" },
+        .write = VIR_CPREG_WRITE_BITMAP,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    {
+        .name = "KVM_REG_ARM_VENDOR_HYP_BMAP", .id = VIR_CPREG_VENDOR_HYP_BMAP,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "FUNC_FEAT", "PTP" },
+        .write = VIR_CPREG_WRITE_BITMAP,
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    {
+        /* resets to 0, takes the bits it knows */
+        .name = "KVM_REG_ARM_VENDOR_HYP_BMAP_2", .id = VIR_CPREG_VENDOR_HYP_BMAP_2,
+        .value = VIR_CPREG_VALUE_BITMAP, .names = { "DISCOVER_IMPL_VER", "DISCOVER_IMPL_CPUS" },
+        .write = VIR_CPREG_WRITE_BITMAP_KNOWN,
+        .policy = { .set = TRUE, .action = VIR_CPREG_POLICY_IGNORE_IF_PRESENT, .has_value = TRUE,
+                    .value = 0 },
+        .cite = "hypercalls.c kvm_arm_set_fw_reg_bmap",
+    },
+    LISTED_WHATEVER_THE_CPU("TCR2_EL1", TCR2_EL1),
+    LISTED_WHATEVER_THE_CPU("PIRE0_EL1", PIRE0_EL1),
+    LISTED_WHATEVER_THE_CPU("PIR_EL1", PIR_EL1),
+    /* Writable since 6.15 only once the VMM enables
+     * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, which QEMU does not. */
+    { .name = "MIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 0),
+      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+    { .name = "REVIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 6),
+      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+    { .name = "AIDR_EL1", .id = VIR_CPREG_SYSREG(3, 1, 0, 0, 7),
+      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+    { .name = "MPIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 5),
+      .write = VIR_CPREG_WRITE_PER_VCPU, .cite = "sys_regs.c reset_mpidr" },
+    { .name = "CLIDR_EL1", .id = VIR_CPREG_SYSREG(3, 1, 0, 0, 1),
+      .write = VIR_CPREG_WRITE_CACHE, .cite = "sys_regs.c set_clidr" },
+    { .name = "CCSIDR (demux)", .id = VIR_CPREG_CCSIDR_BASE, .mask = ~0xffULL,
+      .write = VIR_CPREG_WRITE_CACHE, .cite = "sys_regs.c set_ccsidr" },
+    { .name = "ID registers (op0 3, op1 0, CRn 0, CRm 0..7)",
+      .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 0), .mask = ~0x3fULL,
+      .write = VIR_CPREG_WRITE_ID_FIELDS, .cite = "sys_regs.c set_id_reg, arm64_check_features" },
+    { .name = "CTR_EL0", .id = VIR_CPREG_SYSREG(3, 3, 0, 0, 1),
+      .write = VIR_CPREG_WRITE_ID_FIELDS, .cite = "sys_regs.c set_ctr_el0" },
+};
+
+#undef LISTED_WHATEVER_THE_CPU
+
+/* The first row covering @id, or NULL. */
+const virCpregRegInfo *
+virCpregKnowledgeReg(guint64 id)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(regInfo); i++) {
+        const virCpregRegInfo *r = &regInfo[i];
+        if (r->mask ? (id & r->mask) == r->id : id == r->id)
+            return r;
+    }
+    return NULL;
+}
+
+const virCpregRegInfo *
+virCpregKnowledgeRegs(size_t *count)
+{
+    *count = G_N_ELEMENTS(regInfo);
+    return regInfo;
+}
+
+/* ---- kernel releases ------------------------------------------------------ */
+
+/*
+ * What a kernel release changed. Fields older kernels leaked to userspace
+ * and newer ones hide: a write of the host's own value is accepted and
+ * ignored (sys_regs.c set_id_reg). ID_AA64MMFR2_EL1.NV: 6.12 reports the
+ * host's NV, 7.2 hides it and accepts 6.12's value (measured in the lab).
+ */
+static const virCpregKernelRow kernelRows[] = {
+    { .release = "6.3", .change = VIR_CPREG_KERNEL_CACHE_WRITABLE,
+      .cite = "sys_regs.c set_ccsidr, set_clidr" },
+    { .release = "6.7", .change = VIR_CPREG_KERNEL_ID_WRITABLE,
+      .cite = "sys_regs.c set_id_reg, arm64_check_features" },
+    { .release = "6.8", .change = VIR_CPREG_KERNEL_ID_MASKS,
+      .cite = "KVM_ARM_GET_REG_WRITABLE_MASKS" },
+    { .release = "6.10", .change = VIR_CPREG_KERNEL_HIDES,
+      .id = ID_AA64PFR0_EL1, .field = "MPAM",
+      .why = "MPAM is hidden from guests unless enabled",
+      .cite = "sys_regs.c sanitise_id_aa64pfr0_el1" },
+    { .release = "6.10", .change = VIR_CPREG_KERNEL_HIDES,
+      .id = ID_AA64PFR1_EL1, .field = "MPAM_frac",
+      .why = "MPAM is hidden from guests unless enabled",
+      .cite = "sys_regs.c set_id_aa64pfr1_el1" },
+    { .release = "6.15", .change = VIR_CPREG_KERNEL_HIDES,
+      .id = ID_AA64MMFR2_EL1, .field = "NV",
+      .why = "the deprecated NV field is hidden from guests",
+      .cite = "sys_regs.c sanitise_id_aa64mmfr2_el1" },
+    /* TCR2_EL1 and the S1PIE registers, listed whatever the CPU, then
+     * only for a CPU that has the feature */
+    { .release = "6.5", .last = "6.12", .change = VIR_CPREG_KERNEL_LISTS_ALWAYS,
+      .id = TCR2_EL1, .cite = "sys_regs.c sys_reg_descs (FEAT_TCR2)" },
+    { .release = "6.5", .last = "6.12", .change = VIR_CPREG_KERNEL_LISTS_ALWAYS,
+      .id = PIRE0_EL1, .cite = "sys_regs.c sys_reg_descs (FEAT_S1PIE)" },
+    { .release = "6.5", .last = "6.12", .change = VIR_CPREG_KERNEL_LISTS_ALWAYS,
+      .id = PIR_EL1, .cite = "sys_regs.c sys_reg_descs (FEAT_S1PIE)" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_UNLISTS, .id = TCR2_EL1,
+      .cite = "0fcb4eea5345" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_UNLISTS, .id = PIRE0_EL1,
+      .cite = "a68cddbe47ef" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_UNLISTS, .id = PIR_EL1,
+      .cite = "a68cddbe47ef" },
+    { .release = "6.15", .change = VIR_CPREG_KERNEL_ADDS, .id = VIR_CPREG_VENDOR_HYP_BMAP_2,
+      .cite = "hypercalls.c KVM_REG_ARM_VENDOR_HYP_BMAP_2" },
+    /* the PSCI version a vCPU gets, the newest the kernel implements */
+    { .release = "5.18", .change = VIR_CPREG_KERNEL_PSCI_DEFAULT, .id = VIR_CPREG_PSCI_VERSION,
+      .value = 0x10001, .cite = "psci.h KVM_ARM_PSCI_LATEST (PSCI 1.1)" },
+    { .release = "6.13", .change = VIR_CPREG_KERNEL_PSCI_DEFAULT, .id = VIR_CPREG_PSCI_VERSION,
+      .value = 0x10003, .cite = "psci.h KVM_ARM_PSCI_LATEST (PSCI 1.3)" },
+#ifdef VIR_CPREG_TEST_KERNEL_ROW
+    VIR_CPREG_TEST_KERNEL_ROW,
+#endif
+};
+
+const virCpregKernelRow *
+virCpregKnowledgeKernel(size_t *count)
+{
+    *count = G_N_ELEMENTS(kernelRows);
+    return kernelRows;
+}
+
+/* The first release that made @change (one that is not per register). */
+const virCpregKernelRow *
+virCpregKnowledgeKernelFirst(virCpregKernelChange change)
+{
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(kernelRows); i++) {
+        if (kernelRows[i].change == change)
+            return &kernelRows[i];
+    }
+    g_return_val_if_reached(NULL);
+}
+
+/* The newest row of @change about @id (rows come oldest first), or NULL. */
+const virCpregKernelRow *
+virCpregKnowledgeKernelFor(virCpregKernelChange change, guint64 id)
+{
+    const virCpregKernelRow *r = kernelRows + G_N_ELEMENTS(kernelRows);
+
+    while (r-- > kernelRows) {
+        if (r->change == change && r->id == id)
+            return r;
+    }
+    return NULL;
+}
+
+/* What the kernel rows say about listing one register. */
+typedef struct {
+    const virCpregKernelRow *always;   /* listed whatever the CPU */
+    const virCpregKernelRow *unlists;  /* until this release */
+    const virCpregKernelRow *adds;     /* new in this release */
+} virCpregListing;
+
+static virCpregListing
+listingOf(guint64 id)
+{
+    return (virCpregListing) {
+        .always = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_LISTS_ALWAYS, id),
+        .unlists = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_UNLISTS, id),
+        .adds = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_ADDS, id),
+    };
+}
+
+/* Why @id has its built-in policy, translated: its row's reason, else
+ * what the kernel rows say about it; NULL if nothing does. */
+char *
+virCpregKnowledgeReason(guint64 id)
+{
+    const virCpregRegInfo *reg = virCpregKnowledgeReg(id);
+    const virCpregKernelRow *psci = virCpregKnowledgeKernelFor(VIR_CPREG_KERNEL_PSCI_DEFAULT, id);
+    virCpregListing l = listingOf(id);
+    g_autofree char *value = NULL;
+
+    if (reg && reg->policy.reason)
+        return g_strdup(_(reg->policy.reason));
+    if (psci) {
+        value = virCpregValueFormat(id, psci->value);
+        return g_strdup_printf(_("kernel %1$s defaults to PSCI %2$s, which older kernels refuse"),
+                               psci->release, value);
+    }
+    if (l.always && l.unlists)
+        return g_strdup_printf(_("listed whatever the CPU by kernels %1$s to %2$s (%3$s hides it in %4$s)"),
+                               l.always->release, l.always->last, l.unlists->cite,
+                               l.unlists->release);
+    if (!l.adds || !reg)
+        return NULL;
+    value = virCpregValueFormat(id, reg->policy.value);
+    return g_strdup_printf(_("new in kernel %1$s; harmless only at its default %2$s"),
+                           l.adds->release, value);
+}
+
+/* Why QEMU tolerates a register: the tolerance's own words, else what
+ * the kernel rows say about the register (untranslated, as QEMU's). */
+char *
+virCpregKnowledgeToleranceWhy(const virCpregTolerance *t)
+{
+    char buf[VIR_CPREG_NAME_MAX];
+    virCpregListing l = listingOf(t->id);
+    g_autofree char *value = NULL;
+    const char *name;
+
+    if (t->why)
+        return g_strdup(t->why);
+    name = virCpregIdFormat(t->id, buf);
+    if (l.always && l.unlists)
+        return g_strdup_printf("%s: listed whatever the CPU by %s-%s (hidden by %s in %s)",
+                               name, l.always->release, l.always->last, l.unlists->cite,
+                               l.unlists->release);
+    if (!l.adds)
+        return g_strdup(name);
+    value = virCpregValueFormat(t->id, t->value);
+    return g_strdup_printf("%s: new in %s, harmless at its reset value %s",
+                           name, l.adds->release, value);
+}
+
+/* ---- QEMU releases -------------------------------------------------------- */
+
+/*
+ * Oldest first. A release keeps the tolerances of the ones before it.
+ * KVM tolerances are registered by aarch64_host_initfn, so they cover
+ * -cpu host and -cpu max under KVM.
+ */
+static const virCpregQemuModel qemuReleases[] = {
+    {
+        /* Fixed-size arrays; the matching loop ends with the destination's
+         * list, so incoming ids past its last id are dropped unseen. */
+        .version = "10.0", .major = 10, .minor = 0,
+        .length_check = TRUE,
+        .cite = "target/arm/machine.c cpu_post_load up to 10.1",
+    },
+    {
+        /* write_list_to_kvmstate names the register it cannot set
+         * (target-arm.next, September 2025): the same verdicts */
+        .version = "10.2", .major = 10, .minor = 2,
+        .length_check = TRUE,
+        .cite = "target/arm/kvm.c write_list_to_kvmstate names failures",
+    },
+    {
+        /* no length check; both lists are walked to their ends and every
+         * unknown register is reported; kvm-psci-version (Sebastian Ott,
+         * v6 February 2026) */
+        .version = "11.0", .major = 11, .minor = 0,
+        .checks_past_end = TRUE, .psci_property = TRUE,
+        .cite = "ab2ddc7b66 VMSTATE_VARRAY_INT32_ALLOC; kvm-psci-version property",
+    },
+    {
+        .version = "11.1", .major = 11, .minor = 1,
+        .checks_past_end = TRUE, .psci_property = TRUE,
+        .tolerates = (const virCpregTolerance[]) {
+            /* the kernel rows say why */
+            { .id = TCR2_EL1, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS },
+            { .id = PIRE0_EL1, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS },
+            { .id = PIR_EL1, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS },
+            { .id = VIR_CPREG_VENDOR_HYP_BMAP_2, .how = VIR_CPREG_TOLERATE_SRC_VALUE,
+              .mask = G_MAXUINT64, .value = 0 },
+            { .id = 0x40200000200e0298ULL, .how = VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS, .tcg = TRUE,
+              .why = "QEMU's bogus AArch32 DBGDTRTX (TCG), removed by 202126dcb9d6" },
+            { 0 },
+        },
+        .cite = "bb36be6fd799..234b3eaddd4f cpreg migration tolerances",
+    },
+#ifdef VIR_CPREG_TEST_QEMU_ROW
+    VIR_CPREG_TEST_QEMU_ROW,
+#endif
+};
+
+const virCpregQemuModel *
+virCpregKnowledgeQemu(size_t *count)
+{
+    *count = G_N_ELEMENTS(qemuReleases);
+    return qemuReleases;
+}
+
+/* The oldest modelled release with @change, or NULL. */
+const virCpregQemuModel *
+virCpregKnowledgeQemuFirst(virCpregQemuChange change)
+{
+    const virCpregQemuModel *m = qemuReleases;
+    const virCpregQemuModel *end = qemuReleases + G_N_ELEMENTS(qemuReleases);
+
+    while (m < end &&
+           !(change == VIR_CPREG_QEMU_PSCI_PROPERTY ? m->psci_property : !m->length_check))
+        m++;
+    return m < end ? m : NULL;
+}
