@@ -13,71 +13,7 @@
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-qemu.h"
-#include "cpreg-verdict.h"
-
-static const struct {
-    virCpregSeverity severity;
-    const char *title;
-} sections[] = {
-    { VIR_CPREG_SEVERITY_BLOCKING, N_("Blocking:") },
-    { VIR_CPREG_SEVERITY_UNCERTAIN, N_("Uncertain:") },
-    { VIR_CPREG_SEVERITY_WARNING, N_("Warnings:") },
-    { VIR_CPREG_SEVERITY_INFO, N_("Notes:") },
-};
-
-static void
-printModel(const virCpregVerdict *v)
-{
-    const GPtrArray *ps = virCpregPolicySources(v->policy);
-    g_autoptr(GString) policy = g_string_new(NULL);
-    guint i;
-
-    for (i = 0; i < ps->len; i++)
-        g_string_append_printf(policy, "%s%s", i ? ", " : "", (char *)ps->pdata[i]);
-    printf(_("Model: QEMU %1$s on the destination (%2$s)%3$s%4$s; kernels %5$s → %6$s; policy: %7$s\n"),
-           v->qemu_model, v->tcg ? "TCG" : "KVM",
-           v->qemu_note ? "; " : "", v->qemu_note ? v->qemu_note : "",
-           v->src->ident.kernel ? v->src->ident.kernel : "?",
-           v->dst->ident.kernel ? v->dst->ident.kernel : "?", policy->str);
-}
-
-static void
-printText(const virCpregVerdict *v, gboolean verbose)
-{
-    g_autofree char *summary = virCpregVerdictSummary(v);
-    size_t s;
-    guint i;
-
-    printf("%s\n", summary);
-    printModel(v);
-    for (s = 0; s < G_N_ELEMENTS(sections); s++) {
-        gboolean titled = FALSE;
-        if (sections[s].severity == VIR_CPREG_SEVERITY_INFO && !verbose)
-            continue;
-        for (i = 0; i < v->findings->len; i++) {
-            const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
-            g_autofree char *msg = NULL;
-            g_autofree char *remedy = NULL;
-            if (f->severity != sections[s].severity)
-                continue;
-            if (!titled)
-                printf("%s\n", _(sections[s].title));
-            titled = TRUE;
-            msg = virCpregFindingMessage(v, f);
-            remedy = virCpregFindingRemedy(v, f);
-            printf("  %s\n", msg);
-            if (remedy)
-                printf(_("    fix: %s\n"), remedy);
-        }
-    }
-    for (i = 0; i < v->changes->len; i++) {
-        const virCpregChange *c = v->changes->pdata[i];
-        if (!i)
-            printf("%s\n", _("Changes:"));
-        printf(_("  %1$s=%2$s on the destination (-global host-arm-cpu.%1$s=%2$s): %3$s\n"),
-               c->property, c->value, c->reason);
-    }
-}
+#include "cpreg-verdict-render.h"
 
 /* The source profile: --source, else the one in the domain's metadata. */
 static virCpregProfile *
@@ -161,7 +97,8 @@ cliCheck(int argc, char **argv)
         g_autofree char *out = virCpregVerdictToJSON(verdict);
         puts(out);
     } else {
-        printText(verdict, verbose);
+        g_autofree char *text = virCpregVerdictToText(verdict, verbose);
+        fputs(text, stdout);
     }
     return virCpregExitForVerdict(verdict->kind);
 }
