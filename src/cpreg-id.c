@@ -11,6 +11,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
@@ -18,6 +19,7 @@
 #include "cpreg-error.h"
 #include "cpreg-knowledge.h"
 #include "cpreg-regtables.h"
+#include "cpreg-util.h"
 
 enum {
     COPROC_CORE = 0x10,
@@ -28,39 +30,11 @@ enum {
     COPROC_FW_FEAT_BMAP = 0x16,
 };
 
-static const char *const classNames[VIR_CPREG_CLASS_LAST] = {
-    [VIR_CPREG_CLASS_CORE] = "core",
-    [VIR_CPREG_CLASS_CCSIDR] = "ccsidr",
-    [VIR_CPREG_CLASS_SYSREG] = "sysreg",
-    [VIR_CPREG_CLASS_FW] = "fw",
-    [VIR_CPREG_CLASS_SVE] = "sve",
-    [VIR_CPREG_CLASS_FW_FEAT_BMAP] = "fw-feat-bmap",
-    [VIR_CPREG_CLASS_AARCH32] = "aarch32",
-    [VIR_CPREG_CLASS_OTHER] = "other",
-};
+VIR_CPREG_ENUM_IMPL(virCpregClass, virCpregClass, VIR_CPREG_CLASS_LAST,
+                    "core", "ccsidr", "sysreg", "fw", "sve", "fw-feat-bmap", "aarch32", "other");
 
-static const char *const fieldKindNames[VIR_CPREG_FIELD_LAST] = {
-    [VIR_CPREG_FIELD_UNSIGNED] = "unsigned-enum",
-    [VIR_CPREG_FIELD_SIGNED] = "signed-enum",
-    [VIR_CPREG_FIELD_ENUM] = "enum",
-    [VIR_CPREG_FIELD_PLAIN] = "field",
-    [VIR_CPREG_FIELD_RES0] = "res0",
-    [VIR_CPREG_FIELD_RES1] = "res1",
-    [VIR_CPREG_FIELD_RAZ] = "raz",
-    [VIR_CPREG_FIELD_UNKN] = "unkn",
-};
-
-const char *
-virCpregClassToString(virCpregClass klass)
-{
-    return klass < VIR_CPREG_CLASS_LAST ? classNames[klass] : NULL;
-}
-
-const char *
-virCpregFieldKindToString(virCpregFieldKind kind)
-{
-    return kind < VIR_CPREG_FIELD_LAST ? fieldKindNames[kind] : NULL;
-}
+VIR_CPREG_ENUM_IMPL(virCpregFieldKind, virCpregFieldKind, VIR_CPREG_FIELD_LAST,
+                    "unsigned-enum", "signed-enum", "enum", "field", "res0", "res1", "raz", "unkn");
 
 /* ---- CORE: struct kvm_regs members, offsets in 32-bit words ---------- */
 
@@ -164,40 +138,36 @@ static const virCpregSysregOverride sysregOverrides[] = {
       N_("KVM timer ABI: this id holds CNTVCT_EL0 (the architecture encodes CNTV_CVAL_EL0 here)") },
 };
 
+static int
+compareSysregEnc(const void *key, const void *elem)
+{
+    unsigned int enc = *(const unsigned int *)key;
+    unsigned int other = ((const virCpregSysreg *)elem)->enc;
+
+    return enc < other ? -1 : enc > other;
+}
+
 static const virCpregSysreg *
 sysregByEnc(unsigned int enc)
 {
-    size_t lo = 0, hi = virCpregSysregTableLen;
+    return bsearch(&enc, virCpregSysregTable, virCpregSysregTableLen,
+                   sizeof(virCpregSysregTable[0]), compareSysregEnc);
+}
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (virCpregSysregTable[mid].enc < enc)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < virCpregSysregTableLen && virCpregSysregTable[lo].enc == enc)
-        return &virCpregSysregTable[lo];
-    return NULL;
+/* virCpregSysregByName: indexes into the table, in the order of names */
+static int
+compareSysregName(const void *key, const void *elem)
+{
+    return strcmp(key, virCpregSysregTable[*(const unsigned short *)elem].name);
 }
 
 static const virCpregSysreg *
 sysregByName(const char *upper)
 {
-    size_t lo = 0, hi = virCpregSysregTableLen;
+    const unsigned short *i = bsearch(upper, virCpregSysregByName, virCpregSysregTableLen,
+                                      sizeof(virCpregSysregByName[0]), compareSysregName);
 
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const virCpregSysreg *r = &virCpregSysregTable[virCpregSysregByName[mid]];
-        int cmp = strcmp(r->name, upper);
-        if (cmp == 0)
-            return r;
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return i ? &virCpregSysregTable[*i] : NULL;
 }
 
 static void

@@ -14,6 +14,7 @@
 #include "cpreg-profile-priv.h"
 #include "cpreg-text.h"
 #include "cpreg-value.h"
+#include "cpreg-util.h"
 
 #define POLICY_VERSION 1
 #define POLICY_MAX_BYTES (1024 * 1024)
@@ -24,19 +25,8 @@ struct _virCpregPolicy {
     GPtrArray *sources;        /* "built-in", then each file read */
 };
 
-static const char *const actionNames[VIR_CPREG_POLICY_LAST] = {
-    [VIR_CPREG_POLICY_IGNORE_IF_PRESENT] = "ignore-if-present",
-    [VIR_CPREG_POLICY_REQUIRE_VALUE] = "require-value",
-    [VIR_CPREG_POLICY_PIN] = "pin",
-    [VIR_CPREG_POLICY_DENY] = "deny",
-    [VIR_CPREG_POLICY_WARN] = "warn",
-};
-
-const char *
-virCpregPolicyActionToString(virCpregPolicyAction action)
-{
-    return action < VIR_CPREG_POLICY_LAST ? actionNames[action] : NULL;
-}
+VIR_CPREG_ENUM_IMPL(virCpregPolicyAction, virCpregPolicyAction, VIR_CPREG_POLICY_LAST,
+                    "ignore-if-present", "require-value", "pin", "deny", "warn");
 
 typedef struct {
     const char *property;
@@ -153,22 +143,23 @@ virCpregPolicyFree(virCpregPolicy *policy)
         g_rc_box_release_full(policy, policyClear);
 }
 
+static int
+compareRuleIds(gconstpointer a, gconstpointer b)
+{
+    guint64 x = ((const virCpregPolicyRule *)a)->id, y = ((const virCpregPolicyRule *)b)->id;
+
+    return x < y ? -1 : x > y;
+}
+
 const virCpregPolicyRule *
 virCpregPolicyFind(const virCpregPolicy *policy, guint64 id)
 {
-    guint lo = 0, hi = policy->rules->len;
+    virCpregPolicyRule key = { .id = id };
+    guint i;
 
-    while (lo < hi) {
-        guint mid = lo + (hi - lo) / 2;
-        const virCpregPolicyRule *r = &g_array_index(policy->rules, virCpregPolicyRule, mid);
-        if (r->id == id)
-            return r;
-        if (r->id < id)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    if (!g_array_binary_search(policy->rules, &key, compareRuleIds, &i))
+        return NULL;
+    return &g_array_index(policy->rules, virCpregPolicyRule, i);
 }
 
 /* The rules, ascending id, for a walk alongside a profile. */
@@ -223,15 +214,12 @@ checkKeys(json_object *obj, const char *file, const char *path, GError **error)
 static gboolean
 parseAction(const char *str, virCpregPolicyAction *action)
 {
-    int i;
+    int i = virCpregPolicyActionFromString(str);
 
-    for (i = 0; i < VIR_CPREG_POLICY_LAST; i++) {
-        if (g_str_equal(actionNames[i], str)) {
-            *action = i;
-            return TRUE;
-        }
-    }
-    return FALSE;
+    if (i < 0)
+        return FALSE;
+    *action = i;
+    return TRUE;
 }
 
 static gboolean

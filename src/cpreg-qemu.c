@@ -19,6 +19,7 @@
 #include "cpreg-qemu.h"
 #include "cpreg-error.h"
 #include "cpreg-knowledge.h"
+#include "cpreg-util.h"
 
 const virCpregQemuModel *
 virCpregQemuModels(size_t *count)
@@ -114,17 +115,17 @@ virCpregQemuFirstTolerating(guint64 id, gboolean tcg)
 #define VERSION_TIMEOUT_MS 5000
 #define VERSION_MAX_BYTES 4096
 
-/* Reads at most @max bytes from @fd until EOF or @deadline (monotonic us). */
+/* Reads at most @max bytes from @fd until EOF or @deadline. */
 static gsize
-readBounded(int fd, char *buf, gsize max, gint64 deadline)
+readBounded(int fd, char *buf, gsize max, virCpregDeadline deadline)
 {
     gsize len = 0;
 
     while (len < max) {
         struct pollfd pfd = { .fd = fd, .events = POLLIN };
-        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        int left = virCpregDeadlineRemainingMs(deadline);
         ssize_t n;
-        if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+        if (left <= 0 || poll(&pfd, 1, left) <= 0)
             break;
         n = read(fd, buf + len, max - len);
         if (n < 0 && errno == EINTR)
@@ -168,8 +169,7 @@ virCpregQemuBinaryVersion(const char *emulator, GError **error)
                     _("cannot run '%1$s': %2$s"), shown, err->message);
         return NULL;
     }
-    len = readBounded(out, buf, VERSION_MAX_BYTES,
-                      g_get_monotonic_time() + VERSION_TIMEOUT_MS * 1000);
+    len = readBounded(out, buf, VERSION_MAX_BYTES, virCpregDeadlineIn(VERSION_TIMEOUT_MS));
     buf[len] = '\0';
     close(out);
     kill(pid, SIGKILL);

@@ -18,19 +18,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-rules.h"
+#include "cpreg-util.h"
 
-static const char *const severityNames[VIR_CPREG_SEVERITY_LAST] = {
-    [VIR_CPREG_SEVERITY_INFO] = "info",
-    [VIR_CPREG_SEVERITY_WARNING] = "warning",
-    [VIR_CPREG_SEVERITY_UNCERTAIN] = "uncertain",
-    [VIR_CPREG_SEVERITY_BLOCKING] = "blocking",
-};
-
-const char *
-virCpregSeverityToString(virCpregSeverity severity)
-{
-    return severity < VIR_CPREG_SEVERITY_LAST ? severityNames[severity] : NULL;
-}
+VIR_CPREG_ENUM_IMPL(virCpregSeverity, virCpregSeverity, VIR_CPREG_SEVERITY_LAST,
+                    "info", "warning", "uncertain", "blocking");
 
 #define B VIR_CPREG_SEVERITY_BLOCKING
 #define U VIR_CPREG_SEVERITY_UNCERTAIN

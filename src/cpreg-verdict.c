@@ -20,33 +20,13 @@
 #include "cpreg-error.h"
 #include "cpreg-knowledge.h"
 #include "cpreg-value.h"
+#include "cpreg-util.h"
 
-static const char *const verdictNames[VIR_CPREG_VERDICT_LAST] = {
-    [VIR_CPREG_VERDICT_ALLOW] = "allow",
-    [VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES] = "allow-with-changes",
-    [VIR_CPREG_VERDICT_VETO] = "veto",
-    [VIR_CPREG_VERDICT_UNCERTAIN] = "uncertain",
-};
+VIR_CPREG_ENUM_IMPL(virCpregVerdictKind, virCpregVerdictKind, VIR_CPREG_VERDICT_LAST,
+                    "allow", "allow-with-changes", "veto", "uncertain");
 
-static const char *const findingKindNames[VIR_CPREG_FINDING_LAST] = {
-    [VIR_CPREG_FINDING_STREAM] = "stream",
-    [VIR_CPREG_FINDING_ONLY_SOURCE] = "only-in-source",
-    [VIR_CPREG_FINDING_ONLY_DEST] = "only-in-destination",
-    [VIR_CPREG_FINDING_VALUE] = "value",
-    [VIR_CPREG_FINDING_PIN] = "pin",
-};
-
-const char *
-virCpregVerdictKindToString(virCpregVerdictKind kind)
-{
-    return kind < VIR_CPREG_VERDICT_LAST ? verdictNames[kind] : NULL;
-}
-
-const char *
-virCpregFindingKindToString(virCpregFindingKind kind)
-{
-    return kind < VIR_CPREG_FINDING_LAST ? findingKindNames[kind] : NULL;
-}
+VIR_CPREG_ENUM_IMPL(virCpregFindingKind, virCpregFindingKind, VIR_CPREG_FINDING_LAST,
+                    "stream", "only-in-source", "only-in-destination", "value", "pin");
 
 /* The oldest modelled QEMU with @change. */
 static const char *
