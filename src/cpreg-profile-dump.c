@@ -34,6 +34,10 @@ setKernel(virCpregIdentity *ident, const char *value)
     return TRUE;
 }
 
+/* "pmu+sve (inferred from the registers)", or the lab's "pmu (KVM_ARM_VCPU_INIT
+ * features=0xc)": the first word */
+#define FEATURES_INFERRED "(inferred from the registers)"
+
 static gboolean
 setFeatures(virCpregIdentity *ident, const char *value)
 {
@@ -49,6 +53,7 @@ setFeatures(virCpregIdentity *ident, const char *value)
     }
     g_ptr_array_add(features, NULL);
     virCpregIdentitySetFeatures(ident, (const char *const *)features->pdata);
+    ident->features_inferred = strstr(value, FEATURES_INFERRED) != NULL;
     return TRUE;
 }
 
@@ -59,61 +64,60 @@ setMidr(virCpregIdentity *ident, const char *value)
     return ident->has_midr;
 }
 
-#define IDENT_TEXT(field) G_STRUCT_OFFSET(virCpregIdentity, field)
-
 typedef struct {
     const char *key;               /* "# key: value" */
-    virCpregDumpKeySetter set;     /* or NULL: the text at @offset */
-    gssize offset;                 /* of a char * in virCpregIdentity, or -1 */
+    virCpregDumpKeySetter set;
 } virCpregDumpKey;
 
 /*
- * The comment keys: those the lab's dumps (tests/fixtures/lab) carry, and
- * the rest of the identity, which virCpregProfileToRegs writes in this
- * order. Every field of virCpregIdentity has a row, so that a profile
- * written as a dump reads back the same.
+ * The comment keys read their own way; every other is a text field of the
+ * identity (virCpregIdentityTexts), so that a profile written as a dump
+ * reads back the same.
  */
 static const virCpregDumpKey dumpKeys[] = {
-    { "kernel", setKernel, IDENT_TEXT(kernel) },
-    { "machine", NULL, IDENT_TEXT(machine) },
-    { "qemu", NULL, IDENT_TEXT(qemu) },
-    { "accel", NULL, IDENT_TEXT(accel) },
-    { "cpu", NULL, IDENT_TEXT(cpu) },
-    { "host CPU", NULL, IDENT_TEXT(host) },
-    { "source", NULL, IDENT_TEXT(source) },
-    { "midr", setMidr, -1 },
-    { "vCPU features", setFeatures, -1 },
+    { "kernel", setKernel },
+    { "midr", setMidr },
+    { "vCPU features", setFeatures },
 };
 
+/* Does @text start with "@key:"? Then *value is what follows, stripped. */
 static gboolean
-parseComment(virCpregBuilder *b, const char *text, guint lineno,
-             GError **error)
+commentKey(char *text, const char *key, char **value)
+{
+    size_t n = strlen(key);
+
+    if (g_ascii_strncasecmp(text, key, n) != 0 || text[n] != ':')
+        return FALSE;
+    *value = g_strstrip(text + n + 1);
+    return TRUE;
+}
+
+static gboolean
+parseComment(virCpregBuilder *b, char *text, guint lineno, GError **error)
 {
     virCpregIdentity *ident = &b->profile->ident;
+    char *value;
     size_t i;
 
     while (*text == '#' || g_ascii_isspace(*text))
         text++;
     for (i = 0; i < G_N_ELEMENTS(dumpKeys); i++) {
-        const virCpregDumpKey *k = &dumpKeys[i];
-        size_t n = strlen(k->key);
-        char *value, **field;
-
-        if (g_ascii_strncasecmp(text, k->key, n) != 0 || text[n] != ':')
+        if (!commentKey(text, dumpKeys[i].key, &value))
             continue;
-        value = g_strstrip((char *)text + n + 1);
-        if (k->set) {
-            if (k->set(ident, value))
-                return TRUE;
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("%1$s:%2$u: invalid '%3$s' comment"),
-                        b->profile->origin, lineno, k->key);
-            return FALSE;
+        if (dumpKeys[i].set(ident, value))
+            return TRUE;
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s:%2$u: invalid '%3$s' comment"),
+                    b->profile->origin, lineno, dumpKeys[i].key);
+        return FALSE;
+    }
+    for (i = 0; i < virCpregIdentityTextCount; i++) {
+        if (commentKey(text, virCpregIdentityTexts[i].comment, &value)) {
+            char **field = virCpregIdentityTextField(ident, i);
+            g_free(*field);
+            *field = g_strdup(value);
+            return TRUE;
         }
-        field = G_STRUCT_MEMBER_P(ident, k->offset);
-        g_free(*field);
-        *field = g_strdup(value);
-        return TRUE;
     }
     return TRUE;
 }
@@ -228,12 +232,9 @@ dumpCarries(const virCpregProfile *profile)
     if (ident->kernel && (strpbrk(ident->kernel, " \t") ||
                           g_str_has_prefix(ident->kernel, "Linux version")))
         return FALSE;
-    for (i = 0; i < G_N_ELEMENTS(dumpKeys); i++) {
-        const char *const *field;
-        if (dumpKeys[i].offset < 0)
-            continue;
-        field = G_STRUCT_MEMBER_P(ident, dumpKeys[i].offset);
-        if (*field && !commentCarries(*field))
+    for (i = 0; i < virCpregIdentityTextCount; i++) {
+        const char *text = virCpregIdentityTextGet(ident, i);
+        if (text && !commentCarries(text))
             return FALSE;
     }
     for (i = 0; i < profile->entries->len; i++) {
@@ -249,17 +250,15 @@ writeIdentity(GString *out, const virCpregIdentity *ident)
     g_autofree char *features = g_strjoinv("+", ident->features);
     size_t i;
 
-    for (i = 0; i < G_N_ELEMENTS(dumpKeys); i++) {
-        const char *const *field;
-        if (dumpKeys[i].offset < 0)
-            continue;
-        field = G_STRUCT_MEMBER_P(ident, dumpKeys[i].offset);
-        if (*field)
-            g_string_append_printf(out, "# %s: %s\n", dumpKeys[i].key, *field);
+    for (i = 0; i < virCpregIdentityTextCount; i++) {
+        const char *text = virCpregIdentityTextGet(ident, i);
+        if (text)
+            g_string_append_printf(out, "# %s: %s\n", virCpregIdentityTexts[i].comment, text);
     }
     if (ident->has_midr)
         g_string_append_printf(out, "# midr: 0x%" PRIx64 "\n", ident->midr);
-    g_string_append_printf(out, "# vCPU features: %s\n", *features ? features : "base");
+    g_string_append_printf(out, "# vCPU features: %s%s\n", *features ? features : "base",
+                           ident->features_inferred ? " " FEATURES_INFERRED : "");
 }
 
 /*

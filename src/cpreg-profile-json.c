@@ -19,21 +19,6 @@
 
 #define PROFILE_VERSION 1
 
-typedef struct {
-    const char *key;
-    size_t offset;           /* of the char * in virCpregIdentity */
-} virCpregIdentityString;
-
-static const virCpregIdentityString identityStrings[] = {
-    { "kernel", G_STRUCT_OFFSET(virCpregIdentity, kernel) },
-    { "machine", G_STRUCT_OFFSET(virCpregIdentity, machine) },
-    { "qemu", G_STRUCT_OFFSET(virCpregIdentity, qemu) },
-    { "accel", G_STRUCT_OFFSET(virCpregIdentity, accel) },
-    { "cpu", G_STRUCT_OFFSET(virCpregIdentity, cpu) },
-    { "host", G_STRUCT_OFFSET(virCpregIdentity, host) },
-    { "source", G_STRUCT_OFFSET(virCpregIdentity, source) },
-};
-
 /* @val (a member @key of @path, NULL when absent or null) as a string. */
 static gboolean
 stringValue(json_object *val, const char *key, const char *origin,
@@ -89,6 +74,25 @@ hexMember(json_object *obj, const char *key, const char *origin,
     return hexValue(val, key, origin, path, wide, present, lo, hi, error);
 }
 
+/* "features-inferred": true when the features come from the registers */
+static gboolean
+parseFeaturesInferred(virCpregProfile *profile, json_object *ident,
+                      GError **error)
+{
+    json_object *val;
+
+    if (!json_object_object_get_ex(ident, "features-inferred", &val) || !val)
+        return TRUE;
+    if (!json_object_is_type(val, json_type_boolean)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: identity.features-inferred: expected true or false"),
+                    profile->origin);
+        return FALSE;
+    }
+    profile->ident.features_inferred = json_object_get_boolean(val);
+    return TRUE;
+}
+
 static gboolean
 parseFeatures(virCpregProfile *profile, json_object *ident, GError **error)
 {
@@ -119,7 +123,7 @@ parseFeatures(virCpregProfile *profile, json_object *ident, GError **error)
     }
     g_ptr_array_add(features, NULL);
     virCpregProfileSetFeatures(profile, (const char *const *)features->pdata);
-    return TRUE;
+    return parseFeaturesInferred(profile, ident, error);
 }
 
 static gboolean
@@ -136,13 +140,12 @@ parseIdentity(virCpregProfile *profile, json_object *root, GError **error)
                     _("%s: 'identity' must be an object"), profile->origin);
         return FALSE;
     }
-    for (i = 0; i < G_N_ELEMENTS(identityStrings); i++) {
-        char **field = G_STRUCT_MEMBER_P(&profile->ident, identityStrings[i].offset);
+    for (i = 0; i < virCpregIdentityTextCount; i++) {
         const char *s;
-        if (!virCpregJSONGetString(ident, identityStrings[i].key,
+        if (!virCpregJSONGetString(ident, virCpregIdentityTexts[i].json,
                                    profile->origin, "identity", FALSE, &s, error))
             return FALSE;
-        *field = g_strdup(s);
+        *virCpregIdentityTextField(&profile->ident, i) = g_strdup(s);
     }
     if (!hexMember(ident, "midr", profile->origin, "identity", FALSE, &present,
                    &profile->ident.midr, &hi, error))
@@ -364,17 +367,19 @@ identityJSON(const virCpregIdentity *ident)
     json_object *features = json_object_new_array();
     size_t i;
 
-    for (i = 0; i < G_N_ELEMENTS(identityStrings); i++) {
-        const char *const *field = G_STRUCT_MEMBER_P(ident, identityStrings[i].offset);
-        if (*field)
-            json_object_object_add(obj, identityStrings[i].key,
-                                   json_object_new_string(*field));
+    for (i = 0; i < virCpregIdentityTextCount; i++) {
+        const char *text = virCpregIdentityTextGet(ident, i);
+        if (text)
+            json_object_object_add(obj, virCpregIdentityTexts[i].json,
+                                   json_object_new_string(text));
     }
     if (ident->has_midr)
         json_object_object_add(obj, "midr", hexString(ident->midr, 0, 1));
     for (i = 0; ident->features && ident->features[i]; i++)
         json_object_array_add(features, json_object_new_string(ident->features[i]));
     json_object_object_add(obj, "features", features);
+    if (ident->features_inferred)
+        json_object_object_add(obj, "features-inferred", json_object_new_boolean(TRUE));
     return obj;
 }
 

@@ -32,7 +32,34 @@ virCpregProfile *virCpregBuilderFinish(virCpregBuilder *b, GError **error);
 void virCpregBuilderClear(virCpregBuilder *b);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregBuilder, virCpregBuilderClear);
 
+/*
+ * The identity's text fields, one row each: the JSON and the dump, read
+ * and written, and the identity's copy and clear all walk this table, so
+ * a new field is one row (and its member in virCpregIdentity).
+ */
+typedef struct {
+    const char *json;       /* member of the JSON's "identity" */
+    const char *comment;    /* "# comment: value" of a register dump */
+    size_t offset;          /* of the char * in virCpregIdentity */
+} virCpregIdentityText;
+
+extern const virCpregIdentityText virCpregIdentityTexts[];
+extern const size_t virCpregIdentityTextCount;
+
+static inline char **
+virCpregIdentityTextField(virCpregIdentity *ident, size_t i)
+{
+    return G_STRUCT_MEMBER_P(ident, virCpregIdentityTexts[i].offset);
+}
+
+static inline const char *
+virCpregIdentityTextGet(const virCpregIdentity *ident, size_t i)
+{
+    return G_STRUCT_MEMBER(const char *, ident, virCpregIdentityTexts[i].offset);
+}
+
 void virCpregProfileSetMidrFromRegisters(virCpregProfile *profile);
+void virCpregProfileInferFeatures(virCpregProfile *profile);
 int virCpregTrialResultFromString(const char *str);
 char *virCpregProfileFeaturesNormalize(const char *word);
 void virCpregIdentitySetFeatures(virCpregIdentity *ident,

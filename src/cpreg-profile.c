@@ -21,16 +21,27 @@
 
 #define JSON_MAX_DEPTH 32
 
+#define IDENT_TEXT(field) G_STRUCT_OFFSET(virCpregIdentity, field)
+
+const virCpregIdentityText virCpregIdentityTexts[] = {
+    { "kernel", "kernel", IDENT_TEXT(kernel) },
+    { "machine", "machine", IDENT_TEXT(machine) },
+    { "machine-type", "machine type", IDENT_TEXT(machine_type) },
+    { "qemu", "qemu", IDENT_TEXT(qemu) },
+    { "accel", "accel", IDENT_TEXT(accel) },
+    { "cpu", "cpu", IDENT_TEXT(cpu) },
+    { "host", "host CPU", IDENT_TEXT(host) },
+    { "source", "source", IDENT_TEXT(source) },
+};
+const size_t virCpregIdentityTextCount = G_N_ELEMENTS(virCpregIdentityTexts);
+
 static void
 identityClear(virCpregIdentity *ident)
 {
-    g_free(ident->kernel);
-    g_free(ident->machine);
-    g_free(ident->qemu);
-    g_free(ident->accel);
-    g_free(ident->cpu);
-    g_free(ident->host);
-    g_free(ident->source);
+    size_t i;
+
+    for (i = 0; i < virCpregIdentityTextCount; i++)
+        g_free(*virCpregIdentityTextField(ident, i));
     g_strfreev(ident->features);
     memset(ident, 0, sizeof(*ident));
 }
@@ -38,16 +49,14 @@ identityClear(virCpregIdentity *ident)
 static void
 identityCopy(virCpregIdentity *dst, const virCpregIdentity *src)
 {
-    dst->kernel = g_strdup(src->kernel);
-    dst->machine = g_strdup(src->machine);
-    dst->qemu = g_strdup(src->qemu);
-    dst->accel = g_strdup(src->accel);
-    dst->cpu = g_strdup(src->cpu);
-    dst->host = g_strdup(src->host);
-    dst->source = g_strdup(src->source);
+    size_t i;
+
+    for (i = 0; i < virCpregIdentityTextCount; i++)
+        *virCpregIdentityTextField(dst, i) = g_strdup(virCpregIdentityTextGet(src, i));
     dst->features = g_strdupv(src->features);
     dst->has_midr = src->has_midr;
     dst->midr = src->midr;
+    dst->features_inferred = src->features_inferred;
 }
 
 virCpregProfile *
@@ -185,6 +194,7 @@ virCpregIdentitySetFeatures(virCpregIdentity *ident,
     g_ptr_array_add(list, NULL);
     g_strfreev(ident->features);
     ident->features = (char **)g_ptr_array_free(g_steal_pointer(&list), FALSE);
+    ident->features_inferred = FALSE;
 }
 
 void
@@ -198,6 +208,41 @@ gboolean
 virCpregProfileHasFeature(const virCpregProfile *profile, const char *feature)
 {
     return g_strv_contains((const char *const *)profile->ident.features, feature);
+}
+
+/*
+ * The register KVM lists only for a vCPU with each feature: its visibility
+ * hooks hide the others (arch/arm64/kvm/sys_regs.c: pmu_visibility,
+ * sve_visibility, ptrauth_visibility), QEMU's cpreg list under KVM is
+ * KVM's, and under TCG QEMU defines them only with the feature
+ * (target/arm/helper.c). All 24 lab profiles (three kernels, eight vCPU
+ * configurations) agree with their declared features.
+ */
+typedef struct {
+    const char *feature;
+    guint64 id;
+} virCpregFeatureMark;
+
+static const virCpregFeatureMark featureMarks[] = {
+    { "pauth", VIR_CPREG_SYSREG(3, 0, 2, 1, 0) },     /* APIAKEYLO_EL1 */
+    { "pmu", VIR_CPREG_SYSREG(3, 3, 9, 12, 0) },      /* PMCR_EL0 */
+    { "sve", VIR_CPREG_SYSREG(3, 0, 1, 2, 0) },       /* ZCR_EL1 */
+};
+
+/* For a source that does not say (a stream): the features its registers
+ * show. */
+void
+virCpregProfileInferFeatures(virCpregProfile *profile)
+{
+    const char *features[G_N_ELEMENTS(featureMarks) + 1] = { NULL };
+    size_t i, n = 0;
+
+    for (i = 0; i < G_N_ELEMENTS(featureMarks); i++) {
+        if (virCpregProfileFind(profile, featureMarks[i].id))
+            features[n++] = featureMarks[i].feature;
+    }
+    virCpregIdentitySetFeatures(&profile->ident, features);
+    profile->ident.features_inferred = TRUE;
 }
 
 void

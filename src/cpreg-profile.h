@@ -36,12 +36,15 @@ typedef struct {
 typedef struct {
     char *kernel;         /* kernel release (uname -r) */
     char *machine;        /* uname -m */
+    char *machine_type;   /* QEMU's machine type ("virt-10.0"), from a stream */
     char *qemu;           /* QEMU version, when the data came through QEMU */
     char *accel;          /* "kvm" or "tcg" */
     char *cpu;            /* vCPU model ("host", "max", ...) */
     char *host;           /* free text: the host CPU the data was taken on */
     char *source;         /* kvm-probe, qemu-stream, firecracker, dump... */
     char **features;      /* vCPU features ("pmu", "sve", "pauth"), sorted */
+    gboolean features_inferred;  /* from the registers (a stream), not
+                                  * declared by the source */
     gboolean has_midr;
     guint64 midr;         /* host MIDR_EL1 */
 } virCpregIdentity;

@@ -241,6 +241,9 @@ virCpregStreamToProfile(const virCpregStreamInfo *info, gboolean *differ,
         return NULL;
     profile->ident.source = g_strdup("qemu-stream");
     profile->ident.machine = g_strdup("aarch64");
+    profile->ident.machine_type = g_strdup(info->machine_type);
+    /* a stream does not say the vCPU's features: its registers show them */
+    virCpregProfileInferFeatures(profile);
     if (differ) {
         *differ = FALSE;
         for (i = 1; i < info->cpus->len; i++) {

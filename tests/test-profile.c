@@ -15,7 +15,7 @@
 
 #include "cpreg-error.h"
 #include "cpreg-id.h"
-#include "cpreg-profile.h"
+#include "cpreg-profile-priv.h"
 #include "cpreg-text.h"
 #include "testutils.h"
 
@@ -138,6 +138,58 @@ testDumpRoundTrip(void **state)
         assertDumpRoundTrip(p);
         assertDumpRoundTrip(view);
     }
+}
+
+/* The features a profile's registers show are those it was probed with:
+ * every lab profile (3 kernels x 8 vCPU configurations) */
+static void
+testInferFeatures(void **state)
+{
+    g_autoptr(GPtrArray) files = testFixtureFiles();
+    guint i, n = 0;
+
+    (void)state;
+    for (i = 0; i < files->len; i++) {
+        g_autoptr(virCpregProfile) p = NULL;
+        g_autofree char *declared = NULL;
+        g_autofree char *inferred = NULL;
+
+        if (!strstr(files->pdata[i], "/lab/"))
+            continue;
+        p = virCpregProfileLoad(files->pdata[i], NULL);
+        assert_non_null(p);
+        assert_false(p->ident.features_inferred);
+        declared = g_strjoinv("+", p->ident.features);
+        virCpregProfileInferFeatures(p);
+        inferred = g_strjoinv("+", p->ident.features);
+        assert_true(p->ident.features_inferred);
+        if (!g_str_equal(declared, inferred))
+            fail_msg("%s: probed with '%s', its registers show '%s'",
+                     (char *)files->pdata[i], declared, inferred);
+        n++;
+    }
+    assert_int_equal(n, 24);
+}
+
+/* A stream names no features: they are inferred, and said to be */
+static void
+testStreamFeatures(void **state)
+{
+    g_autofree char *path = testFixture("streams/virt-max-smp2.qemu");
+    g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, NULL);
+    g_autofree char *features = NULL;
+    g_autofree char *dump = NULL;
+
+    (void)state;
+    assert_non_null(p);
+    features = g_strjoinv("+", p->ident.features);
+    /* QEMU's TCG max has all three */
+    assert_string_equal(features, "pauth+pmu+sve");
+    assert_true(p->ident.features_inferred);
+    assert_non_null(p->ident.machine_type);
+    assert_true(g_str_has_prefix(p->ident.machine_type, "virt"));
+    dump = virCpregProfileToDump(p);
+    assert_non_null(strstr(dump, "# vCPU features: pauth+pmu+sve (inferred from the registers)\n"));
 }
 
 /* The hexadecimal the writers use, without printf */
@@ -430,6 +482,8 @@ main(void)
         cmocka_unit_test(testDumpRoundTrip),
         cmocka_unit_test(testDumpRefuses),
         cmocka_unit_test(testFormatHex),
+        cmocka_unit_test(testInferFeatures),
+        cmocka_unit_test(testStreamFeatures),
         cmocka_unit_test(testQemuView),
         cmocka_unit_test(testDuplicateSameValue),
     };
