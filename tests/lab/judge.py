@@ -12,19 +12,26 @@ For every case "A->B/QEMU/config":
   XML for the config>;
 - destination: the same, with the destination side the hook would see:
   B's probe output with its trial of the stream's values (--trial), and
-  the stream's own register values as the source.
+  the stream's own register values as the source;
+- stream: the real migration stream the lab saved on A, itself, as the
+  source (its vCPU features inferred from its registers), against B's
+  probe profile, as offline.
 
 The destination-side verdict agrees with reality when it vetoes exactly
 where QEMU failed, every register QEMU names is among its blocking
 findings, and every register it blocks on is one QEMU named, the trial
 rejected, or the destination does not list (what QEMU fails on, or would
 have, had it got that far). The offline verdict agrees unless it allows
-what failed; its uncertain cases are listed with their reasons.
+what failed; its uncertain cases are listed with their reasons. The
+stream verdict must exist (never exit 2), never allow what failed and
+never veto what migrated.
 
 Output: a JSON object keyed by case id, for report.sh -v:
-{"offline": TEXT, "destination": TEXT, "agree": BOOL, "why": [TEXT]}.
+{"offline": TEXT, "destination": TEXT, "stream": TEXT, "agree": BOOL,
+"why": [TEXT]}.
 """
 
+import gzip
 import json
 import os
 import re
@@ -120,6 +127,32 @@ def stream_source(run, suite, kernel, config, features, tmp):
     return path
 
 
+def stream_file(run, suite, kernel, config, tmp):
+    """The migration stream the lab saved, as QEMU wrote it."""
+    gz = os.path.join(run, "streams", suite, "%s-%s.mig.gz" % (kernel, config))
+    if not os.path.exists(gz):
+        return None
+    path = os.path.join(tmp, "%s-%s-%s.mig" % (suite, kernel, config))
+    if not os.path.exists(path):
+        with gzip.open(gz) as f, open(path, "wb") as out:
+            out.write(f.read())
+    return path
+
+
+def judge_stream(virt_cpreg, stream, dst_prof, version, domain, failed):
+    """The verdict with the real stream as the source; what is wrong with it."""
+    if not stream:
+        return "no stream", ["stream: the lab saved no stream"]
+    v = check(virt_cpreg, stream, dst_prof, version, domain)
+    if v["verdict"] == "error":
+        return label(v), ["stream: " + v["summary"]]
+    if failed and v["verdict"] in ("allow", "allow-with-changes"):
+        return label(v), ["stream: allowed what failed"]
+    if not failed and v["verdict"] == "veto":
+        return label(v), ["stream: vetoed what migrated"]
+    return label(v), []
+
+
 def trial_ids(trial_path):
     rejected, unknown = set(), set()
     doc = json.load(open(trial_path))
@@ -157,11 +190,16 @@ def judge_case(run, res, case, virt_cpreg, tmp):
     if offline["verdict"] == "error":
         why.append("offline: " + offline["summary"])
 
+    stream, stream_why = judge_stream(virt_cpreg, stream_file(run, suite, a, cfg, tmp),
+                                      dst_prof, version, domain, failed)
+    why += stream_why
+
     outputs = boot_outputs(run, case["boot"])
     trial = outputs.get(("trial-stream", a, cfg))
     source = stream_source(run, suite, a, cfg, features, tmp)
     if not trial or not source or not os.path.exists(trial):
-        return {"offline": label(offline), "destination": "no trial", "agree": False,
+        return {"offline": label(offline), "destination": "no trial", "stream": stream,
+                "agree": False,
                 "why": why + ["destination: no trial of the stream on this destination"]}
     dest = check(virt_cpreg, source, trial, version, domain)
     vetoed = dest["verdict"] == "veto"
@@ -179,8 +217,8 @@ def judge_case(run, res, case, virt_cpreg, tmp):
         why.append("destination: blocks on %s, which QEMU accepted" %
                    ", ".join("0x%x" % i for i in sorted(extra)))
     agree = not why
-    return {"offline": label(offline), "destination": label(dest), "agree": agree,
-            "why": why, "offline_uncertain": offline["uncertain"]}
+    return {"offline": label(offline), "destination": label(dest), "stream": stream,
+            "agree": agree, "why": why, "offline_uncertain": offline["uncertain"]}
 
 
 def main():

@@ -10,7 +10,8 @@
   labtool.py report RESULTS [VERDICTS]   REPORT.md of a results.json, on
                                          stdout; VERDICTS (optional) is a
                                          JSON object {case id: {"offline":
-                                         V, "destination": V}} that
+                                         V, "destination": V, "stream":
+                                         V}} that
                                          overrides the cases' "verdicts"
 
 Register names come from `virt-cpreg decode --json` when the environment
@@ -448,7 +449,9 @@ def cmd_report(path, verdicts_path=None):
         w("Our verdicts (`tests/lab/judge.py`): the destination-side verdict vetoes exactly"
           " where QEMU failed and blocks on exactly the registers QEMU names, the trial"
           " rejects or the destination does not list; the offline verdict never allows"
-          " what failed.")
+          " what failed; the verdict with the real stream as the source (its vCPU"
+          " features inferred from its registers) never fails to decide, allows what"
+          " failed or vetoes what migrated.")
         w("")
         for c in disagree:
             w("- **disagree** %s: %s" % (c["id"], "; ".join(c["verdicts"].get("why", []))))
@@ -519,10 +522,11 @@ def cmd_report(path, verdicts_path=None):
       " exited while loading). Registers: the source's stream list vs the destination's own"
       " stream list (same QEMU and config). The verdict columns are `virt-cpreg"
       " check`'s (tests/lab/judge.py): offline, from both kernels' probe profiles;"
-      " destination-side, from the stream's values and the destination's trial of them.")
+      " destination-side, from the stream's values and the destination's trial of them;"
+      " stream, from the saved stream itself against the destination's probe profile.")
     w("")
-    w("| source → destination | QEMU | config | outcome | QEMU's messages (stderr) | only in stream | only on destination | seconds (load / its boot) | offline verdict | destination-side verdict |")
-    w("|---|---|---|---|---|---|---|---|---|---|")
+    w("| source → destination | QEMU | config | outcome | QEMU's messages (stderr) | only in stream | only on destination | seconds (load / its boot) | offline verdict | destination-side verdict | stream verdict |")
+    w("|---|---|---|---|---|---|---|---|---|---|---|")
     for c in cases:
         outcome = c["outcome"] if c["outcome"] == "migrated" else "failed (%s, exit %s)" % (
             c["failed_at"], c["qemu_exit"])
@@ -532,11 +536,12 @@ def cmd_report(path, verdicts_path=None):
             if lst is None:
                 return "?"
             return "<br>".join(md_escape(x) for x in lst) or "—"
-        w("| %s → %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s |" % (
+        w("| %s → %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s | %s |" % (
             c["source"], c["destination"], c["qemu"], c["config"], outcome, msgs,
             regs(c.get("only_in_stream")), regs(c.get("only_on_destination")),
             c.get("load_seconds"), c.get("boot_seconds"),
-            c["verdicts"].get("offline") or "", c["verdicts"].get("destination") or ""))
+            c["verdicts"].get("offline") or "", c["verdicts"].get("destination") or "",
+            c["verdicts"].get("stream") or ""))
     w("")
     w("## The probe's trial of the source's values on the destination")
     w("")
