@@ -9,7 +9,8 @@
 # title is the summary "lab: N pairs, ...".
 #
 # Verdicts: every case of results.json has "verdicts": {"offline": null,
-# "destination": null}, shown as the report's last two columns. Fill them
+# "destination": null}, shown as the report's last columns with "stream"
+# (judge.py's third verdict) when given. Fill them
 # in results.json itself, e.g.
 #   jq --arg id '7.2->6.12/10.0/host' --arg v 'veto: PSCI_VERSION' \
 #      '(.cases[] | select(.id == $id) | .verdicts.offline) = $v'
