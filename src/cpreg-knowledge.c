@@ -310,20 +310,60 @@ virCpregKnowledgeToleranceWhy(const virCpregTolerance *t)
  * KVM tolerances are registered by aarch64_host_initfn, so they cover
  * -cpu host and -cpu max under KVM.
  */
+#define LENGTH_ERROR "Failed to load cpu:cpreg_vmstate_array_len"
+
+/*
+ * 7.2 to 10.0: the same for KVM, read in each release's target/arm/
+ * machine.c (cpu_post_load), kvm.c (write_list_to_kvmstate) and
+ * migration/vmstate-types.c (get_int32_le). Fixed-size arrays, bounded by
+ * the destination's own list length; one walk over both sorted lists
+ * that ends with the destination's, so incoming ids past its last id are
+ * dropped unseen, an incoming id it does not list fails the load unnamed,
+ * and a register missing from the stream keeps its reset value; every
+ * register of the destination's list is written back at load. No
+ * tolerances, no kvm-psci-version. The sources read are cited per row
+ * (Debian's and the releases' own trees; upstream hashes where known).
+ */
 static const virCpregQemuModel qemuReleases[] = {
     {
-        /* Fixed-size arrays; the matching loop ends with the destination's
-         * list, so incoming ids past its last id are dropped unseen. */
+        /* a register KVM refuses when the vCPU starts is dropped silently
+         * (kvm-all.c ignores kvm_arch_put_registers' result): not a load
+         * verdict. No file: migration transport. */
+        .version = "7.2", .major = 7, .minor = 2,
+        .length_check = TRUE, .length_error = LENGTH_ERROR,
+        .cite = "7.2.0 and Debian 1:7.2+dfsg-7+deb12u18 (7.2.22): machine.c cpu_post_load",
+    },
+    {
+        /* a refused put at vCPU start is fatal ("Failed to put registers
+         * after init"); TCG lists the bogus AArch32 DBGDTRTX from here */
+        .version = "8.2", .major = 8, .minor = 2,
+        .length_check = TRUE, .length_error = LENGTH_ERROR,
+        .cite = "8.2.2: machine.c cpu_post_load, accel/kvm/kvm-all.c",
+    },
+    {
+        /* migrate-incoming gains exit-on-error (default true) */
+        .version = "9.1", .major = 9, .minor = 1,
+        .length_check = TRUE, .length_error = LENGTH_ERROR,
+        .cite = "9.0.0 and 9.2.4 identical in cpu_post_load and kvm.c; qapi/migration.json exit-on-error (since 9.1)",
+    },
+    {
+        .version = "9.2", .major = 9, .minor = 2,
+        .length_check = TRUE, .length_error = LENGTH_ERROR,
+        .cite = "9.2.4: machine.c cpu_post_load, kvm.c write_list_to_kvmstate",
+    },
+    {
         .version = "10.0", .major = 10, .minor = 0,
-        .length_check = TRUE,
-        .cite = "target/arm/machine.c cpu_post_load up to 10.1",
+        .length_check = TRUE, .length_error = LENGTH_ERROR,
+        .cite = "Debian 1:10.0.13+ds-0+deb13u1: machine.c cpu_post_load up to 10.1",
     },
     {
         /* write_list_to_kvmstate names the register it cannot set
-         * (target-arm.next, September 2025): the same verdicts */
+         * (target-arm.next, September 2025), and the migration core
+         * chains its errors: the same verdicts, other messages */
         .version = "10.2", .major = 10, .minor = 2,
         .length_check = TRUE,
-        .cite = "target/arm/kvm.c write_list_to_kvmstate names failures",
+        .length_error = "Failed to load element of type int32 le for cpreg_vmstate_array_len: -22",
+        .cite = "Debian 1:10.2.2+ds-1: kvm.c write_list_to_kvmstate names failures; vmstate.c Error chains",
     },
     {
         /* no length check; both lists are walked to their ends and every

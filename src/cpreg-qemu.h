@@ -29,8 +29,11 @@ typedef struct {
     const char *version;            /* "10.0" */
     unsigned int major, minor;
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len): a stream with
-     * more registers than the destination fails before the arrays load */
+     * more registers than the destination fails before the arrays load,
+     * with this message (after "Invalid value N expecting positive value
+     * <= M") */
     gboolean length_check;
+    const char *length_error;
     /* cpu_post_load compares incoming ids past the destination's last id
      * (before 11.0 the loop ended with the destination's list) */
     gboolean checks_past_end;

@@ -30,7 +30,7 @@ VIR_CPREG_ENUM_IMPL(virCpregSeverity, virCpregSeverity, VIR_CPREG_SEVERITY_LAST,
 
 static const virCpregRuleInfo rules[VIR_CPREG_RULE_LAST] = {
     [VIR_CPREG_RULE_QEMU_LENGTH_CHECK] = { "qemu-length-check", B,
-        N_("the stream carries {n} registers but QEMU {qemu} on the destination takes at most {m} ('Failed to load cpu:cpreg_vmstate_array_len')"),
+        N_("the stream carries {n} registers but QEMU {qemu} on the destination takes at most {m} ('{err}')"),
         N_("use QEMU {fixqemu} or later on the destination, which has no such limit") },
     [VIR_CPREG_RULE_QEMU_UNKNOWN] = { "qemu-unknown-register", B,
         N_("{reg} is in the stream but kernel {dkernel} on the destination does not list it: QEMU {qemu} fails to load the vCPU state"),

@@ -271,9 +271,12 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     g_array_set_size(e->findings, 0);
     e->blocked = FALSE;
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
-    if (e->qemu->length_check && ns > nd)
-        virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK, VIR_CPREG_FINDING_STREAM,
-                          0, ns, nd, NULL, NULL)->fix_qemu = fixingQemu(VIR_CPREG_QEMU_NO_LENGTH_CHECK);
+    if (e->qemu->length_check && ns > nd) {
+        virCpregFinding *f = virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK,
+                                               VIR_CPREG_FINDING_STREAM, 0, ns, nd, NULL, NULL);
+        f->fix_qemu = fixingQemu(VIR_CPREG_QEMU_NO_LENGTH_CHECK);
+        f->err = e->qemu->length_error;
+    }
     walk(r);
     checkPsciPin(r);
     for (i = 0; i < e->findings->len; i++)

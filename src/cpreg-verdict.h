@@ -47,7 +47,8 @@ typedef struct {
                                      * requires */
     const char *fix_qemu;           /* the QEMU release that fixes it, or NULL */
     const char *kernel;             /* the kernel release the rule cites */
-    const char *err;                /* a refused trial's errno name */
+    const char *err;                /* a refused trial's errno name, or
+                                     * QEMU's message for the length check */
     const char *why;                /* a policy's or kernel's reason, or NULL */
     const virCpregTolerance *tolerance; /* what QEMU tolerates, or NULL */
 } virCpregFinding;

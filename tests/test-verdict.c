@@ -298,8 +298,11 @@ testQemuVersions(void **state)
 {
     static const struct { const char *version; const char *model; gboolean note; } cases[] = {
         { "10.0.2", "10.0", FALSE }, { "1:10.0.2+ds-1~bpo12+1", "10.0", FALSE },
-        { "10.1.3", "10.0", TRUE }, { "9.2.0", "10.0", TRUE }, { "11.2.0", "11.1", TRUE },
-        { "12.0", "11.1", TRUE }, { "garbage", "10.0", TRUE }, { NULL, "10.0", TRUE },
+        { "10.1.3", "10.0", TRUE }, { "9.2.0", "9.2", FALSE }, { "11.2.0", "11.1", TRUE },
+        { "12.0", "11.1", TRUE }, { "garbage", "7.2", TRUE }, { NULL, "7.2", TRUE },
+        /* the distributions' releases (issue 12) */
+        { "1:7.2+dfsg-7+deb12u18", "7.2", FALSE }, { "8.2.2", "8.2", FALSE },
+        { "9.1.0", "9.1", FALSE }, { "9.0.0", "8.2", TRUE }, { "6.2.0", "7.2", TRUE },
     };
     g_autoptr(virCpregProfile) a = loadLab("7.2", "pmu");
     size_t i;

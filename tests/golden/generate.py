@@ -35,8 +35,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 GOLDEN = os.path.join(HERE, "verdicts.jsonl.xz")
 
-# Every QEMU release the model has a row for, one older (modelled as the
-# oldest row) and one newer (modelled as the newest row).
+# Debian 12's QEMU (7.2, the oldest row), every release from 10.0 the
+# model has a row for, and one newer (modelled as the newest row).
 QEMU_VERSIONS = ["7.2", "10.0", "10.2", "11.0", "11.1", "12.0"]
 
 NO_DOMAIN = "-"
