@@ -246,6 +246,7 @@ def main():
             d["detail"] = re.sub(r"0x[0-9a-f]{16}", hexname, d["detail"])
     held = [d for d in disagreements if d["class"] in hold]
     doc = {"releases": releases, "models": models, "rows": rows,
+           "left_out": [l for l in os.environ.get("TCG_SKIPPED", "").splitlines() if l],
            "names": {"0x%016x" % k: v for k, v in nm.items()},
            "probe_lists": [dict(n, **{k: [nm.get(i, "0x%016x" % i) for i in n[k]]
                                       for k in ("only_in_probe", "only_in_stream", "values")})
@@ -271,10 +272,11 @@ def markdown(doc):
     name = lambda i: nm.get("0x%016x" % i, "0x%016x" % i)
     lines = ["# TCG migrations between QEMU releases", "",
              "Releases: " + ", ".join("%s (`%s`, %s)" % (r, i["emulator"], i["version"])
-                                      for r, i in doc["releases"].items()), "",
-             "| source → destination | CPU model | machine | real outcome | verdict (probe) "
-             "| verdict (stream) | behind the failure |",
-             "|---|---|---|---|---|---|---|"]
+                                      for r, i in doc["releases"].items()), ""]
+    lines += ["Left out: " + l for l in doc["left_out"]] + ([""] if doc["left_out"] else [])
+    lines += ["| source → destination | CPU model | machine | real outcome | verdict (probe) "
+              "| verdict (stream) | behind the failure |",
+              "|---|---|---|---|---|---|---|"]
     for r in doc["rows"]:
         behind = ", ".join(name(i) for i in r["expected"])
         if r["outside_cpreg"] and r["outside_cpreg"]["outcome"] == "failed":
