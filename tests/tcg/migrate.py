@@ -51,9 +51,12 @@ class HarnessError(Exception):
 
 
 def _die_with_parent():
+    # In timeout(1), before its exec: a session of its own, and SIGTERM
+    # when this script dies however it dies, which timeout(1) passes on to
+    # QEMU (and follows with SIGKILL after -k).
     os.setsid()
     libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def kill_all():
@@ -92,7 +95,7 @@ class Qemu:
         for p in (self.sock_path,):
             if os.path.exists(p):
                 os.unlink(p)
-        argv = ["timeout", "-s", "KILL", str(QEMU_TIMEOUT), emulator,
+        argv = ["timeout", "-k", "5", "-s", "KILL", str(QEMU_TIMEOUT), emulator,
                 "-S", "-nodefaults", "-no-user-config", "-display", "none",
                 "-nic", "none", "-machine", machine, "-accel", "tcg",
                 "-cpu", model, "-m", "64", "-smp", "1",

@@ -81,8 +81,12 @@ sid_fetch() {
     rm -rf "$SID/root.new"
     dpkg-deb -x "$(find "$SID/debs" -name 'qemu-system-arm_*_amd64.deb' | sort -V | tail -n 1)" \
         "$SID/root.new" || return 1
-    rm -rf "$SID/root" "$SID/debs"
-    mv "$SID/root.new" "$SID/root"
+    # The binary alone: -nodefaults -S under TCG needs no ROM, keymap or
+    # module, and whether it runs is the question.
+    mkdir -p "$SID/root.keep/usr/bin"
+    mv "$SID/root.new/usr/bin/qemu-system-aarch64" "$SID/root.keep/usr/bin/" || return 1
+    rm -rf "$SID/root" "$SID/root.new" "$SID/debs"
+    mv "$SID/root.keep" "$SID/root"
 }
 
 emulators=("7.2=$QEMU_7_2" "10.0=$QEMU_10_0")
