@@ -221,7 +221,8 @@ def main():
                    "qemu": [l.split(": ", 1)[-1] for l in load["stderr"]],
                    "expected": sorted(expected),
                    "outside_cpreg": att["outside"] if att else None,
-                   "untested": att["untested"] if att else [], "verdicts": {}}
+                   "untested": att["untested"] if att else [],
+                   "heap_dependent": att["heap_dependent"] if att else [], "verdicts": {}}
             for kind, source in (("probe", probes[src, model]), ("stream", load["stream"])):
                 v = check(vc, env, source, probes[dst, model], short_of[dst])
                 bad = judge(load, v, expected, kind)
@@ -283,6 +284,9 @@ def markdown(doc):
             behind += "; outside the cpreg list: %s" % (
                 " ".join(r["outside_cpreg"]["subsections_unknown"]) or
                 " / ".join(r["outside_cpreg"]["stderr"]))
+        if r["heap_dependent"]:
+            behind += "; on a perturbed heap also: %s" % ", ".join(
+                name(int(k, 16)) for k in r["heap_dependent"])
         lines.append("| %s → %s | %s | %s | %s | %s | %s | %s |" % (
             r["source"], r["destination"], r["model"], r["machine"], r["outcome"],
             verdict_cell(r["verdicts"]["probe"]), verdict_cell(r["verdicts"]["stream"]),

@@ -42,6 +42,7 @@ MODELS = ("cortex-a57", "neoverse-n1", "max")
 QEMU_TIMEOUT = 60          # seconds a QEMU may live, whatever happens
 QMP_TIMEOUT = 20           # seconds for one QMP exchange or wait
 PR_SET_PDEATHSIG = 1
+PERTURB = 165              # MALLOC_PERTURB_ of the perturbed-heap loads
 
 _children = []
 
@@ -89,7 +90,7 @@ def release_version(emulator):
 class Qemu:
     """One QEMU under TCG with a QMP socket, in its own process group."""
 
-    def __init__(self, workdir, name, emulator, machine, model, extra=()):
+    def __init__(self, workdir, name, emulator, machine, model, extra=(), perturb=None):
         self.sock_path = os.path.join(workdir, name + ".qmp")
         self.err_path = os.path.join(workdir, name + ".stderr")
         for p in (self.sock_path,):
@@ -101,8 +102,15 @@ class Qemu:
                 "-cpu", model, "-m", "64", "-smp", "1",
                 "-qmp", "unix:%s,server=on,wait=off" % self.sock_path] + list(extra)
         self.argv = argv
+        # glibc's MALLOC_PERTURB_ (meson sets it for tests) fills fresh heap
+        # memory with a pattern; a destination QEMU writes its uninitialised
+        # cpreg_values to the registers a stream lacks, so it changes
+        # outcomes. QEMU runs without it, as in production, unless asked.
+        env = {k: v for k, v in os.environ.items() if k != "MALLOC_PERTURB_"}
+        if perturb is not None:
+            env["MALLOC_PERTURB_"] = str(perturb)
         with open(self.err_path, "wb") as err:
-            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, env=env,
                                          stdout=subprocess.DEVNULL, stderr=err,
                                          preexec_fn=_die_with_parent)
         _children.append(self.proc)
@@ -226,10 +234,11 @@ def save_stream(workdir, emulator, machine, model, path):
         raise HarnessError("source QEMU for %s exited %d: %s" % (path, rc, q.stderr_lines()))
 
 
-def load_stream(workdir, emulator, machine, model, path, tag):
+def load_stream(workdir, emulator, machine, model, path, tag, perturb=None):
     """The destination side: (outcome, stderr lines)."""
     incoming = "exec:cat %s" % shlex.quote(path)
-    q = Qemu(workdir, "load-" + tag, emulator, machine, model, ["-incoming", incoming])
+    q = Qemu(workdir, "load-" + tag, emulator, machine, model, ["-incoming", incoming],
+             perturb)
     outcome = None
     try:
         if q.connect():
@@ -278,7 +287,10 @@ def load_stream(workdir, emulator, machine, model, path, tag):
 # destination lists whose absence was harmless. Then the source's own
 # stream with the destination's cpreg arrays says whether anything outside
 # the cpreg list fails too (a vmstate subsection the destination does not
-# know, such as 10.0's cpu/wfxt-timer on 7.2).
+# know, such as 10.0's cpu/wfxt-timer on 7.2). Every edited load runs
+# twice, the second time with MALLOC_PERTURB_ set: a register whose
+# outcome differs ("heap_dependent") is one QEMU fills from uninitialised
+# memory when the stream lacks it.
 
 
 def cpu_arrays(data):
@@ -335,7 +347,7 @@ def cpu_subsections(path):
 def attribute(work, emulator, machine, model, stream, dest_stream, tag):
     """What QEMU says about each difference behind a failed load."""
     src, dst = stream_regs(stream), stream_regs(dest_stream)
-    res = {"culprits": {}, "innocent": [], "untested": [],
+    res = {"culprits": {}, "innocent": [], "untested": [], "heap_dependent": [],
            "only_in_source": ["0x%016x" % i for i in sorted(set(src) - set(dst))],
            "only_in_destination": ["0x%016x" % i for i in sorted(set(dst) - set(src))],
            "differing": ["0x%016x" % i for i in sorted(i for i in set(src) & set(dst)
@@ -347,12 +359,25 @@ def attribute(work, emulator, machine, model, stream, dest_stream, tag):
         rewrite_stream(carrier, regs, path)
         n[0] += 1
         outcome, lines = load_stream(work, emulator, machine, model, path, "%s-%d" % (tag, n[0]))
+        # The same load with a perturbed heap: a different outcome means
+        # QEMU decided on uninitialised memory.
+        perturbed, _ = load_stream(work, emulator, machine, model, path,
+                                   "%s-%d-perturbed" % (tag, n[0]), perturb=PERTURB)
+        if perturbed != outcome:
+            res["heap_dependent"].append(key)
         if outcome == "failed":
             res["culprits"][key] = lines
         else:
             res["innocent"].append(key)
         return outcome == "failed"
 
+    # The carrier rewritten with its own registers must load, or the edits
+    # prove nothing.
+    rewrite_stream(dest_stream, dst, path)
+    outcome, lines = load_stream(work, emulator, machine, model, path, tag + "-identity")
+    if outcome != "loaded":
+        raise HarnessError("%s: the destination's own stream, rewritten unchanged, "
+                           "does not load: %s" % (tag, lines))
     room = None
     for key in res["only_in_destination"]:
         regs = dict(dst)
