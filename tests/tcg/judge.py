@@ -23,6 +23,7 @@ verdict is held to the real outcome:
   kernel-remedy   a finding's remedy names the kernel (issue 14: none may,
                   under TCG)
   model-accel     the verdict's model line does not say "tcg"
+  model-release   the destination's release is modelled as another one
 
 and, per release and CPU model, probe-list: the probe's register list
 (QEMU's newest machine type, `-machine virt`) is not the list of that
@@ -48,7 +49,7 @@ import time
 DEFAULT_HOLD = ("stream-exit-2", "false-allow")
 ALL_CLASSES = ("exit-2", "stream-exit-2", "false-allow", "false-veto", "uncertain",
                "missed-registers", "extra-registers", "kernel-remedy", "model-accel",
-               "probe-list")
+               "model-release", "probe-list")
 CHECK_TIMEOUT = 60
 LENGTH_ID = 0
 LENGTH = re.compile(r"Invalid value \d+ expecting positive value <= \d+|"
@@ -136,6 +137,10 @@ def judge(load, verdict, expected, src_kind):
             len(kernel), ", ".join(rules), kernel[0]["name"], kernel[0]["remedy"])))
     if verdict["model"].get("accel") != "tcg":
         bad.append(("model-accel", "model line: %s" % json.dumps(verdict["model"])))
+    if verdict["model"].get("qemu") != verdict["model"].get("qemu_requested"):
+        bad.append(("model-release", "QEMU %s modelled as %s: %s" % (
+            verdict["model"].get("qemu_requested"), verdict["model"].get("qemu"),
+            verdict["model"].get("qemu_note", ""))))
     return bad
 
 
