@@ -28,6 +28,8 @@ verdict is held to the real outcome:
                   migrate.py's heap_dependent, is neither missed nor extra)
   kernel-remedy   a finding's remedy names the kernel (issue 14: none may,
                   under TCG)
+  remedy-moot     a blocking finding's remedy asks for the same CPU model on
+                  both sides, which every case already has
   model-accel     the verdict's model line does not say "tcg"
   model-release   the destination's release is modelled as another one
 
@@ -56,7 +58,8 @@ import time
 # the rest hold too (TCG_HOLD=all).
 DEFAULT_HOLD = ("exit-2", "stream-exit-2", "false-allow", "extra-registers", "model-accel")
 ALL_CLASSES = ("exit-2", "stream-exit-2", "false-allow", "false-veto", "uncertain",
-               "missed-registers", "extra-registers", "kernel-remedy", "model-accel",
+               "missed-registers", "extra-registers", "kernel-remedy", "remedy-moot",
+               "model-accel",
                "model-release", "probe-list")
 CHECK_TIMEOUT = 60
 LENGTH_ID = 0
@@ -64,6 +67,7 @@ LENGTH = re.compile(r"Invalid value \d+ expecting positive value <= \d+|"
                     r"Failed to load cpu:cpreg_vmstate_array_len")
 SYSREG = re.compile(r"op0:(\d+) op1:(\d+) crn:(\d+) crm:(\d+) op2:(\d+)")
 KERNEL = re.compile(r"\bkernel\b", re.I)
+SAME_MODEL = re.compile(r"same (QEMU )?CPU model", re.I)
 
 
 class HarnessError(Exception):
@@ -138,6 +142,15 @@ def judge(load, verdict, expected, maybe, src_kind):
             bad.append(("missed-registers", sorted(missed)))
         if extra:
             bad.append(("extra-registers", sorted(extra)))
+    # Every case runs the same CPU model on both sides: a remedy asking for
+    # that asks for what already holds.
+    moot = [f for f in verdict["findings"]
+            if f["blocking"] and f.get("remedy") and SAME_MODEL.search(f["remedy"])]
+    if moot:
+        bad.append(("remedy-moot", "%d findings (%s) ask for the same CPU model, which both "
+                    "sides already run, e.g. %s: \"%s\"" % (
+                        len(moot), ", ".join(sorted({f["rule"] for f in moot})),
+                        moot[0]["name"], moot[0]["remedy"])))
     kernel = [f for f in verdict["findings"] if f.get("remedy") and KERNEL.search(f["remedy"])]
     if kernel:
         rules = sorted({f["rule"] for f in kernel})
@@ -265,6 +278,9 @@ def main():
                 row["verdicts"][kind] = {
                     "verdict": v["verdict"], "exit": v["exit"], "summary": v["summary"],
                     "blocking": sorted(v["blocking"]), "model": v["model"],
+                    "blocking_findings": [{"name": f["name"], "rule": f["rule"],
+                                           "remedy": f["remedy"]}
+                                          for f in v["findings"] if f["blocking"]],
                     "disagreements": [c for c, _ in bad]}
                 for cls, detail in bad:
                     disagreements.append({"case": case, "source": kind, "class": cls,
