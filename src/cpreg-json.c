@@ -15,6 +15,8 @@
 #include <glib/gi18n-lib.h>
 
 #include "cpreg-json.h"
+#include "cpreg-error.h"
+#include "cpreg-text.h"
 
 /*
  * The offset of a \u0000 escape in one of the strings (keys included) of
@@ -112,4 +114,53 @@ parseValue(const char *data, gsize len, int depth, int flags, gsize *where,
         return NULL;
     }
     return root;
+}
+
+/* ---- what the readers of JSON documents share --------------------------- */
+
+#define JSON_MAX_DEPTH 32
+
+json_object *
+virCpregJSONParse(const char *origin, const char *data, gsize len,
+                  GError **error)
+{
+    const char *why, *syntax;
+    gsize where;
+    /* every caller has checked @data with virCpregTextCheckUTF8 or has it
+     * from libxml2 */
+    json_object *root = virCpregJSONParseText(data, len, JSON_MAX_DEPTH, &where,
+                                              &why, &syntax);
+
+    if (!root && why)
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT, "%s:%u: %s",
+                    origin, virCpregTextLineOf(data, where), why);
+    else if (!root)
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s:%2$u: invalid JSON: %3$s"), origin,
+                    virCpregTextLineOf(data, where), syntax);
+    return root;
+}
+
+gboolean
+virCpregJSONGetString(json_object *obj, const char *key, const char *origin,
+                      const char *path, gboolean required, const char **out,
+                      GError **error)
+{
+    json_object *val;
+
+    *out = NULL;
+    if (!json_object_object_get_ex(obj, key, &val) || !val) {
+        if (!required)
+            return TRUE;
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s: missing '%3$s'"), origin, path, key);
+        return FALSE;
+    }
+    if (!json_object_is_type(val, json_type_string)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s.%3$s: expected a string"), origin, path, key);
+        return FALSE;
+    }
+    *out = json_object_get_string(val);
+    return TRUE;
 }

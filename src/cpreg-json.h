@@ -16,3 +16,13 @@ json_object *virCpregJSONParseValue(const char *data, gsize len, int depth,
 json_object *virCpregJSONParseText(const char *data, gsize len, int depth,
                                    gsize *where, const char **why,
                                    const char **syntax);
+
+/* @data (@origin's, UTF-8) as one JSON value, or an error naming its line */
+json_object *virCpregJSONParse(const char *origin, const char *data,
+                               gsize len, GError **error);
+/* @obj's string member @key (*@out NULL when absent and not @required);
+ * errors name @origin and the JSON @path */
+gboolean virCpregJSONGetString(json_object *obj, const char *key,
+                               const char *origin, const char *path,
+                               gboolean required, const char **out,
+                               GError **error);

@@ -11,7 +11,7 @@
 #include "cpreg-error.h"
 #include "cpreg-id.h"
 #include "cpreg-knowledge.h"
-#include "cpreg-profile-priv.h"
+#include "cpreg-json.h"
 #include "cpreg-text.h"
 #include "cpreg-value.h"
 #include "cpreg-util.h"

@@ -70,14 +70,6 @@ void virCpregIdentitySetFeatures(virCpregIdentity *ident,
 virCpregProfile *virCpregProfileParseText(const char *origin, const char *data,
                                           gsize len, GError **error);
 
-/* JSON helpers shared by the JSON readers. */
-json_object *virCpregJSONParse(const char *origin, const char *data,
-                               gsize len, GError **error);
-gboolean virCpregJSONGetString(json_object *obj, const char *key,
-                               const char *origin, const char *path,
-                               gboolean required, const char **out,
-                               GError **error);
-
 /* The readers, tried by virCpregProfileParse(). */
 virCpregProfile *virCpregProfileParseJSON(const char *origin,
                                           json_object *root, GError **error);
