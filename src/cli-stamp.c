@@ -20,7 +20,7 @@
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-hostprobe.h"
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 #include "cpreg-stamp.h"
 #include "cpreg-text.h"
 

@@ -14,7 +14,7 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "cpreg-domain.h"
+#include "cpreg-domain-priv.h"
 #include "cpreg-error.h"
 #include "cpreg-text.h"
 
@@ -41,17 +41,32 @@ virCpregDomainFree(virCpregDomain *domain)
     g_free(domain);
 }
 
-static xmlNode *
-child(xmlNode *node, const char *name)
+gboolean
+virCpregXmlIsElement(xmlNode *node, const char *ns, const char *name)
+{
+    if (node->type != XML_ELEMENT_NODE || !g_str_equal((const char *)node->name, name))
+        return FALSE;
+    if (!ns)
+        return !node->ns;
+    return node->ns && node->ns->href && g_str_equal((const char *)node->ns->href, ns);
+}
+
+xmlNode *
+virCpregXmlChild(xmlNode *node, const char *ns, const char *name)
 {
     xmlNode *c;
 
     for (c = node ? node->children : NULL; c; c = c->next) {
-        if (c->type == XML_ELEMENT_NODE && !c->ns &&
-            g_str_equal((const char *)c->name, name))
+        if (virCpregXmlIsElement(c, ns, name))
             return c;
     }
     return NULL;
+}
+
+static xmlNode *
+child(xmlNode *node, const char *name)
+{
+    return virCpregXmlChild(node, NULL, name);
 }
 
 static char *
@@ -117,14 +132,6 @@ pmuFeature(xmlNode *root)
     return g_strcmp0(state, "off") == 0 ? VIR_CPREG_TRISTATE_OFF : VIR_CPREG_TRISTATE_ON;
 }
 
-static gboolean
-isNs(xmlNode *node, const char *ns, const char *name)
-{
-    return node->type == XML_ELEMENT_NODE && node->ns && node->ns->href &&
-           g_str_equal((const char *)node->ns->href, ns) &&
-           g_str_equal((const char *)node->name, name);
-}
-
 /*
  * kvm-psci-version pinned through <qemu:commandline>:
  * "-global" "host-arm-cpu.kvm-psci-version=1.1" (the way libvirt can say
@@ -137,12 +144,12 @@ psciPin(xmlNode *root)
     gboolean global = FALSE;
 
     for (c = root->children; c; c = c->next) {
-        if (!isNs(c, VIR_CPREG_QEMU_NS, "commandline"))
+        if (!virCpregXmlIsElement(c, VIR_CPREG_QEMU_NS, "commandline"))
             continue;
         for (arg = c->children; arg; arg = arg->next) {
             g_autofree char *value = NULL;
             const char *eq;
-            if (!isNs(arg, VIR_CPREG_QEMU_NS, "arg"))
+            if (!virCpregXmlIsElement(arg, VIR_CPREG_QEMU_NS, "arg"))
                 continue;
             value = prop(arg, "value");
             if (global && value && (eq = strstr(value, "-arm-cpu.kvm-psci-version=")))
@@ -160,7 +167,7 @@ metadataProfile(xmlNode *root)
     xmlNode *c;
 
     for (c = child(root, "metadata") ? child(root, "metadata")->children : NULL; c; c = c->next) {
-        if (isNs(c, VIR_CPREG_METADATA_NS, "profile"))
+        if (virCpregXmlIsElement(c, VIR_CPREG_METADATA_NS, "profile"))
             return text(c);
     }
     return NULL;
@@ -185,6 +192,17 @@ fillDomain(virCpregDomain *d, xmlNode *root)
     d->pauth = cpuFeature(cpu, "pauth");
     d->psci_pin = psciPin(root);
     d->profile_json = metadataProfile(root);
+}
+
+void
+virCpregDomainReadEditable(virCpregDomain *domain)
+{
+    xmlNode *root = xmlDocGetRootElement(domain->doc);
+
+    g_free(domain->psci_pin);
+    g_free(domain->profile_json);
+    domain->psci_pin = psciPin(root);
+    domain->profile_json = metadataProfile(root);
 }
 
 static const char *

@@ -21,7 +21,7 @@
 #include "cpreg-exit.h"
 #include "cpreg-hostprobe.h"
 #include "cpreg-log.h"
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 #include "cpreg-profile-priv.h"
 #include "cpreg-qemu.h"
 #include "cpreg-verdict.h"

@@ -17,7 +17,7 @@
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
 #include "cpreg-hostprobe.h"
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 #include "cpreg-value.h"
 
 static gboolean

@@ -33,7 +33,7 @@
 
 #include "cpreg-domain.h"
 #include "cpreg-error.h"
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 #include "cpreg-qemu-probe.h"
 #include "testutils.h"
 
@@ -1332,6 +1332,31 @@ testProbedHost(void **state)
     assert_true(r2.ms < r1.ms || r2.ms < 100);
 }
 
+/* An edit leaves the domain one description of its document: the fields
+ * it changes are what the rewritten XML says. */
+static void
+testRewriteKeepsFields(void **state)
+{
+    g_autofree char *xml = makeGuest(&(Input)KVM_GUEST(LAB_612));
+    g_autofree char *path = g_strdup_printf("%s/lab/linux-7.2-max-pmu.regs", FIXTUREDIR);
+    g_autoptr(virCpregProfile) dst = virCpregProfileLoad(path, NULL);
+    g_autoptr(virCpregDomain) d = virCpregDomainParse("t", xml, strlen(xml), NULL);
+    virCpregDomainEdit edit = { .profile = dst, .psci_pin = "1.1" };
+    g_autofree char *out = NULL;
+    g_autoptr(virCpregDomain) again = NULL;
+
+    (void)state;
+    assert_non_null(d);
+    assert_null(d->psci_pin);
+    out = virCpregDomainRewrite(d, &edit);
+    again = virCpregDomainParse("out", out, strlen(out), NULL);
+    assert_non_null(again);
+    assert_string_equal(d->psci_pin, "1.1");
+    assert_string_equal(d->psci_pin, again->psci_pin);
+    assert_string_equal(d->profile_json, again->profile_json);
+    assert_non_null(strstr(d->profile_json, "# kernel: 7.2.13+deb14-arm64\n"));
+}
+
 /* What we put into <metadata> is what schemas/metadata.rng says. */
 static void
 testMetadataSchema(void **state)
@@ -1379,6 +1404,7 @@ main(void)
         cmocka_unit_test(testLeftoversByNamespace),
         cmocka_unit_test(testScratchQemuConfined),
         cmocka_unit_test(testSandboxFallback),
+        cmocka_unit_test(testRewriteKeepsFields),
         cmocka_unit_test(testMetadataSchema),
         cmocka_unit_test(testProbedHost),
     };

@@ -6,7 +6,7 @@
 
 #include <glib.h>
 
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 
 GPtrArray *testFixtureFiles(void);
 char *testFixture(const char *relative);

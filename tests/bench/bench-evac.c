@@ -39,7 +39,7 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 #include "testutils.h"
 
 #define QEMU "/usr/bin/qemu-system-aarch64"

@@ -25,7 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 #include "testutils.h"
 
 #define RUNS 51

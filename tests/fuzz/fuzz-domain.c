@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cpreg-domain.h"
-#include "cpreg-metadata.h"
+#include "cpreg-domain-edit.h"
 #include "fuzz-util.h"
 
 static virCpregProfile *stamp;

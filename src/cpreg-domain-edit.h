@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cpreg-metadata.h: edits of a domain XML: our profile in <metadata>, a
+ * cpreg-domain-edit.h: edits of a domain XML: our profile in <metadata>, a
  * vCPU property pin in <qemu:commandline>
  */
 #pragma once

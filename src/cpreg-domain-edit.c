@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * cpreg-metadata.c: edits of a domain XML
+ * cpreg-domain-edit.c: edits of a domain XML
  *
  * Only <metadata> and <qemu:commandline> change: libvirt's ABI-stability
  * check on an incoming migration compares neither, so a hook may rewrite
@@ -13,37 +13,15 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
-#include "cpreg-metadata.h"
-#include "cpreg-domain.h"
+#include "cpreg-domain-edit.h"
+#include "cpreg-domain-priv.h"
 #include "cpreg-error.h"
 
-
-static gboolean
-isElement(xmlNode *n, const char *ns, const char *name)
-{
-    if (n->type != XML_ELEMENT_NODE || !g_str_equal((const char *)n->name, name))
-        return FALSE;
-    if (!ns)
-        return !n->ns;
-    return n->ns && n->ns->href && g_str_equal((const char *)n->ns->href, ns);
-}
-
-static xmlNode *
-findChild(xmlNode *parent, const char *ns, const char *name)
-{
-    xmlNode *c;
-
-    for (c = parent->children; c; c = c->next) {
-        if (isElement(c, ns, name))
-            return c;
-    }
-    return NULL;
-}
 
 static xmlNode *
 ensureChild(xmlNode *parent, const char *name)
 {
-    xmlNode *c = findChild(parent, NULL, name);
+    xmlNode *c = virCpregXmlChild(parent, NULL, name);
 
     return c ? c : xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
 }
@@ -57,7 +35,7 @@ stampProfile(xmlNode *root, const virCpregProfile *profile)
     xmlNode *old, *node;
     xmlNs *ns;
 
-    while ((old = findChild(metadata, VIR_CPREG_METADATA_NS, "profile"))) {
+    while ((old = virCpregXmlChild(metadata, VIR_CPREG_METADATA_NS, "profile"))) {
         xmlUnlinkNode(old);
         xmlFreeNode(old);
     }
@@ -91,7 +69,7 @@ pinPsci(xmlNode *root, const char *version)
 {
     g_autofree char *value = g_strconcat("host-arm-cpu.kvm-psci-version=", version, NULL);
     xmlNs *ns = qemuNs(root);
-    xmlNode *cmd = findChild(root, VIR_CPREG_QEMU_NS, "commandline");
+    xmlNode *cmd = virCpregXmlChild(root, VIR_CPREG_QEMU_NS, "commandline");
     xmlNode *arg;
 
     if (!cmd)
@@ -99,7 +77,7 @@ pinPsci(xmlNode *root, const char *version)
     for (arg = cmd->children; arg; arg = arg->next) {
         xmlChar *v;
         gboolean match;
-        if (!isElement(arg, VIR_CPREG_QEMU_NS, "arg"))
+        if (!virCpregXmlIsElement(arg, VIR_CPREG_QEMU_NS, "arg"))
             continue;
         v = xmlGetNoNsProp(arg, (const xmlChar *)"value");
         match = v && strstr((const char *)v, "-arm-cpu.kvm-psci-version=") != NULL;
@@ -117,8 +95,8 @@ pinPsci(xmlNode *root, const char *version)
 
 /*
  * The domain's XML with @edit applied, to its own parsed document (no
- * second parse on the hook's path): the document is changed, the fields
- * keep what was parsed.
+ * second parse on the hook's path); the fields the edit changes are read
+ * again from it, so that @domain stays one description of one document.
  */
 char *
 virCpregDomainRewrite(virCpregDomain *domain, const virCpregDomainEdit *edit)
@@ -133,6 +111,7 @@ virCpregDomainRewrite(virCpregDomain *domain, const virCpregDomainEdit *edit)
         stampProfile(root, edit->profile);
     if (edit->psci_pin)
         pinPsci(root, edit->psci_pin);
+    virCpregDomainReadEditable(domain);
     xmlDocDumpMemoryEnc(doc, &out, &outlen, "UTF-8");
     result = g_strndup((const char *)out, outlen);
     xmlFree(out);
