@@ -34,6 +34,7 @@
 #include <glib/gstdio.h>
 
 #include "cli.h"
+#include "cpreg-hook.h"
 #include "cpreg-cache.h"
 #include "cpreg-conf.h"
 #include "cpreg-hostprobe.h"
@@ -575,7 +576,8 @@ checkHostProfile(Validate *v)
          profile->ident.kernel ? profile->ident.kernel : "?", profile->entries->len);
 }
 
-/* The version of the first emulator of emulators= that may be run. */
+/* The version the hook would model for a guest of the first emulator of
+ * emulators= that may be run. */
 static char *
 allowedEmulatorVersion(const virCpregConf *conf, const char **used, char **why)
 {
@@ -584,9 +586,8 @@ allowedEmulatorVersion(const virCpregConf *conf, const char **used, char **why)
 
     for (i = 0; conf->emulators && conf->emulators[i]; i++) {
         g_autoptr(GError) error = NULL;
-        char *version;
-        if (virCpregConfEmulatorAllowed(conf, conf->emulators[i], &error) &&
-            (version = virCpregQemuBinaryVersion(conf->emulators[i], &error))) {
+        char *version = virCpregHookQemuVersion(conf, conf->emulators[i], &error);
+        if (version) {
             *used = conf->emulators[i];
             return version;
         }
@@ -611,8 +612,8 @@ checkQemuModel(Validate *v)
     if (!version)
         return NOT_OK(v, CHECK_WARN, "qemu-model", title,
                       _("install QEMU (qemu-system-arm), list it in emulators=, or set qemu-version="),
-                      _("no QEMU version (%1$s): the hook models QEMU %2$s, the oldest known"),
-                      why && *why ? why : _("emulators= is empty"), model->version);
+                      _("no QEMU version (%s): the hook cannot model the destination, and on-internal-error answers"),
+                      why && *why ? why : _("emulators= is empty"));
     virCpregQemuParseVersion(version, &major, &minor);
     if (model->major > major || (model->major == major && model->minor > minor))
         return NOT_OK(v, CHECK_WARN, "qemu-model", title,

@@ -126,17 +126,17 @@ hostProfileFor(const virCpregConf *conf, const virCpregDomain *domain,
  * veto guests a newer QEMU takes, the newest would let in guests an
  * older one fails): the check cannot be made, on-internal-error decides.
  */
-static char *
-qemuVersion(const virCpregConf *conf, const virCpregDomain *domain,
-            GError **error)
+char *
+virCpregHookQemuVersion(const virCpregConf *conf, const char *emulator,
+                        GError **error)
 {
     g_autoptr(GError) err = NULL;
     char *version;
 
     if (conf->qemu_version)
         return g_strdup(conf->qemu_version);
-    if (virCpregConfEmulatorAllowed(conf, domain->emulator, &err) &&
-        (version = virCpregCacheQemuVersion(conf->cache_dir, domain->emulator, &err)))
+    if (virCpregConfEmulatorAllowed(conf, emulator, &err) &&
+        (version = virCpregCacheQemuVersion(conf->cache_dir, emulator, &err)))
         return version;
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
                 _("cannot tell the destination QEMU's version (qemu-version= is not set): %s"),
@@ -262,7 +262,7 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
     /* the metadata is text out of libxml2: valid UTF-8 already */
     if (!(src = virCpregProfileParseText(_("the domain's metadata"), domain->profile_json,
                                          strlen(domain->profile_json), &error)) ||
-        !(qemu = qemuVersion(conf, domain, &error)) ||
+        !(qemu = virCpregHookQemuVersion(conf, domain->emulator, &error)) ||
         !(dst = hostProfileFor(conf, domain, src, &error)) ||
         !(policy = hookPolicy(conf, &error)))
         return virCpregHookInternalError(conf, op, error->message, answer);

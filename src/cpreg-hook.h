@@ -24,6 +24,10 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregHookAnswer, virCpregHookAnswerClear);
 void virCpregHookIncoming(const virCpregConf *conf, const char *op,
                           const char *xml, gsize len,
                           virCpregHookAnswer *answer);
+/* The destination QEMU's version, as the hook models it (cpreg-hook.c):
+ * the one owner of that answer, for the hook and for validate. */
+char *virCpregHookQemuVersion(const virCpregConf *conf, const char *emulator,
+                              GError **error);
 void virCpregHookInternalError(const virCpregConf *conf, const char *op,
                                const char *why, virCpregHookAnswer *answer);
 
