@@ -539,6 +539,22 @@ checkConf(Validate *v)
 
 /* ---- this host's profile and QEMU model -------------------------------- */
 
+/* Does @path start as a register dump? (It has loaded: it is readable.) */
+static gboolean
+isDumpFile(const char *path)
+{
+    char head[4096];
+    ssize_t n = -1;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd >= 0) {
+        while ((n = read(fd, head, sizeof(head))) < 0 && errno == EINTR)
+            ;
+        close(fd);
+    }
+    return n > 0 && virCpregProfileDetect(head, (gsize)n) == VIR_CPREG_PROFILE_FORMAT_DUMP;
+}
+
 static void
 checkHostProfile(Validate *v)
 {
@@ -555,6 +571,13 @@ checkHostProfile(Validate *v)
                               v->conf->host_profile);
         if (!(profile = virCpregProfileLoad(v->conf->host_profile, &error)))
             return NOT_OK(v, CHECK_FAIL, "host-profile", title, fix, "%s", error->message);
+        if (!isDumpFile(v->conf->host_profile))
+            return NOT_OK(v, CHECK_WARN, "host-profile", title,
+                          _("write it as a register dump, which the hook reads five times faster: virt-cpreg probe -o FILE.regs, and point host-profile= at it"),
+                          _("host-profile=%1$s: kernel %2$s, %3$u registers, not a register dump"),
+                          v->conf->host_profile,
+                          profile->ident.kernel ? profile->ident.kernel : "?",
+                          profile->entries->len);
         return PASS(v, "host-profile", title, _("host-profile=%1$s: kernel %2$s, %3$u registers"),
                     v->conf->host_profile, profile->ident.kernel ? profile->ident.kernel : "?",
                     profile->entries->len);

@@ -63,21 +63,33 @@ streamProfile(virCpregStreamInfo *info, GError **error)
     return profile;
 }
 
-static virCpregProfile *
-parseProfile(const char *origin, const char *data, gsize len,
-             gboolean is_text, GError **error)
+/* What @data is, from its start: the one place formats are told apart. */
+virCpregProfileFormat
+virCpregProfileDetect(const char *data, gsize len)
 {
     gsize i;
 
     /* binary formats first: they are not UTF-8 */
     if (virCpregStreamDetect((const guint8 *)data, len))
+        return VIR_CPREG_PROFILE_FORMAT_STREAM;
+    for (i = 0; i < len && g_ascii_isspace(data[i]); i++)
+        ;
+    return i < len && data[i] == '{' ? VIR_CPREG_PROFILE_FORMAT_JSON :
+                                       VIR_CPREG_PROFILE_FORMAT_DUMP;
+}
+
+static virCpregProfile *
+parseProfile(const char *origin, const char *data, gsize len,
+             gboolean is_text, GError **error)
+{
+    virCpregProfileFormat format = virCpregProfileDetect(data, len);
+
+    if (format == VIR_CPREG_PROFILE_FORMAT_STREAM)
         return streamProfile(virCpregStreamParse(origin, (const guint8 *)data,
                                                  len, error), error);
     if (!is_text && !virCpregTextCheckUTF8(origin, data, len, error))
         return NULL;
-    for (i = 0; i < len && g_ascii_isspace(data[i]); i++)
-        ;
-    if (i < len && data[i] == '{')
+    if (format == VIR_CPREG_PROFILE_FORMAT_JSON)
         return parseJSONDocument(origin, data, len, error);
     return virCpregProfileParseDump(origin, data, len, error);
 }

@@ -107,6 +107,13 @@ char *virCpregProfileDescribe(const virCpregProfile *profile);
 char *virCpregProfileFeaturesNormalize(const char *word);
 
 /* Reading and writing; the format is recognised from the content. */
+typedef enum {
+    VIR_CPREG_PROFILE_FORMAT_STREAM,   /* a QEMU stream or libvirt save image */
+    VIR_CPREG_PROFILE_FORMAT_JSON,     /* ours or a Firecracker fingerprint */
+    VIR_CPREG_PROFILE_FORMAT_DUMP,     /* a register dump (or nothing known) */
+} virCpregProfileFormat;
+
+virCpregProfileFormat virCpregProfileDetect(const char *data, gsize len);
 virCpregProfile *virCpregProfileLoad(const char *path, GError **error);
 virCpregProfile *virCpregProfileParse(const char *origin, const char *data,
                                       gsize len, GError **error);
