@@ -142,25 +142,38 @@ virCpregJSONParse(const char *origin, const char *data, gsize len,
 }
 
 gboolean
-virCpregJSONGetString(json_object *obj, const char *key, const char *origin,
-                      const char *path, gboolean required, const char **out,
-                      GError **error)
+virCpregJSONStringValue(json_object *val, const char *key, const char *origin,
+                        const char *path, const char **out, gsize *len,
+                        GError **error)
 {
-    json_object *val;
-
     *out = NULL;
-    if (!json_object_object_get_ex(obj, key, &val) || !val) {
-        if (!required)
-            return TRUE;
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s: %2$s: missing '%3$s'"), origin, path, key);
-        return FALSE;
-    }
+    if (!val)
+        return TRUE;
     if (!json_object_is_type(val, json_type_string)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%1$s: %2$s.%3$s: expected a string"), origin, path, key);
         return FALSE;
     }
     *out = json_object_get_string(val);
+    *len = (gsize)json_object_get_string_len(val);
     return TRUE;
+}
+
+gboolean
+virCpregJSONGetString(json_object *obj, const char *key, const char *origin,
+                      const char *path, gboolean required, const char **out,
+                      GError **error)
+{
+    json_object *val = NULL;
+    gsize len;
+
+    if (!json_object_object_get_ex(obj, key, &val) || !val) {
+        *out = NULL;
+        if (!required)
+            return TRUE;
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s: missing '%3$s'"), origin, path, key);
+        return FALSE;
+    }
+    return virCpregJSONStringValue(val, key, origin, path, out, &len, error);
 }

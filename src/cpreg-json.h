@@ -20,6 +20,11 @@ json_object *virCpregJSONParseText(const char *data, gsize len, int depth,
 /* @data (@origin's, UTF-8) as one JSON value, or an error naming its line */
 json_object *virCpregJSONParse(const char *origin, const char *data,
                                gsize len, GError **error);
+/* @val (member @key of @path; NULL when absent or null: *@out NULL) as a
+ * string and its length */
+gboolean virCpregJSONStringValue(json_object *val, const char *key,
+                                 const char *origin, const char *path,
+                                 const char **out, gsize *len, GError **error);
 /* @obj's string member @key (*@out NULL when absent and not @required);
  * errors name @origin and the JSON @path */
 gboolean virCpregJSONGetString(json_object *obj, const char *key,

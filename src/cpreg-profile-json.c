@@ -19,24 +19,6 @@
 
 #define PROFILE_VERSION 1
 
-/* @val (a member @key of @path, NULL when absent or null) as a string. */
-static gboolean
-stringValue(json_object *val, const char *key, const char *origin,
-            const char *path, const char **out, gsize *len, GError **error)
-{
-    *out = NULL;
-    if (!val)
-        return TRUE;
-    if (!json_object_is_type(val, json_type_string)) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s: %2$s.%3$s: expected a string"), origin, path, key);
-        return FALSE;
-    }
-    *out = json_object_get_string(val);
-    *len = (gsize)json_object_get_string_len(val);
-    return TRUE;
-}
-
 /* @val, as above, as a hexadecimal number of 64 or (@wide) 128 bits. */
 static gboolean
 hexValue(json_object *val, const char *key, const char *origin,
@@ -47,7 +29,7 @@ hexValue(json_object *val, const char *key, const char *origin,
     gsize len = 0;
     gboolean ok;
 
-    if (!stringValue(val, key, origin, path, &s, &len, error))
+    if (!virCpregJSONStringValue(val, key, origin, path, &s, &len, error))
         return FALSE;
     *present = s != NULL;
     if (!s)
@@ -231,7 +213,7 @@ parseRegister(virCpregBuilder *b, json_object *reg, guint i, GError **error)
         return FALSE;
     }
     /* the name is for people; the id is the register */
-    if (!stringValue(m[REG_NAME], "name", origin, path, &name, &len, error))
+    if (!virCpregJSONStringValue(m[REG_NAME], "name", origin, path, &name, &len, error))
         return FALSE;
     if (!hexValue(m[REG_VALUE], "value", origin, path, TRUE, &present, &e.value,
                   &e.value_hi, error))
