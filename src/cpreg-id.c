@@ -189,10 +189,16 @@ sysregName(virCpregIdInfo *info, unsigned int enc)
 
 /* ---- AArch32 (KVM_REG_ARM, QEMU's TCG cpreg ids) ---------------------- */
 
-/* QEMU ENCODE_CP_REG: ns<<29 | cp<<16 | is64<<15 | crn<<11 | crm<<7 |
- * opc1<<3 | opc2; the KVM id adds KVM_REG_ARM and the size. */
+/*
+ * QEMU ENCODE_CP_REG: ns<<29 | cp<<16 | is64<<15 | crn<<11 | crm<<7 |
+ * opc1<<3 | opc2. Its cpreg_to_kvm_id() drops is64 and says it with the
+ * size instead (U64), as KVM's own AArch32 ids did; 64-bit accesses have
+ * neither CRn nor opc2. The names come from src/data/aarch32-cpregs.tsv:
+ * NAME is the Non-secure bank (or the only one), NAME_S the Secure bank.
+ */
 #define CP_NS (1U << 29)
 #define CP_IS64 (1U << 15)
+#define CP_LOW_MASK 0x7fffU      /* crn, crm, opc1, opc2 */
 
 typedef struct {
     guint64 id;
@@ -200,6 +206,7 @@ typedef struct {
     const char *note;
 } virCpregAarch32Reg;
 
+/* Ids whose name is not the table's, or that need a note. */
 static const virCpregAarch32Reg aarch32Regs[] = {
     /* QEMU's DBGDTRTX_EL0 is ARM_CP_STATE_BOTH with opc1 3, so TCG also
      * lists an AArch32 cp14 view that no architecture defines; QEMU 11.1
@@ -208,36 +215,91 @@ static const virCpregAarch32Reg aarch32Regs[] = {
       N_("QEMU's AArch32 view of DBGDTRTX_EL0 (cp14, opc1 3), listed under TCG only") },
 };
 
+static unsigned int
+aarch32Key(const virCpregIdInfo *info, guint64 id)
+{
+    return info->u.cp.cp << 16 | (info->u.cp.is64 ? CP_IS64 : 0) |
+           (unsigned int)(id & CP_LOW_MASK);
+}
+
+static int
+compareAarch32Key(const void *key, const void *elem)
+{
+    unsigned int k = *(const unsigned int *)key;
+    unsigned int other = ((const virCpregAarch32Name *)elem)->key;
+
+    return k < other ? -1 : k > other;
+}
+
+static int
+compareAarch32Name(const void *key, const void *elem)
+{
+    return g_ascii_strcasecmp(key, virCpregAarch32Table[*(const unsigned short *)elem].name);
+}
+
+/* NAME is the Non-secure bank (or the only one), NAME_S the Secure one. */
+static const virCpregAarch32Name *
+aarch32ByName(const char *name, gboolean *ns)
+{
+    size_t n = strlen(name);
+    g_autofree char *bank = NULL;
+    const unsigned short *i;
+
+    *ns = TRUE;
+    i = bsearch(name, virCpregAarch32ByName, virCpregAarch32TableLen,
+                sizeof(virCpregAarch32ByName[0]), compareAarch32Name);
+    if (!i && n > 2 && g_ascii_strcasecmp(name + n - 2, "_S") == 0) {
+        bank = g_strndup(name, n - 2);
+        *ns = FALSE;
+        i = bsearch(bank, virCpregAarch32ByName, virCpregAarch32TableLen,
+                    sizeof(virCpregAarch32ByName[0]), compareAarch32Name);
+    }
+    return i ? &virCpregAarch32Table[*i] : NULL;
+}
+
+static void
+aarch32Name(virCpregIdInfo *info)
+{
+    unsigned int key = aarch32Key(info, info->id);
+    const virCpregAarch32Name *r;
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(aarch32Regs); i++) {
+        if (aarch32Regs[i].id == info->id) {
+            info->name = aarch32Regs[i].name;
+            info->note = _(aarch32Regs[i].note);
+            return;
+        }
+    }
+    r = bsearch(&key, virCpregAarch32Table, virCpregAarch32TableLen,
+                sizeof(virCpregAarch32Table[0]), compareAarch32Key);
+    if (r)
+        info->name = info->u.cp.ns ? r->name : r->name_s;
+}
+
 static void
 aarch32Decode(virCpregIdInfo *info)
 {
     guint64 id = info->id;
     guint64 size = id & VIR_CPREG_SIZE_MASK;
-    size_t i;
 
     info->klass = VIR_CPREG_CLASS_AARCH32;
     info->u.cp.cp = (id >> 16) & 0xfff;
     info->u.cp.ns = !!(id & CP_NS);
-    info->u.cp.is64 = !!(id & CP_IS64);
+    info->u.cp.is64 = size == VIR_CPREG_SIZE_U64;
     info->u.cp.opc2 = id & 7;
     info->u.cp.opc1 = (id >> 3) & 0xf;
     info->u.cp.crm = (id >> 7) & 0xf;
     info->u.cp.crn = (id >> 11) & 0xf;
-    /* 64-bit accesses have neither CRn nor opc2 */
     if (info->u.cp.is64)
-        info->canonical = size == VIR_CPREG_SIZE_U64 &&
-                          (id & 0x7807) == 0;
+        info->canonical = (id & (CP_IS64 | 0x7807)) == 0;
     else
-        info->canonical = size == VIR_CPREG_SIZE_U32;
+        info->canonical = size == VIR_CPREG_SIZE_U32 && (id & CP_IS64) == 0;
     info->canonical = info->canonical &&
                       (id & ~(VIR_CPREG_ARCH_MASK | VIR_CPREG_SIZE_MASK |
                               CP_NS | 0x0fffffffULL)) == 0;
-    for (i = 0; i < G_N_ELEMENTS(aarch32Regs); i++) {
-        if (aarch32Regs[i].id == id) {
-            info->name = aarch32Regs[i].name;
-            info->note = _(aarch32Regs[i].note);
-        }
-    }
+    if (info->canonical)
+        aarch32Name(info);
 }
 
 /* ---- decode ------------------------------------------------------------ */
@@ -673,12 +735,21 @@ parseSysregEncoding(const char *s, guint64 *id)
     return TRUE;
 }
 
-static gboolean
-parseAarch32(const char *s, guint64 *id)
+/* An AArch32 id from its coordinates (see ENCODE_CP_REG above). */
+static guint64
+aarch32Id(unsigned int key, gboolean ns)
 {
-    const char *p = s;
-    unsigned int cp, opc1, crn = 0, crm, opc2 = 0;
-    gboolean is64;
+    gboolean is64 = !!(key & CP_IS64);
+
+    return VIR_CPREG_ARCH_ARM | (is64 ? VIR_CPREG_SIZE_U64 : VIR_CPREG_SIZE_U32) |
+           (ns ? CP_NS : 0) | (guint64)(key >> 16) << 16 | (key & CP_LOW_MASK);
+}
+
+static gboolean
+parseAarch32Name(const char *s, guint64 *id)
+{
+    const virCpregAarch32Name *r;
+    gboolean ns;
     size_t i;
 
     for (i = 0; i < G_N_ELEMENTS(aarch32Regs); i++) {
@@ -687,6 +758,21 @@ parseAarch32(const char *s, guint64 *id)
             return TRUE;
         }
     }
+    if (!(r = aarch32ByName(s, &ns)))
+        return FALSE;
+    *id = aarch32Id(r->key, ns);
+    return TRUE;
+}
+
+static gboolean
+parseAarch32(const char *s, guint64 *id)
+{
+    const char *p = s;
+    unsigned int cp, opc1, crn = 0, crm, opc2 = 0;
+    gboolean is64;
+
+    if (parseAarch32Name(s, id))
+        return TRUE;
     if (!parseLit(&p, "CP") || !parseDec(&p, 15, &cp) || !parseLit(&p, "_"))
         return FALSE;
     is64 = parseLit(&p, "64_");
@@ -698,9 +784,8 @@ parseAarch32(const char *s, guint64 *id)
         return FALSE;
     if (!is64 && (!parseLit(&p, "_") || !parseDec(&p, 7, &opc2)))
         return FALSE;
-    *id = VIR_CPREG_ARCH_ARM | (is64 ? VIR_CPREG_SIZE_U64 : VIR_CPREG_SIZE_U32) |
-          (parseLit(&p, "_NS") ? CP_NS : 0) | (guint64)cp << 16 |
-          (is64 ? CP_IS64 : 0) | crn << 11 | crm << 7 | opc1 << 3 | opc2;
+    *id = aarch32Id(cp << 16 | (is64 ? CP_IS64 : 0) | crn << 11 | crm << 7 |
+                    opc1 << 3 | opc2, parseLit(&p, "_NS"));
     return *p == '\0';
 }
 

@@ -17,6 +17,7 @@
 #include "cpreg-id.h"
 #include "cpreg-knowledge.h"
 #include "cpreg-profile.h"
+#include "cpreg-regtables.h"
 #include "testutils.h"
 
 typedef struct {
@@ -95,9 +96,20 @@ static const IdCase idCases[] = {
     { "0x40200000200e0298", 0x40200000200e0298ULL, "DBGDTRTX", VIR_CPREG_CLASS_AARCH32 },
     { "DBGDTRTX", 0x40200000200e0298ULL, "DBGDTRTX", VIR_CPREG_CLASS_AARCH32 },
     /* cp15 c1 c0 0 (SCTLR), non-secure: 15<<16 | 1<<11 | 1<<29 */
-    { "CP15_0_C1_C0_0_NS", 0x40200000200f0800ULL, "CP15_0_C1_C0_0_NS", VIR_CPREG_CLASS_AARCH32 },
-    /* 64-bit cp15 opc1 0 CRm 2 (TTBR0): is64 bit 15, CRm<<7 */
-    { "CP15_64_0_C2", 0x40300000000f8100ULL, "CP15_64_0_C2", VIR_CPREG_CLASS_AARCH32 },
+    { "CP15_0_C1_C0_0_NS", 0x40200000200f0800ULL, "SCTLR", VIR_CPREG_CLASS_AARCH32 },
+    /* the Secure bank: no NS bit, QEMU's NAME_S */
+    { "CP15_0_C13_C0_1", 0x40200000000f6801ULL, "CONTEXTIDR_S", VIR_CPREG_CLASS_AARCH32 },
+    { "CONTEXTIDR", 0x40200000200f6801ULL, "CONTEXTIDR", VIR_CPREG_CLASS_AARCH32 },
+    { "CP14_0_C0_C0_0_NS", 0x40200000200e0000ULL, "DBGDIDR", VIR_CPREG_CLASS_AARCH32 },
+    { "dbgdscrext", 0x40200000200e0102ULL, "DBGDSCRext", VIR_CPREG_CLASS_AARCH32 },
+    /* PMEVCNTR<n>: CRn 14 (0x7000), CRm 8 + n/8 (11: 0x580), opc2 n%8 */
+    { "PMEVCNTR30", 0x40200000200f7586ULL, "PMEVCNTR30", VIR_CPREG_CLASS_AARCH32 },
+    /* 64-bit cp15 opc1 0 CRm 2 (TTBR0): QEMU's cpreg_to_kvm_id() drops
+     * is64 (bit 15) and says U64; CRm<<7 */
+    { "CP15_64_0_C2", 0x40300000000f0100ULL, "TTBR0_64_S", VIR_CPREG_CLASS_AARCH32 },
+    { "PAR_64", 0x40300000200f0380ULL, "PAR_64", VIR_CPREG_CLASS_AARCH32 },
+    /* an encoding no table names keeps its generic form */
+    { "CP15_7_C15_C15_7_NS", 0x40200000200f7fbfULL, "CP15_7_C15_C15_7_NS", VIR_CPREG_CLASS_AARCH32 },
 };
 
 static void
@@ -299,6 +311,72 @@ testEveryFixtureId(void **state)
     assert_true(named * 10 > ids * 8);
 }
 
+/* Every AArch32 table name, both banks, parses back to its own id. */
+static void
+testAarch32Table(void **state)
+{
+    size_t i;
+
+    (void)state;
+    assert_true(virCpregAarch32TableLen > 300);
+    for (i = 0; i < virCpregAarch32TableLen; i++) {
+        const virCpregAarch32Name *r = &virCpregAarch32Table[i];
+        const char *names[] = { r->name, r->name_s };
+        size_t b;
+
+        for (b = 0; b < G_N_ELEMENTS(names); b++) {
+            g_autofree char *lower = g_ascii_strdown(names[b], -1);
+            guint64 id = 0;
+
+            if (!virCpregIdParse(lower, &id, NULL))
+                fail_msg("%s does not parse", names[b]);
+            assert_string_equal(virCpregIdName(id), names[b]);
+        }
+    }
+}
+
+/*
+ * Every AArch32 id QEMU lists under TCG has its architectural name: QEMU
+ * 7.2's own lists (max, cortex-a57, neoverse-n1) and QEMU 10.0's stream.
+ */
+static void
+testTcgAarch32Named(void **state)
+{
+    static const char *const files[] = {
+        "tcg/qemu-7.2-max.json", "tcg/qemu-7.2-cortex-a57.json",
+        "tcg/qemu-7.2-neoverse-n1.json", "streams/virt-max-smp2.qemu",
+    };
+    size_t i;
+    guint j, aarch32 = 0;
+
+    (void)state;
+    for (i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *path = testFixture(files[i]);
+        g_autoptr(GError) error = NULL;
+        g_autoptr(virCpregProfile) p = virCpregProfileLoad(path, &error);
+        guint here = 0;
+
+        if (!p)
+            fail_msg("%s", error->message);
+        for (j = 0; j < virCpregProfileCount(p); j++) {
+            guint64 id = virCpregProfileEntry(p, j)->id, back = 0;
+            virCpregIdInfo info;
+
+            if (!virCpregIdDecode(id, &info) || info.klass != VIR_CPREG_CLASS_AARCH32)
+                continue;
+            if (!info.canonical || !info.name)
+                fail_msg("%s: 0x%016" G_GINT64_MODIFIER "x has no name", files[i], id);
+            if (!virCpregIdParse(info.name, &back, NULL) || back != id)
+                fail_msg("%s: %s does not parse back", files[i], info.name);
+            here++;
+        }
+        /* each list holds some 100 of them: a list without any is wrong */
+        assert_true(here > 90);
+        aarch32 += here;
+    }
+    assert_true(aarch32 > 400);
+}
+
 /* Register rows: cited, named as the uapi and the architecture name them. */
 static void
 testKnowledgeRegisters(void **state)
@@ -395,6 +473,8 @@ main(void)
         cmocka_unit_test(testNotCanonical),
         cmocka_unit_test(testIdRegisters),
         cmocka_unit_test(testEveryFixtureId),
+        cmocka_unit_test(testTcgAarch32Named),
+        cmocka_unit_test(testAarch32Table),
         cmocka_unit_test(testKnowledgeRegisters),
         cmocka_unit_test(testKnowledgeKernels),
         cmocka_unit_test(testKnowledgeQemu),
