@@ -12,6 +12,7 @@
 #include "cpreg-json.h"
 
 #include "cpreg-verdict.h"
+#include "cpreg-verdict-render.h"
 #include "cpreg-knowledge.h"
 #include "cpreg-value.h"
 
@@ -200,49 +201,279 @@ virCpregFindingRemedy(const virCpregVerdict *v, const virCpregFinding *f)
     return renderFinding(v, f, virCpregRuleGet(f->rule)->remedy);
 }
 
+/* ---- runs of like registers -------------------------------------------- */
+
+/*
+ * A register name as prefix, number, suffix, at its last number that is
+ * not an exception level: PMEVCNTR + 30 + _EL0, CCSIDR_L + 7 + I. FALSE
+ * for names without one, hex ids and numbers with a leading zero
+ * (AMEVCNTR015_EL0 is AMEVCNTR0 + 15, not 015).
+ */
+static gboolean
+splitNumbered(const char *name, gsize *at, gsize *digits, guint *num)
+{
+    gsize i, j, n = strlen(name), best = 0, len = 0;
+
+    if (g_str_has_prefix(name, "0x"))
+        return FALSE;
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; g_ascii_isdigit(name[i]) && j < n && g_ascii_isdigit(name[j]); j++)
+            ;
+        if (!g_ascii_isdigit(name[i]) ||
+            (i >= 2 && strncmp(name + i - 2, "EL", 2) == 0 && (i == 2 || name[i - 3] == '_')))
+            continue;
+        best = i;
+        len = j - i;
+    }
+    if (!len || len > 4 || (len > 1 && name[best] == '0'))
+        return FALSE;
+    *at = best;
+    *digits = len;
+    *num = (guint)g_ascii_strtoull(name + best, NULL, 10);
+    return TRUE;
+}
+
+/* "PMEVCNTR0..30_EL0 (31)"; "CCSIDR_L2I..L7I (6)" where the suffix is
+ * not a _-separated word of its own. */
+static char *
+runName(const char *first, guint last, guint count)
+{
+    gsize at = 0, digits = 0;
+    guint num;
+    g_autofree char *head = NULL;
+    const char *suffix, *tail;
+
+    splitNumbered(first, &at, &digits, &num);
+    suffix = first + at + digits;
+    if (!*suffix || *suffix == '_') {
+        head = g_strndup(first, at + digits);
+        return g_strdup_printf("%s..%u%s (%u)", head, last, suffix, count);
+    }
+    head = g_strndup(first, at);
+    tail = strrchr(head, '_');
+    return g_strdup_printf("%s..%s%u%s (%u)", first, tail ? tail + 1 : head,
+                           last, suffix, count);
+}
+
+/* @text with every whole-word @name replaced by @by. */
+static char *
+replaceName(const char *text, const char *name, const char *by)
+{
+    GString *out = g_string_new(NULL);
+    gsize n = strlen(name);
+    const char *p = text, *hit;
+
+    while ((hit = strstr(p, name))) {
+        gboolean word = (hit == text || !(g_ascii_isalnum(hit[-1]) || hit[-1] == '_')) &&
+                        !(g_ascii_isalnum(hit[n]) || hit[n] == '_');
+        g_string_append_len(out, p, hit - p);
+        g_string_append(out, word ? by : name);
+        p = hit + n;
+    }
+    g_string_append(out, p);
+    return g_string_free(out, FALSE);
+}
+
+typedef struct {
+    virCpregFindingGroup group;
+    char *key;              /* rule, shapes and name around the number */
+    guint num;
+    gboolean hidden;        /* folded into an earlier finding's run */
+} virCpregGroupItem;
+
+static void
+groupClear(virCpregFindingGroup *group)
+{
+    g_free(group->name);
+    g_free(group->message);
+    g_free(group->remedy);
+}
+
+static int
+compareItemNum(gconstpointer a, gconstpointer b, gpointer data)
+{
+    const virCpregGroupItem *items = data;
+    guint x = items[*(const guint *)a].num, y = items[*(const guint *)b].num;
+
+    return x < y ? -1 : x > y;
+}
+
+/* Folds the run items[run[from..to)] into its first finding's item. */
+static void
+foldRun(virCpregGroupItem *items, const GArray *run, guint from, guint to)
+{
+    guint lead = G_MAXUINT, k;
+    virCpregGroupItem *l;
+    g_autofree char *first = NULL;
+    g_autofree char *name = NULL;
+    char *msg, *remedy;
+
+    for (k = from; k < to; k++)
+        lead = MIN(lead, g_array_index(run, guint, k));
+    l = &items[lead];
+    first = g_strdup(items[g_array_index(run, guint, from)].group.name);
+    name = runName(first, items[g_array_index(run, guint, to - 1)].num, to - from);
+    for (k = from; k < to; k++)
+        items[g_array_index(run, guint, k)].hidden = TRUE;
+    l->hidden = FALSE;
+    l->group.count = to - from;
+    msg = replaceName(l->group.message, l->group.name, name);
+    remedy = l->group.remedy ? replaceName(l->group.remedy, l->group.name, name) : NULL;
+    g_free(l->group.message);
+    g_free(l->group.remedy);
+    l->group.message = msg;
+    l->group.remedy = remedy;
+    g_free(l->group.name);
+    l->group.name = g_steal_pointer(&name);
+}
+
+/* Runs of three or more consecutive numbers in @members become one. */
+static void
+foldRuns(virCpregGroupItem *items, GArray *members)
+{
+    guint from = 0, k;
+
+    g_array_sort_with_data(members, compareItemNum, items);
+    for (k = 1; k <= members->len; k++) {
+        if (k < members->len &&
+            items[g_array_index(members, guint, k)].num ==
+            items[g_array_index(members, guint, k - 1)].num + 1)
+            continue;
+        if (k - from >= 3)
+            foldRun(items, members, from, k);
+        from = k;
+    }
+}
+
+static void
+groupItemInit(virCpregGroupItem *it, const virCpregVerdict *v, const virCpregFinding *f)
+{
+    gsize at, digits;
+
+    it->group.first = f;
+    it->group.count = 1;
+    it->group.name = virCpregFindingName(f);
+    it->group.message = virCpregFindingMessage(v, f);
+    it->group.remedy = virCpregFindingRemedy(v, f);
+    if (f->kind != VIR_CPREG_FINDING_STREAM &&
+        splitNumbered(it->group.name, &at, &digits, &it->num)) {
+        g_autofree char *msg = replaceName(it->group.message, it->group.name, "\x01");
+        g_autofree char *rem = it->group.remedy ?
+            replaceName(it->group.remedy, it->group.name, "\x01") : g_strdup("");
+        g_autofree char *head = g_strndup(it->group.name, at);
+        it->key = g_strdup_printf("%d\x02%s\x02%s\x02%s\x02%s", f->rule, msg, rem,
+                                  head, it->group.name + at + digits);
+    }
+}
+
+/*
+ * The findings of @severity in order, where findings of one rule whose
+ * messages (and remedies) differ only in the register's name, and whose
+ * names form a numbered run of three or more, are one group:
+ * "PMEVCNTR0..30_EL0 (31) is not in the stream: ...".
+ */
+GPtrArray *
+virCpregFindingGroups(const virCpregVerdict *v, virCpregSeverity severity)
+{
+    g_autoptr(GArray) items = g_array_new(FALSE, TRUE, sizeof(virCpregGroupItem));
+    g_autoptr(GHashTable) runs = g_hash_table_new_full(g_str_hash, g_str_equal, NULL,
+                                                       (GDestroyNotify)g_array_unref);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)virCpregFindingGroupFree);
+    virCpregGroupItem *it;
+    GHashTableIter iter;
+    gpointer members;
+    guint i;
+
+    for (i = 0; i < v->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
+        virCpregGroupItem item = { 0 };
+        if (f->severity != severity)
+            continue;
+        groupItemInit(&item, v, f);
+        g_array_append_val(items, item);
+    }
+    for (i = 0; i < items->len; i++) {
+        GArray *m;
+        it = &g_array_index(items, virCpregGroupItem, i);
+        if (!it->key)
+            continue;
+        if (!(m = g_hash_table_lookup(runs, it->key))) {
+            m = g_array_new(FALSE, FALSE, sizeof(guint));
+            g_hash_table_insert(runs, it->key, m);
+        }
+        g_array_append_val(m, i);
+    }
+    g_hash_table_iter_init(&iter, runs);
+    while (g_hash_table_iter_next(&iter, NULL, &members))
+        foldRuns((virCpregGroupItem *)(void *)items->data, members);
+    for (i = 0; i < items->len; i++) {
+        it = &g_array_index(items, virCpregGroupItem, i);
+        g_free(it->key);
+        if (it->hidden)
+            groupClear(&it->group);
+        else
+            g_ptr_array_add(out, g_memdup2(&it->group, sizeof(it->group)));
+    }
+    return out;
+}
+
+void
+virCpregFindingGroupFree(virCpregFindingGroup *group)
+{
+    if (group)
+        groupClear(group);
+    g_free(group);
+}
+
 /* ---- the summary ----------------------------------------------------------- */
 
-/* The registers of the findings of @severity, each once, in order. */
+/* The registers (or runs) of @groups, each once, in order, and how many
+ * registers each stands for. */
 static GPtrArray *
-namesOf(const virCpregVerdict *v, virCpregSeverity severity)
+namesOfGroups(const GPtrArray *groups, GArray *counts)
 {
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
     guint i;
 
-    for (i = 0; i < v->findings->len; i++) {
-        const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
-        char *name;
-        if (f->severity != severity)
+    for (i = 0; i < groups->len; i++) {
+        const virCpregFindingGroup *g = groups->pdata[i];
+        if (!g_hash_table_add(seen, g->name))
             continue;
-        name = virCpregFindingName(f);
-        if (g_hash_table_contains(seen, name)) {
-            g_free(name);
-            continue;
-        }
-        g_hash_table_add(seen, name);
-        g_ptr_array_add(names, name);
+        g_ptr_array_add(names, g_strdup(g->name));
+        g_array_append_val(counts, g->count);
     }
     return names;
 }
 
+static guint
+sumCounts(const GArray *counts, guint from)
+{
+    guint total = 0, i;
+
+    for (i = from; i < counts->len; i++)
+        total += g_array_index(counts, guint, i);
+    return total;
+}
+
 /* The first @shown of @names: "A, B and C" when that is all of them,
- * else "N registers: A, B and M more". */
+ * else "N registers: A, B and M more" (without "N registers: " when not
+ * @head); N and M count registers, a run as its length. */
 static char *
-formatNames(const GPtrArray *names, guint shown)
+formatNames(const GPtrArray *names, const GArray *counts, guint shown, gboolean head)
 {
     GString *s = g_string_new(NULL);
     guint i;
 
-    if (shown < names->len)
-        g_string_append_printf(s, _("%u registers: "), names->len);
+    if (shown < names->len && head)
+        g_string_append_printf(s, _("%u registers: "), sumCounts(counts, 0));
     for (i = 0; i < shown; i++) {
         if (i)
             g_string_append(s, i + 1 == shown && shown == names->len ? _(" and ") : ", ");
         g_string_append(s, names->pdata[i]);
     }
     if (shown < names->len)
-        g_string_append_printf(s, _(" and %u more"), names->len - shown);
+        g_string_append_printf(s, _(" and %u more"), sumCounts(counts, shown));
     return g_string_free(s, FALSE);
 }
 
@@ -251,30 +482,43 @@ formatNames(const GPtrArray *names, guint shown)
  * (at least one name). Lengths are counted, not tried: the cost follows
  * what fits, not how many there are.
  */
-static char *
-joinNames(const GPtrArray *names, gsize max)
+char *
+virCpregJoinNames(const GPtrArray *names, const GArray *counts, gsize max, gboolean head)
 {
-    g_autofree char *head = g_strdup_printf(_("%u registers: "), names->len);
+    g_autofree char *lead = g_strdup_printf(_("%u registers: "), sumCounts(counts, 0));
     gsize all = 0, len;
     guint i, shown;
 
     if (!names->len)
-        return g_strdup_printf(_("%u registers"), names->len);
+        return g_strdup_printf(_("%u registers"), 0U);
     for (i = 0; i < names->len && all <= max; i++)
         all += strlen(names->pdata[i]) + (i == 0 ? 0 : i + 1 == names->len ? strlen(_(" and ")) : 2);
     if (all <= max)
-        return formatNames(names, names->len);
+        return formatNames(names, counts, names->len, head);
     /* the longer the head of the list, the longer the line: stop at the
      * first name that does not fit */
-    len = strlen(head) + strlen(names->pdata[0]);
+    len = (head ? strlen(lead) : 0) + strlen(names->pdata[0]);
     for (shown = 1; shown + 1 < names->len; shown++) {
-        g_autofree char *tail = g_strdup_printf(_(" and %u more"), names->len - shown - 1);
+        g_autofree char *tail = g_strdup_printf(_(" and %u more"), sumCounts(counts, shown + 1));
         gsize next = len + 2 + strlen(names->pdata[shown]);
         if (next + strlen(tail) > max)
             break;
         len = next;
     }
-    return formatNames(names, shown);
+    return formatNames(names, counts, shown, head);
+}
+
+/* The registers of the findings of @severity, runs grouped, as a list of
+ * at most @max bytes. */
+char *
+virCpregVerdictNames(const virCpregVerdict *v, virCpregSeverity severity,
+                     gsize max, gboolean head)
+{
+    g_autoptr(GPtrArray) groups = virCpregFindingGroups(v, severity);
+    g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GPtrArray) names = namesOfGroups(groups, counts);
+
+    return virCpregJoinNames(names, counts, max, head);
 }
 
 /* Cuts @s to @max bytes at a UTF-8 boundary, with an ellipsis. */
@@ -342,7 +586,6 @@ virCpregVerdictSummary(const virCpregVerdict *v)
 {
     virCpregSeverity sev = v->kind == VIR_CPREG_VERDICT_VETO ?
         VIR_CPREG_SEVERITY_BLOCKING : VIR_CPREG_SEVERITY_UNCERTAIN;
-    g_autoptr(GPtrArray) names = NULL;
     g_autofree char *list = NULL;
     g_autofree char *fix = NULL;
     g_autofree char *line = NULL;
@@ -361,9 +604,8 @@ virCpregVerdictSummary(const virCpregVerdict *v)
     case VIR_CPREG_VERDICT_LAST:
         break;
     }
-    names = namesOf(v, sev);
     fix = fixesOf(v, sev);
-    list = joinNames(names, SUMMARY_MAX / 2);
+    list = virCpregVerdictNames(v, sev, SUMMARY_MAX / 2, TRUE);
     if (v->kind == VIR_CPREG_VERDICT_VETO)
         line = fix ?
             g_strdup_printf(_("migration vetoed: %1$s would fail on the destination (QEMU %2$s); fix: %3$s"),

@@ -9,6 +9,9 @@
 
 #include "cpreg-verdict-render.h"
 
+/* a rule's line of the warning summary lists names within this */
+#define RULE_LINE_MAX 90
+
 static const struct {
     virCpregSeverity severity;
     const char *title;
@@ -35,8 +38,65 @@ printModel(GString *out, const virCpregVerdict *v)
            v->dst->ident.kernel ? v->dst->ident.kernel : "?", policy->str);
 }
 
-/* What `virt-cpreg check` prints: the summary, the model, the findings by
- * severity (notes with @verbose) and the changes. */
+/* Every finding of @severity, a run of like registers as one. */
+static void
+printFindings(GString *out, const virCpregVerdict *v, size_t s)
+{
+    g_autoptr(GPtrArray) groups = virCpregFindingGroups(v, sections[s].severity);
+    guint i;
+
+    for (i = 0; i < groups->len; i++) {
+        const virCpregFindingGroup *g = groups->pdata[i];
+        if (!i)
+            g_string_append_printf(out, "%s\n", _(sections[s].title));
+        g_string_append_printf(out, "  %s\n", g->message);
+        if (g->remedy)
+            g_string_append_printf(out, _("    fix: %s\n"), g->remedy);
+    }
+}
+
+/* One line per rule: its name, how many registers, which (runs grouped). */
+static void
+printCounts(GString *out, const virCpregVerdict *v, size_t s)
+{
+    g_autoptr(GPtrArray) groups = virCpregFindingGroups(v, sections[s].severity);
+    guint i, j, total = 0;
+
+    for (i = 0; i < groups->len; i++)
+        total += ((virCpregFindingGroup *)groups->pdata[i])->count;
+    if (!total)
+        return;
+    g_string_append_printf(out, _("%1$s %2$u (-v lists each)\n"), _(sections[s].title), total);
+    for (i = 0; i < groups->len; i++) {
+        const virCpregFindingGroup *g = groups->pdata[i];
+        g_autoptr(GPtrArray) names = g_ptr_array_new();
+        g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(guint));
+        g_autofree char *list = NULL;
+        guint n = 0;
+
+        for (j = 0; j < i && ((virCpregFindingGroup *)groups->pdata[j])->first->rule != g->first->rule; j++)
+            ;
+        if (j < i)
+            continue;       /* the rule has its line already */
+        for (j = i; j < groups->len; j++) {
+            const virCpregFindingGroup *o = groups->pdata[j];
+            if (o->first->rule != g->first->rule)
+                continue;
+            g_ptr_array_add(names, o->name);
+            g_array_append_val(counts, o->count);
+            n += o->count;
+        }
+        list = virCpregJoinNames(names, counts, RULE_LINE_MAX, FALSE);
+        g_string_append_printf(out, _("  %1$s (%2$u): %3$s\n"),
+                               virCpregRuleGet(g->first->rule)->name, n, list);
+    }
+}
+
+/*
+ * What `virt-cpreg check` prints: the summary, the blocking and uncertain
+ * findings, the warnings (each with @verbose, else a count per rule), the
+ * notes (with @verbose), the changes and the model.
+ */
 char *
 virCpregVerdictToText(const virCpregVerdict *v, gboolean verbose)
 {
@@ -46,26 +106,11 @@ virCpregVerdictToText(const virCpregVerdict *v, gboolean verbose)
     guint i;
 
     g_string_append_printf(out, "%s\n", summary);
-    printModel(out, v);
     for (s = 0; s < G_N_ELEMENTS(sections); s++) {
-        gboolean titled = FALSE;
-        if (sections[s].severity == VIR_CPREG_SEVERITY_INFO && !verbose)
-            continue;
-        for (i = 0; i < v->findings->len; i++) {
-            const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
-            g_autofree char *msg = NULL;
-            g_autofree char *remedy = NULL;
-            if (f->severity != sections[s].severity)
-                continue;
-            if (!titled)
-                g_string_append_printf(out, "%s\n", _(sections[s].title));
-            titled = TRUE;
-            msg = virCpregFindingMessage(v, f);
-            remedy = virCpregFindingRemedy(v, f);
-            g_string_append_printf(out, "  %s\n", msg);
-            if (remedy)
-                g_string_append_printf(out, _("    fix: %s\n"), remedy);
-        }
+        if (verbose || sections[s].severity > VIR_CPREG_SEVERITY_WARNING)
+            printFindings(out, v, s);
+        else if (sections[s].severity == VIR_CPREG_SEVERITY_WARNING)
+            printCounts(out, v, s);
     }
     for (i = 0; i < v->changes->len; i++) {
         const virCpregChange *c = v->changes->pdata[i];
@@ -74,6 +119,6 @@ virCpregVerdictToText(const virCpregVerdict *v, gboolean verbose)
         g_string_append_printf(out, _("  %1$s=%2$s on the destination (-global host-arm-cpu.%1$s=%2$s): %3$s\n"),
                c->property, c->value, c->reason);
     }
+    printModel(out, v);
     return g_string_free(out, FALSE);
 }
-

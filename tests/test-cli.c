@@ -99,6 +99,26 @@ static const CliCase cliCases[] = {
         "--dest", "@firecracker/fingerprint_ARM_NEOVERSE_N1_6.18host.json", "--dest-qemu", "11.1" },
       "C.UTF-8", 3, { "migration uncertain: the model cannot tell whether the destination takes ID_AA64DFR0_EL1",
                       "no writable masks to decide" }, { NULL }, { NULL } },
+    /* issue 12: 93 lines before, 75+ of them one warning each */
+    { "check Firecracker N1 6.1 → 5.10: the verdict, the blockers, a warning summary",
+      { "check", "--source", "@firecracker/fingerprint_ARM_NEOVERSE_N1_6.1host.json",
+        "--dest", "@firecracker/fingerprint_ARM_NEOVERSE_N1_5.10host.json" },
+      "C.UTF-8", 1,
+      { "migration vetoed: OSLSR_EL1, ID_DFR0_EL1, ID_AA64DFR0_EL1 and KVM_REG_ARM_PSCI_VERSION",
+        "Blocking:\n  OSLSR_EL1 is in the stream but kernel 5.10",
+        "  PSCI version 1.1 is newer than kernel 5.10",
+        "Warnings: 77 (-v lists each)\n",
+        "  qemu-missing-in-stream (74): PMINTENSET_EL1, ",
+        "  qemu-past-end-dropped (3): KVM_REG_ARM_STD_BMAP, " },
+      { "PMEVCNTR0_EL0 is not in the stream" }, { NULL } },
+    { "check -v Firecracker N1 6.1 → 5.10 groups the runs of counters",
+      { "check", "-v", "--source", "@firecracker/fingerprint_ARM_NEOVERSE_N1_6.1host.json",
+        "--dest", "@firecracker/fingerprint_ARM_NEOVERSE_N1_5.10host.json" },
+      "C.UTF-8", 1,
+      { "  PMEVCNTR0..30_EL0 (31) is not in the stream: the guest gets the destination's reset value 0x1de7ec7edbadc0de\n",
+        "  PMEVTYPER0..30_EL0 (31) is not in the stream",
+        "  PMCR_EL0 is not in the stream: the guest gets the destination's reset value 0x410c30ac\n" },
+      { "PMEVCNTR1_EL0", "PMEVTYPER30_EL0 is" }, { NULL } },
     { "check of different vCPU features is an input error",
       { "check", "--source", LAB "linux-7.2-max-pmu.regs", "--dest", LAB "linux-7.2-max-pmu-sve.regs" },
       "C.UTF-8", 2, { NULL }, { NULL }, { "different vCPU configurations" } },
@@ -201,6 +221,39 @@ testCliCase(void **state)
     for (i = 0; i < MAXV && c->err[i]; i++) {
         if (!strstr(err, c->err[i]))
             fail_msg("stderr lacks '%s':\n%s", c->err[i], err);
+    }
+}
+
+/* Output people can read: how long the text of a real case may be. */
+static const struct {
+    const char *argv[MAXV];
+    int status;
+    guint max_lines;
+} lineCases[] = {
+    /* issue 12: 93 lines before, 77 of them one warning each */
+    { { "check", "--source", "@firecracker/fingerprint_ARM_NEOVERSE_N1_6.1host.json",
+        "--dest", "@firecracker/fingerprint_ARM_NEOVERSE_N1_5.10host.json" }, 1, 40 },
+};
+
+static void
+testLineCounts(void **state)
+{
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < G_N_ELEMENTS(lineCases); i++) {
+        g_autofree char *out = NULL;
+        g_autofree char *err = NULL;
+        guint lines = 0;
+        const char *p;
+
+        assert_int_equal(runCli(lineCases[i].argv, "C.UTF-8", &out, &err),
+                         lineCases[i].status);
+        for (p = out; *p; p++)
+            lines += *p == '\n';
+        if (lines > lineCases[i].max_lines)
+            fail_msg("%s: %u lines, want at most %u:\n%s", lineCases[i].argv[0],
+                     lines, lineCases[i].max_lines, out);
     }
 }
 
@@ -309,6 +362,7 @@ main(void)
     g_autoptr(GArray) tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
     const struct CMUnitTest fixed[] = {
         cmocka_unit_test(testDiffJSON),
+        cmocka_unit_test(testLineCounts),
         cmocka_unit_test(testCheckJSON),
         cmocka_unit_test(testBadFile),
     };
