@@ -201,6 +201,25 @@ matrixJSON(const virCpregFleet *f, virCpregChecker *checker,
     cliPrintJSON(root);
 }
 
+/* 1 when any direction is vetoed, else 3 when any is uncertain, else 0;
+ * pairs of different vCPU features are not directions. */
+static int
+matrixStatus(const virCpregFleet *f, virCpregChecker *checker)
+{
+    gboolean uncertain = FALSE;
+    guint n = f->profiles->len, i, j;
+
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n; j++) {
+            virCpregVerdictKind k = pairKind(checker, f->profiles->pdata[i], f->profiles->pdata[j]);
+            if (k == VIR_CPREG_VERDICT_VETO)
+                return VIR_CPREG_EXIT_VETO;
+            uncertain = uncertain || k == VIR_CPREG_VERDICT_UNCERTAIN;
+        }
+    }
+    return uncertain ? VIR_CPREG_EXIT_UNCERTAIN : VIR_CPREG_EXIT_OK;
+}
+
 int
 cliMatrix(int argc, char **argv)
 {
@@ -227,7 +246,7 @@ cliMatrix(int argc, char **argv)
         matrixJSON(&fleet, checker, &opts);
     else
         matrixText(&fleet, checker, &opts);
-    return VIR_CPREG_EXIT_OK;
+    return matrixStatus(&fleet, checker);
 }
 
 /* ---- baseline ------------------------------------------------------------- */

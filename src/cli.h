@@ -16,6 +16,7 @@ typedef struct {
     int (*run)(int argc, char **argv);
     const char *params;          /* for --help: "REG..." */
     const char *summary;         /* untranslated; shown through _() */
+    const char *description;     /* after the options in --help, or NULL */
 } virCpregVerb;
 
 int cliDecode(int argc, char **argv);

@@ -18,27 +18,30 @@
 
 static const virCpregVerb verbs[] = {
     { "decode", cliDecode, N_("REG..."),
-      N_("Name and explain register ids, names or encodings") },
+      N_("Name and explain register ids, names or encodings"), NULL },
     { "diff", cliDiff, N_("A B"),
-      N_("Show the named differences of two register profiles") },
+      N_("Show the named differences of two register profiles"), NULL },
     { "check", cliCheck, N_("--source A --dest B"),
-      N_("Decide whether a guest migrates from A to B, and why") },
+      N_("Decide whether a guest migrates from A to B, and why"), NULL },
     { "matrix", cliMatrix, N_("PROFILE..."),
-      N_("Verdicts for every direction among a fleet's profiles") },
+      N_("Verdicts for every direction among a fleet's profiles"),
+      N_("Exit status: 0 when every direction allows (or allows with changes), "
+         "1 when any direction is vetoed, 3 when any is uncertain and none is "
+         "vetoed, 2 bad usage or input.") },
     { "baseline", cliBaseline, N_("PROFILE..."),
-      N_("The pins and QEMU versions that keep guests migratable among them") },
+      N_("The pins and QEMU versions that keep guests migratable among them"), NULL },
     { "hook", cliHook, N_("NAME OP SUBOP EXTRA"),
-      N_("libvirt's qemu hook: check an incoming guest (XML on stdin)") },
+      N_("libvirt's qemu hook: check an incoming guest (XML on stdin)"), NULL },
     { "stamp", cliStamp, N_("DOMAIN | --xml FILE"),
-      N_("Put this host's profile into a domain's metadata") },
+      N_("Put this host's profile into a domain's metadata"), NULL },
     { "pin", cliPin, N_("DOMAIN --persistent"),
-      N_("Write the guest's vCPU property pins into its persistent definition") },
+      N_("Write the guest's vCPU property pins into its persistent definition"), NULL },
     { "inspect", cliInspect, N_("FILE"),
-      N_("Show what a QEMU migration stream or libvirt save image holds") },
+      N_("Show what a QEMU migration stream or libvirt save image holds"), NULL },
     { "probe", cliProbe, "",
-      N_("This host's register profile for a vCPU configuration") },
+      N_("This host's register profile for a vCPU configuration"), NULL },
     { "validate", cliValidate, "",
-      N_("Check this host's setup: hook, daemons, configuration, guests") },
+      N_("Check this host's setup: hook, daemons, configuration, guests"), NULL },
 };
 
 /* A verb's text in the user's language; gettext("") would be the
@@ -89,6 +92,8 @@ cliParseOptions(const virCpregVerb *verb, GOptionEntry *entries, int *argc,
     g_autoptr(GOptionContext) ctx = g_option_context_new(verbText(verb->params));
 
     g_option_context_set_summary(ctx, verbText(verb->summary));
+    if (verb->description)
+        g_option_context_set_description(ctx, _(verb->description));
     g_option_context_set_translation_domain(ctx, GETTEXT_PACKAGE);
     g_option_context_add_main_entries(ctx, entries, GETTEXT_PACKAGE);
     return g_option_context_parse(ctx, argc, argv, error);
