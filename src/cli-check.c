@@ -74,6 +74,7 @@ cliCheck(int argc, char **argv)
     g_autoptr(virCpregPolicy) policy = NULL;
     g_autoptr(virCpregVerdict) verdict = NULL;
     virCpregCheckOptions opts = { 0 };
+    int status;
 
     if (!cliParseOptions(cliVerb("check"), entries, &argc, &argv, &error))
         return cliFail(error);
@@ -81,6 +82,8 @@ cliCheck(int argc, char **argv)
         return cliUsage("check", _("unexpected argument '%s'"), argv[1]);
     if (!dest)
         return cliUsage("check", "%s", _("--dest is required"));
+    if ((status = cliCheckQemuVersion("check", destQemu)) >= 0)
+        return status;
     if ((domainPath && !(domain = virCpregDomainLoad(domainPath, &error))) ||
         !(src = loadSource(source, domain, &error)) ||
         !(dst = cliLoadProfile(dest, FALSE, &error)) ||

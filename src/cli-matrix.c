@@ -237,7 +237,8 @@ cliMatrix(int argc, char **argv)
     virCpregCheckOptions opts = { 0 };
     int status;
 
-    if ((status = fleetOpen("matrix", entries, argc, argv, &policies, &fleet)) >= 0)
+    if ((status = fleetOpen("matrix", entries, argc, argv, &policies, &fleet)) >= 0 ||
+        (status = cliCheckQemuVersion("matrix", destQemu)) >= 0)
         return status;
     checker = virCpregCheckerNew(destQemu, fleet.policy);
     opts.dest_qemu = destQemu;

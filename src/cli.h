@@ -36,6 +36,7 @@ int cliValidate(int argc, char **argv);
 
 int cliFail(GError *error);
 int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+int cliCheckQemuVersion(const char *verb, const char *version);
 gboolean cliParseOptions(const virCpregVerb *verb, GOptionEntry *entries,
                          int *argc, char ***argv, GError **error);
 const virCpregVerb *cliVerb(const char *name);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
@@ -14,6 +15,7 @@
 #include "cpreg-conf.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
+#include "cpreg-qemu.h"
 #include "cpreg-util.h"
 
 static const virCpregVerb verbs[] = {
@@ -83,6 +85,47 @@ cliUsage(const char *verb, const char *fmt, ...)
     g_printerr("virt-cpreg %s: %s\n", verb, msg);
     g_printerr(_("Try 'virt-cpreg %s --help'.\n"), verb);
     return VIR_CPREG_EXIT_INPUT;
+}
+
+/*
+ * A --dest-qemu value is a QEMU version as QEMU or a distribution spells
+ * it: [EPOCH:]MAJOR.MINOR, then nothing or a separator (. + ~ -) and
+ * version characters: "10.0", "10.0.2", "1:10.0.2+ds-1~bpo12+1".
+ */
+static gboolean
+qemuVersionValid(const char *version)
+{
+    unsigned int major, minor;
+    const char *p = version;
+
+    if (strlen(version) > 64 || !virCpregQemuParseVersion(version, &major, &minor))
+        return FALSE;
+    while (g_ascii_isdigit(*p))
+        p++;
+    p = *p == ':' ? p + 1 : version;
+    while (g_ascii_isdigit(*p) || *p == '.')
+        p++;
+    if (*p && !strchr("+~-", *p))
+        return FALSE;
+    for (; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr(".+~-", *p))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* -1 when @version (an option's value, or NULL) is a QEMU version, else
+ * the usage error's exit status. */
+int
+cliCheckQemuVersion(const char *verb, const char *version)
+{
+    g_autofree char *shown = NULL;
+
+    if (!version || qemuVersionValid(version))
+        return -1;
+    shown = g_strescape(version, NULL);
+    return cliUsage(verb, _("--dest-qemu: '%s' is not a QEMU version (MAJOR.MINOR[.MICRO], as in 10.0.2 or 1:10.0.2+ds-1)"),
+                    shown);
 }
 
 gboolean
