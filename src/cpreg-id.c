@@ -215,6 +215,25 @@ static const virCpregAarch32Reg aarch32Regs[] = {
       N_("QEMU's AArch32 view of DBGDTRTX_EL0 (cp14, opc1 3), listed under TCG only") },
 };
 
+/* QEMU's ENCODE_CP_REG of a 32-bit register, without the NS bit. */
+#define CP32_KEY(cp, opc1, crn, crm, opc2) \
+    ((cp) << 16 | (crn) << 11 | (crm) << 7 | (opc1) << 3 | (opc2))
+
+/* Where a table name is QEMU's rather than the architecture's. */
+static const struct {
+    unsigned int key;
+    const char *note;
+} aarch32Notes[] = {
+    { CP32_KEY(14, 0, 7, 0, 0),
+      N_("QEMU's encoding of DBGDEVID2 (the architecture's is cp14, opc1 0, CRn 7, CRm 0, opc2 7)") },
+    { CP32_KEY(14, 0, 7, 0, 1),
+      N_("QEMU's encoding of DBGDEVID1 (the architecture's is cp14, opc1 0, CRn 7, CRm 1, opc2 7)") },
+    { CP32_KEY(14, 0, 7, 0, 2),
+      N_("QEMU's encoding of DBGDEVID (the architecture's is cp14, opc1 0, CRn 7, CRm 2, opc2 7)") },
+};
+
+#define RES0_PREFIX "RES_0_"
+
 static unsigned int
 aarch32Key(const virCpregIdInfo *info, guint64 id)
 {
@@ -273,8 +292,15 @@ aarch32Name(virCpregIdInfo *info)
     }
     r = bsearch(&key, virCpregAarch32Table, virCpregAarch32TableLen,
                 sizeof(virCpregAarch32Table[0]), compareAarch32Key);
-    if (r)
-        info->name = info->u.cp.ns ? r->name : r->name_s;
+    if (!r)
+        return;
+    info->name = info->u.cp.ns ? r->name : r->name_s;
+    if (g_str_has_prefix(r->name, RES0_PREFIX))
+        info->note = _("a reserved slot of the AArch32 ID space (reads as zero): QEMU's name, the architecture has none");
+    for (i = 0; i < G_N_ELEMENTS(aarch32Notes); i++) {
+        if (aarch32Notes[i].key == key)
+            info->note = _(aarch32Notes[i].note);
+    }
 }
 
 static void
