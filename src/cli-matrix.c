@@ -70,18 +70,6 @@ fleetOpen(const char *verb, GOptionEntry *entries, int argc, char **argv,
     return -1;
 }
 
-static gboolean
-comparable(const virCpregProfile *a, const virCpregProfile *b)
-{
-    guint i;
-
-    for (i = 0; a->ident.features[i] && b->ident.features[i]; i++) {
-        if (!g_str_equal(a->ident.features[i], b->ident.features[i]))
-            return FALSE;
-    }
-    return !a->ident.features[i] && !b->ident.features[i];
-}
-
 /* ---- matrix ------------------------------------------------------------- */
 
 typedef struct {
@@ -121,7 +109,7 @@ pairKind(virCpregChecker *checker, const virCpregProfile *a,
 {
     const virCpregFinding *first;
 
-    if (!comparable(a, b))
+    if (!virCpregProfileSameFeatures(a, b))
         return VIR_CPREG_VERDICT_LAST;
     return virCpregCheckerRun(checker, a, b, &first);
 }
@@ -325,7 +313,7 @@ baselineCompute(const virCpregFleet *f, virCpregPolicy *policy,
         int need = base->pin ? oldestWithPsciProperty() : 0;
         for (a = 0; a < n; a++) {
             int m;
-            if (a == b || !comparable(f->profiles->pdata[a], f->profiles->pdata[b]))
+            if (a == b || !virCpregProfileSameFeatures(f->profiles->pdata[a], f->profiles->pdata[b]))
                 continue;
             m = oldestAccepting(f->profiles->pdata[a], f->profiles->pdata[b], policy, base);
             if (m < 0)

@@ -199,6 +199,20 @@ virCpregProfileSetFeatures(virCpregProfile *profile,
     virCpregIdentitySetFeatures(&profile->ident, features);
 }
 
+/* Do @a and @b describe the same vCPU configuration? The one test of it:
+ * profiles of different features are not two ends of a migration. */
+gboolean
+virCpregProfileSameFeatures(const virCpregProfile *a, const virCpregProfile *b)
+{
+    guint i;
+
+    for (i = 0; a->ident.features[i] && b->ident.features[i]; i++) {
+        if (!g_str_equal(a->ident.features[i], b->ident.features[i]))
+            return FALSE;
+    }
+    return !a->ident.features[i] && !b->ident.features[i];
+}
+
 gboolean
 virCpregProfileHasFeature(const virCpregProfile *profile, const char *feature)
 {

@@ -97,6 +97,8 @@ const virCpregTrial *virCpregProfileFindTrial(const virCpregProfile *profile,
                                               guint64 id);
 const char *virCpregTrialResultToString(virCpregTrialResult result);
 virCpregProfile *virCpregProfileQemuView(const virCpregProfile *profile);
+gboolean virCpregProfileSameFeatures(const virCpregProfile *a,
+                                     const virCpregProfile *b);
 gboolean virCpregProfileHasFeature(const virCpregProfile *profile,
                                    const char *feature);
 void virCpregProfileSetFeatures(virCpregProfile *profile,
