@@ -863,6 +863,27 @@ testProbeRefusesCpuModel(void **state)
     assert_non_null(strstr(error->message, "vCPU model 'max,x-evil=1' is refused"));
 }
 
+/* A machine type "virt,x-evil=1" (the guest's <type machine=...>, or
+ * probe --machine) is refused the same way. */
+static void
+testProbeRefusesMachine(void **state)
+{
+    g_autofree char *record = testWriteTemp("machine-ran-as", "", 0);
+    g_autofree char *dir = g_path_get_dirname(record);
+    g_autofree char *fake = NULL;
+    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max", .machine = "virt,x-evil=1",
+                                      .timeout_ms = 5000 };
+    g_autoptr(GError) error = NULL;
+
+    (void)state;
+    g_unlink(record);
+    opts.emulator = fake = recordingEmulator(dir, "qemu-records", record);
+    assert_null(virCpregQemuProbe(&opts, NULL, &error));
+    assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
+    assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
+    assert_non_null(strstr(error->message, "machine type 'virt,x-evil=1' is refused"));
+}
+
 /* ---- a confined scratch QEMU ------------------------------------------ */
 
 /* The pids of the processes whose command line holds @needle. */
@@ -1373,6 +1394,7 @@ main(void)
         cmocka_unit_test(testCliEvilEmulator),
         cmocka_unit_test(testTokenGrammar),
         cmocka_unit_test(testProbeRefusesCpuModel),
+        cmocka_unit_test(testProbeRefusesMachine),
         cmocka_unit_test(testDropInScript),
         cmocka_unit_test(testProbeKilled),
         cmocka_unit_test(testBudgetKillLeavesNothing),
