@@ -20,7 +20,11 @@ virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind
                   guint64 id, guint64 src, guint64 dst,
                   const virCpregField *field, const char *why)
 {
-    virCpregFinding f = {
+    virCpregFinding f;
+
+    /* no kernel rule judges a TCG destination, no TCG rule a KVM one */
+    g_warn_if_fail(virCpregRuleAppliesTo(rule, e->dfacts->tcg));
+    f = (virCpregFinding) {
         .rule = rule, .severity = virCpregRuleGet(rule)->severity,
         .kind = kind, .id = id, .src = src, .dst = dst, .field = field,
         .pin = src, .why = why,
