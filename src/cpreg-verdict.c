@@ -333,14 +333,16 @@ checkPsciPin(virCpregRun *r)
  * vCPU's registers (10.0's -cpu max: ID_AA64ISAR1_EL1 under virt-7.2 and
  * virt-10.0), and a guest keeps its machine type when it migrates: a
  * destination profile of another machine type is not what the guest will
- * get, whatever its registers say.
+ * get, whatever its registers say: what the TCG rules find in it cannot
+ * block (virCpregEngineAdd makes it uncertain).
  */
 static void
 checkMachineType(virCpregEngine *e)
 {
     const char *src = e->src->ident.machine_type, *dst = e->dst->ident.machine_type;
 
-    if (e->dfacts->tcg && src && dst && !g_str_equal(src, dst))
+    e->other_machine = e->dfacts->tcg && src && dst && !g_str_equal(src, dst);
+    if (e->other_machine)
         virCpregEngineAdd(e, VIR_CPREG_RULE_TCG_MACHINE_TYPE, VIR_CPREG_FINDING_STREAM,
                           0, 0, 0, NULL, src);
 }
@@ -356,8 +358,8 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     virCpregPolicyRules(policy, &r->rules, &r->nrules);
     g_array_set_size(e->findings, 0);
     e->blocked = FALSE;
-    /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     checkMachineType(e);
+    /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     if (e->qemu->length_check && ns > nd) {
         virCpregFinding *f = virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK,
                                                VIR_CPREG_FINDING_STREAM, 0, ns, nd, NULL, NULL);

@@ -482,7 +482,7 @@ testTcgReleases(void **state)
 
 /* A TCG guest's stream (tests/fixtures/streams: QEMU 10.0, virt-10.0)
  * against a profile of its machine type, and of another one, which the
- * verdict says is not the guest's. */
+ * verdict says is not the guest's: uncertain, not a veto. */
 static void
 testTcgMachineType(void **state)
 {
@@ -502,14 +502,20 @@ testTcgMachineType(void **state)
     assert_non_null(v);
     assert_int_equal(v->kind, ALLOW);
     assert_int_equal(v->findings->len, 0);
-    /* 10.0's max under virt-7.2 has another ID_AA64ISAR1_EL1 */
+    /* 10.0's max under virt-7.2 has another ID_AA64ISAR1_EL1: the guest
+     * will not meet it, so it cannot block */
     w = virCpregCheck(src, other, &opts, &error);
     assert_non_null(w);
     checkAccel(w);
-    f = &g_array_index(w->findings, virCpregFinding, w->findings->len - 1);
+    assert_int_equal(w->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+    assert_int_equal(w->findings->len, 2);
+    f = &g_array_index(w->findings, virCpregFinding, 0);
     assert_int_equal(f->rule, VIR_CPREG_RULE_TCG_MACHINE_TYPE);
     remedy = virCpregFindingRemedy(w, f);
     assert_non_null(strstr(remedy, "probe --machine virt-10.0"));
+    f = &g_array_index(w->findings, virCpregFinding, 1);
+    assert_int_equal(f->rule, VIR_CPREG_RULE_TCG_CONSTANT);
+    assert_int_equal(f->severity, VIR_CPREG_SEVERITY_UNCERTAIN);
 }
 
 int
