@@ -77,12 +77,13 @@ cliProbe(int argc, char **argv)
     g_autofree char *emulator = NULL;
     g_autofree char *accel = NULL;
     g_autofree char *cpu = NULL;
+    g_autofree char *machine = NULL;
     g_autoptr(virCpregDomain) domain = NULL;
     g_auto(GStrv) featlist = NULL;
     g_autofree char *found = NULL;
     GOptionEntry entries[] = {
         { "domain", 0, 0, G_OPTION_ARG_FILENAME, &domainPath,
-          N_("probe for this guest: a scratch QEMU like its own (emulator, accelerator, vCPU model, features)"), N_("XML") },
+          N_("probe for this guest: a scratch QEMU like its own (emulator, accelerator, machine type, vCPU model, features)"), N_("XML") },
         { "via", 0, 0, G_OPTION_ARG_STRING, &via,
           N_("kvm (the KVM probe) or qemu (a scratch QEMU)"), "kvm|qemu" },
         { "features", 0, 0, G_OPTION_ARG_STRING, &features,
@@ -93,6 +94,8 @@ cliProbe(int argc, char **argv)
           N_("QEMU's accelerator"), "kvm|tcg" },
         { "cpu", 0, 0, G_OPTION_ARG_STRING, &cpu,
           N_("QEMU's vCPU model (default: host on KVM, max on TCG)"), N_("MODEL") },
+        { "machine", 0, 0, G_OPTION_ARG_STRING, &machine,
+          N_("QEMU's machine type, the guest's (default: virt, QEMU's newest)"), N_("TYPE") },
         { "trial", 0, 0, G_OPTION_ARG_FILENAME, &trial,
           N_("also try writing a source profile's values into a vCPU (--via kvm)"), N_("SOURCE") },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -109,13 +112,14 @@ cliProbe(int argc, char **argv)
     req.emulator = emulator;
     req.accel = accel;
     req.cpu = cpu;
+    req.machine = machine;
     if (argc != 1)
         return cliUsage("probe", "%s", _("unexpected argument"));
     if (features && !normalizeFeatures(features, &featlist, &error))
         return cliFail(error);
     if (domainPath) {
-        if (req.via || req.emulator || req.accel || req.cpu)
-            return cliUsage("probe", "%s", _("--domain decides --via, --emulator, --accel and --cpu"));
+        if (req.via || req.emulator || req.accel || req.cpu || req.machine)
+            return cliUsage("probe", "%s", _("--domain decides --via, --emulator, --accel, --cpu and --machine"));
         if (!(domain = virCpregDomainLoad(domainPath, &error)))
             return cliFail(error);
         virCpregHostProbeFromDomain(&req, domain, features ? NULL : &featlist);

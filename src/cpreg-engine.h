@@ -38,6 +38,8 @@ typedef struct {
     GArray *findings;           /* virCpregFinding */
     gboolean first_block_only;  /* the kind is all that matters: stop at
                                  * the first blocking finding */
+    gboolean other_machine;     /* TCG: the destination profile is of
+                                 * another machine type than the stream */
     gboolean blocked;
 } virCpregEngine;
 

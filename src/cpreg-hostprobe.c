@@ -77,9 +77,11 @@ domainFeatures(const virCpregDomain *d)
 
 /*
  * A scratch QEMU like @domain's: its emulator, its accelerator (type
- * 'kvm' or TCG), its vCPU model (host-passthrough is -cpu host) and the
- * features its XML sets (*@features holds them; free it after @req). The
- * strings point into @domain.
+ * 'kvm' or TCG), its machine type (under TCG the versioned machine types'
+ * compat properties change the vCPU's registers), its vCPU model
+ * (host-passthrough is -cpu host) and the features its XML sets
+ * (*@features holds them; free it after @req). The strings point into
+ * @domain.
  */
 void
 virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain,
@@ -91,6 +93,7 @@ virCpregHostProbeFromDomain(virCpregHostProbe *req, const virCpregDomain *domain
     req->from_domain = TRUE;
     req->emulator = domain->emulator;
     req->accel = kvm ? "kvm" : "tcg";
+    req->machine = domain->machine;
     req->cpu = domain->cpu_model && g_strcmp0(domain->cpu_mode, "host-passthrough") != 0 ?
                domain->cpu_model : NULL;
     if (features && (*features = domainFeatures(domain)))
@@ -121,7 +124,7 @@ virCpregHostProbeDomain(const virCpregDomain *domain, const char *cacheDir,
  * A request built from a domain XML runs the emulator the XML names only
  * if the configuration trusts that binary (virCpregConfEmulatorAllowed:
  * the trust model's one gate, README "Trust model"), and hands QEMU only
- * a vCPU model of the grammar (virCpregDomainTokenValid).
+ * a vCPU model and a machine type of the grammar (virCpregDomainTokenValid).
  */
 static gboolean
 checkFromDomain(const virCpregHostProbe *req, GError **error)
@@ -143,11 +146,18 @@ checkFromDomain(const virCpregHostProbe *req, GError **error)
            virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, req->cpu, error);
 }
 
+/* The options that only a scratch QEMU takes. */
+static gboolean
+hasQemuOptions(const virCpregHostProbe *req)
+{
+    return req->emulator || req->accel || req->cpu || req->machine;
+}
+
 /* Fills in the default and refuses what does not go together. */
 gboolean
 virCpregHostProbeCheck(virCpregHostProbe *req, GError **error)
 {
-    gboolean qemuOpts = req->emulator || req->accel || req->cpu;
+    gboolean qemuOpts = hasQemuOptions(req);
 
     if (!req->via)
         req->via = qemuOpts || !virCpregHostProbeKvmUsable() ? "qemu" : "kvm";
@@ -163,9 +173,13 @@ virCpregHostProbeCheck(virCpregHostProbe *req, GError **error)
     }
     if (g_str_equal(req->via, "kvm") && qemuOpts) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE, "%s",
-                    _("--emulator, --accel and --cpu need --via qemu"));
+                    _("--emulator, --accel, --cpu and --machine need --via qemu"));
         return FALSE;
     }
+    /* whoever gave it: it reaches QEMU's argv */
+    if (req->machine &&
+        !virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_MACHINE, req->machine, error))
+        return FALSE;
     return checkFromDomain(req, error);
 }
 
@@ -242,7 +256,7 @@ probeOnce(gpointer opaque, GError **error)
     const virCpregHostProbe *req = opaque;
     virCpregQemuProbeOptions opts = {
         .emulator = req->emulator, .accel = req->accel, .cpu = req->cpu,
-        .features = req->features,
+        .machine = req->machine, .features = req->features,
     };
     g_autofree char *out = NULL;
 
@@ -272,10 +286,10 @@ cacheKey(const virCpregHostProbe *req)
     }
     if (uname(&u) < 0)
         u.release[0] = '\0';
-    return g_strdup_printf("kernel=%s\nvia=%s\nprobe=%s\naccel=%s\ncpu=%s\nfeatures=%s",
+    return g_strdup_printf("kernel=%s\nvia=%s\nprobe=%s\naccel=%s\ncpu=%s\nmachine=%s\nfeatures=%s",
                            u.release, req->via, emulator ? emulator : name,
                            req->accel ? req->accel : "", req->cpu ? req->cpu : "",
-                           features);
+                           req->machine ? req->machine : "", features);
 }
 
 /* This host's profile for @req, from this boot's cache or a probe. */

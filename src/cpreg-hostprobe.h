@@ -18,9 +18,10 @@ typedef struct {
                                     * qemu-system-aarch64 in PATH */
     const char *accel;             /* qemu: "kvm", "tcg" */
     const char *cpu;               /* qemu: vCPU model */
+    const char *machine;           /* qemu: machine type; NULL: "virt" */
     const char *const *features;   /* NULL: the probe's default */
     const char *cache_dir;         /* NULL: the default (cpreg-cache.h) */
-    /* emulator and cpu come from a domain XML (set by
+    /* emulator, cpu and machine come from a domain XML (set by
      * virCpregHostProbeFromDomain): untrusted, run only if @conf's
      * allow-list has the emulator (NULL: cpreg.conf is read for it) */
     gboolean from_domain;

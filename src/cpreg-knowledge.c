@@ -27,6 +27,14 @@
 #define ID_AA64PFR0_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 0)
 #define ID_AA64PFR1_EL1 VIR_CPREG_SYSREG(3, 0, 0, 4, 1)
 
+/* QEMU's TCG ids of 32-bit AArch32 registers (QEMU's ENCODE_CP_REG) */
+#define AARCH32_REG(cp, opc1, crn, crm, opc2) \
+    (VIR_CPREG_ARCH_ARM | VIR_CPREG_SIZE_U32 | (guint64)(cp) << 16 | \
+     (guint64)(crn) << 11 | (guint64)(crm) << 7 | (guint64)(opc1) << 3 | (guint64)(opc2))
+#define AARCH32_NS (1ULL << 29)
+#define AARCH32_CRM (0xfULL << 7)
+#define AARCH32_OPC2 0x7ULL
+
 #define TCR2_EL1 VIR_CPREG_SYSREG(3, 0, 2, 0, 3)
 #define PIRE0_EL1 VIR_CPREG_SYSREG(3, 0, 10, 2, 2)
 #define PIR_EL1 VIR_CPREG_SYSREG(3, 0, 10, 2, 3)
@@ -105,24 +113,61 @@ static const virCpregRegInfo regInfo[] = {
     LISTED_WHATEVER_THE_CPU("PIRE0_EL1", PIRE0_EL1),
     LISTED_WHATEVER_THE_CPU("PIR_EL1", PIR_EL1),
     /* Writable since 6.15 only once the VMM enables
-     * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, which QEMU does not. */
+     * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, which QEMU does not. Under TCG
+     * the ID registers are ARM_CP_CONST (QEMU's helper.c, cpu64.c). */
     { .name = "MIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 0),
-      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+      .write = VIR_CPREG_WRITE_IMP_ID, .tcg = VIR_CPREG_TCG_CONSTANT,
+      .cite = "sys_regs.c set_imp_id_reg" },
     { .name = "REVIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 6),
-      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+      .write = VIR_CPREG_WRITE_IMP_ID, .tcg = VIR_CPREG_TCG_CONSTANT,
+      .cite = "sys_regs.c set_imp_id_reg" },
     { .name = "AIDR_EL1", .id = VIR_CPREG_SYSREG(3, 1, 0, 0, 7),
-      .write = VIR_CPREG_WRITE_IMP_ID, .cite = "sys_regs.c set_imp_id_reg" },
+      .write = VIR_CPREG_WRITE_IMP_ID, .tcg = VIR_CPREG_TCG_CONSTANT,
+      .cite = "sys_regs.c set_imp_id_reg" },
     { .name = "MPIDR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 5),
       .write = VIR_CPREG_WRITE_PER_VCPU, .cite = "sys_regs.c reset_mpidr" },
     { .name = "CLIDR_EL1", .id = VIR_CPREG_SYSREG(3, 1, 0, 0, 1),
-      .write = VIR_CPREG_WRITE_CACHE, .cite = "sys_regs.c set_clidr" },
+      .write = VIR_CPREG_WRITE_CACHE, .tcg = VIR_CPREG_TCG_CONSTANT,
+      .cite = "sys_regs.c set_clidr" },
     { .name = "CCSIDR (demux)", .id = VIR_CPREG_CCSIDR_BASE, .mask = ~0xffULL,
       .write = VIR_CPREG_WRITE_CACHE, .cite = "sys_regs.c set_ccsidr" },
     { .name = "ID registers (op0 3, op1 0, CRn 0, CRm 0..7)",
       .id = VIR_CPREG_SYSREG(3, 0, 0, 0, 0), .mask = ~0x3fULL,
-      .write = VIR_CPREG_WRITE_ID_FIELDS, .cite = "sys_regs.c set_id_reg, arm64_check_features" },
+      .write = VIR_CPREG_WRITE_ID_FIELDS, .tcg = VIR_CPREG_TCG_CONSTANT,
+      .cite = "sys_regs.c set_id_reg, arm64_check_features" },
     { .name = "CTR_EL0", .id = VIR_CPREG_SYSREG(3, 3, 0, 0, 1),
-      .write = VIR_CPREG_WRITE_ID_FIELDS, .cite = "sys_regs.c set_ctr_el0" },
+      .write = VIR_CPREG_WRITE_ID_FIELDS, .tcg = VIR_CPREG_TCG_CONSTANT,
+      .cite = "sys_regs.c set_ctr_el0" },
+    /*
+     * Registers only QEMU's TCG lists (KVM never lists them, so their KVM
+     * write rule is moot). RMR_EL1 and its AArch32 view RMR: ARM_CP_CONST
+     * 1 for an AArch64 CPU without EL2 and EL3 (helper.c el1_reset_regs,
+     * 10.0; not in 7.2's list). A mask of all ones keeps this row of one
+     * register out of the naming (cpreg-id.c names RMR_EL1).
+     */
+    { .name = "RMR_EL1", .id = VIR_CPREG_SYSREG(3, 0, 12, 0, 2), .mask = ~0ULL,
+      .tcg = VIR_CPREG_TCG_CONSTANT, .cite = "QEMU helper.c el1_reset_regs (ARM_CP_CONST)" },
+    /* the IMPLEMENTATION DEFINED space: QEMU defines every register of
+     * it as ARM_CP_CONST (cortex-regs.c, tcg/cpu64.c: 7.2, 10.0, 10.2) */
+    { .name = "IMPLEMENTATION DEFINED registers (op0 3, CRn 15)",
+      .id = VIR_CPREG_SYSREG(3, 0, 15, 0, 0), .mask = ~0x387fULL,
+      .tcg = VIR_CPREG_TCG_CONSTANT, .cite = "QEMU cortex-regs.c, tcg/cpu64.c (ARM_CP_CONST)" },
+    /* AArch32 views (QEMU's ids: KVM_REG_ARM | U32 | ns<<29 | cp<<16 |
+     * crn<<11 | crm<<7 | opc1<<3 | opc2); the rows cover both banks */
+    { .name = "RMR (AArch32)", .id = AARCH32_REG(15, 0, 12, 0, 2), .mask = ~AARCH32_NS,
+      .tcg = VIR_CPREG_TCG_CONSTANT, .cite = "QEMU helper.c el1_reset_regs (ARM_CP_STATE_BOTH)" },
+    { .name = "AArch32 ID registers (cp15, opc1 0, CRn 0)",
+      .id = AARCH32_REG(15, 0, 0, 0, 0), .mask = ~(AARCH32_NS | AARCH32_CRM | AARCH32_OPC2),
+      .tcg = VIR_CPREG_TCG_CONSTANT, .cite = "QEMU helper.c, cpu64.c: v6/v8 ID registers (ARM_CP_CONST)" },
+    { .name = "AArch32 cache ID registers (cp15, opc1 1, CRn 0, CRm 0: CLIDR, AIDR)",
+      .id = AARCH32_REG(15, 1, 0, 0, 0), .mask = ~(AARCH32_NS | AARCH32_OPC2),
+      .tcg = VIR_CPREG_TCG_CONSTANT, .cite = "QEMU helper.c CLIDR, AIDR (ARM_CP_CONST)" },
+    { .name = "DBGDIDR", .id = AARCH32_REG(14, 0, 0, 0, 0), .mask = ~AARCH32_NS,
+      .tcg = VIR_CPREG_TCG_CONSTANT, .cite = "QEMU debug_helper.c DBGDIDR (ARM_CP_CONST)" },
+    /* QEMU encodes them CRn 7, CRm 0, opc2 0..2 */
+    { .name = "DBGDEVID2, DBGDEVID1, DBGDEVID", .id = AARCH32_REG(14, 0, 7, 0, 0),
+      .mask = ~(AARCH32_NS | 0x3ULL), .tcg = VIR_CPREG_TCG_CONSTANT,
+      .cite = "QEMU debug_helper.c DBGDEVID, DBGDEVID1, DBGDEVID2 (ARM_CP_CONST)" },
 };
 
 #undef LISTED_WHATEVER_THE_CPU

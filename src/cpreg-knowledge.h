@@ -5,7 +5,8 @@
  *
  * One fact is one row, in the style of QEMU's ARMCPRegInfo arrays:
  *  - a register row (or a row for a class or range of registers): its
- *    name, what its value means, the KVM write rule, its default policy;
+ *    name, what its value means, the KVM write rule, the TCG write-back
+ *    rule, its default policy;
  *  - a kernel row: a release that changed what KVM does (a register it
  *    adds, lists whatever the CPU or stops listing, a register or field
  *    it hides, a class it made writable), with the commit;
@@ -40,6 +41,18 @@ typedef enum {
     VIR_CPREG_WRITE_LAST
 } virCpregWriteRule;
 
+/*
+ * What QEMU's TCG does with a value it writes back at load
+ * (write_list_to_cpustate: write raw, read back, fail on a difference).
+ */
+typedef enum {
+    VIR_CPREG_TCG_STORED,         /* stored: the value written reads back
+                                   * (the default; QEMU's masks aside) */
+    VIR_CPREG_TCG_CONSTANT,       /* ARM_CP_CONST: a write is ignored, the
+                                   * read gives the CPU model's value */
+    VIR_CPREG_TCG_LAST
+} virCpregTcgRule;
+
 #define VIR_CPREG_VALUE_NAMES_MAX 4
 
 /* The built-in policy for a register (cpreg-policy.c). */
@@ -59,8 +72,9 @@ typedef struct {
     virCpregValueKind value;
     const char *names[VIR_CPREG_VALUE_NAMES_MAX]; /* level n, or bit n */
     virCpregWriteRule write;
+    virCpregTcgRule tcg;          /* what TCG's write-back does with it */
     virCpregDefaultPolicy policy;
-    const char *cite;             /* where KVM or the uapi says so */
+    const char *cite;             /* where KVM, the uapi or QEMU says so */
 } virCpregRegInfo;
 
 /* Kernel releases that changed what KVM does. */

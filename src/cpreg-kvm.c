@@ -204,18 +204,6 @@ checkBitmapKnown(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *
 
 /* ---- ID and cache registers (sys_regs.c) -------------------------------- */
 
-static gboolean
-tcgConstant(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
-{
-    /* write_list_to_cpustate: a constant register reads back its own
-     * value, and a mismatch fails the load */
-    if (!e->dfacts->tcg)
-        return FALSE;
-    virCpregEngineAdd(e, VIR_CPREG_RULE_TCG_CONSTANT, VIR_CPREG_FINDING_VALUE,
-                      id, s, d->value, NULL, NULL);
-    return TRUE;
-}
-
 /*
  * MIDR, REVIDR, AIDR: writable since 6.15 only once the VMM enables
  * KVM_CAP_ARM_WRITABLE_IMP_ID_REGS, which QEMU does not; before, invariant.
@@ -223,9 +211,8 @@ tcgConstant(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
 static void
 checkImpId(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
 {
-    if (!tcgConstant(e, id, s, d))
-        virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_IMP_ID, VIR_CPREG_FINDING_VALUE,
-                          id, s, d->value, NULL, NULL);
+    virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_IMP_ID, VIR_CPREG_FINDING_VALUE,
+                      id, s, d->value, NULL, NULL);
 }
 
 static guint64
@@ -248,8 +235,6 @@ cacheRes0(guint64 id)
 static void
 checkCache(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
 {
-    if (tcgConstant(e, id, s, d))
-        return;
     if (e->dfacts->cache_writable == 1) {
         if (s & cacheRes0(id))
             virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_CACHE_RES0,
@@ -378,8 +363,6 @@ isAarch32IdReg(guint64 id)
 static void
 checkIdReg(virCpregEngine *e, guint64 id, guint64 s, const virCpregEntry *d)
 {
-    if (tcgConstant(e, id, s, d))
-        return;
     /* sysreg_user_write_ignore: a host without AArch32 EL0 ignores them */
     if (e->dfacts->no_aarch32_el0 && isAarch32IdReg(id)) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_KVM_AARCH32_IGNORED,
@@ -430,7 +413,8 @@ checkTrial(virCpregEngine *e, const virCpregTrial *t)
 /*
  * Will KVM_SET_ONE_REG(@id, @value) succeed on the destination, whose own
  * entry is @dst? A trial of exactly this value on the destination's
- * kernel answers for the model.
+ * kernel answers for the model. Only for a KVM destination: under TCG
+ * no kernel is asked (cpreg-verdict.c models TCG's write-back).
  */
 void
 virCpregKvmCheckWrite(virCpregEngine *e, guint64 id, gboolean has_value,

@@ -39,6 +39,7 @@
 #include "cpreg-util.h"
 
 #define DEFAULT_EMULATOR "qemu-system-aarch64"
+#define DEFAULT_MACHINE "virt"
 #define QMP_STEP_MS 10000        /* no single command takes longer */
 #define STDERR_MAX 2048
 
@@ -267,12 +268,14 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
           const char *cpu, const virCpregQemuProbeOptions *opts,
           const char *sandbox, GError **error)
 {
+    /* validated before anything runs (virCpregQemuProbe) */
+    const char *machine = opts->machine ? opts->machine : DEFAULT_MACHINE;
     g_autofree char *cpuopt = cpuOption(opts, cpu, error);
     g_autofree char *qmpopt = g_strdup_printf("unix:%s,server=on,wait=off", run->sock);
     g_autofree char *smp = g_strdup_printf("%u", opts->smp ? opts->smp : 1);
     const char *argv[] = {
         emulator, "-S", "-nodefaults", "-no-user-config", "-display", "none",
-        "-nic", "none", "-machine", "virt", "-accel", accel, "-cpu", cpuopt,
+        "-nic", "none", "-machine", machine, "-accel", accel, "-cpu", cpuopt,
         "-m", "64", "-smp", smp, "-qmp", qmpopt,
         sandbox ? "-sandbox" : NULL, sandbox, NULL,
     };
@@ -706,7 +709,8 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
         return NULL;
     }
     /* before anything runs, not only before argv */
-    if (opts->cpu && !virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, opts->cpu, error))
+    if ((opts->cpu && !virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_CPU_MODEL, opts->cpu, error)) ||
+        (opts->machine && !virCpregDomainTokenValid(VIR_CPREG_DOMAIN_TOKEN_MACHINE, opts->machine, error)))
         return NULL;
     if (!facts)
         facts = &myfacts;
@@ -726,7 +730,8 @@ virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
         profile->ident.qemu = g_strdup(facts->version);
         profile->ident.accel = g_strdup(facts->accel);
         g_free(profile->origin);
-        profile->origin = g_strdup_printf("%s -accel %s -cpu %s", emulator,
+        profile->origin = g_strdup_printf("%s -machine %s -accel %s -cpu %s", emulator,
+                                          opts->machine ? opts->machine : DEFAULT_MACHINE,
                                           facts->accel, profile->ident.cpu);
         if (g_str_equal(facts->accel, "kvm") && uname(&u) == 0)
             profile->ident.kernel = g_strdup(u.release);

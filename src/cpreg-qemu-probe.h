@@ -24,6 +24,10 @@ typedef struct {
                                   * NULL: qemu-system-aarch64 in PATH */
     const char *accel;           /* "kvm", "tcg"; NULL: KVM if usable */
     const char *cpu;             /* NULL: "host" on KVM, "max" on TCG */
+    const char *machine;         /* -machine TYPE, the guest's ("virt-7.2"):
+                                  * under TCG the machine type's compat
+                                  * properties change the vCPU's ID
+                                  * registers; NULL: "virt", QEMU's newest */
     const char *const *features; /* NULL: QEMU's defaults; else exactly
                                   * these of pmu, sve, pauth are on */
     guint smp;                   /* vCPUs; 0 is 1 */

@@ -24,9 +24,11 @@ virCpregFindingName(const virCpregFinding *finding)
 {
     char buf[VIR_CPREG_NAME_MAX];
 
-    /* QEMU's own name for the count it checks */
+    /* QEMU's own name for the count it checks; the profiles' key for the
+     * machine type */
     if (finding->kind == VIR_CPREG_FINDING_STREAM)
-        return g_strdup("cpreg_vmstate_array_len");
+        return g_strdup(finding->rule == VIR_CPREG_RULE_TCG_MACHINE_TYPE ? "machine-type" :
+                        "cpreg_vmstate_array_len");
     return g_strdup(virCpregIdFormat(finding->id, buf));
 }
 

@@ -18,14 +18,33 @@ typedef enum {
 
 const char *virCpregSeverityToString(virCpregSeverity severity);
 
+/* The accelerator a rule is about: the destination's (its profile's). */
 typedef enum {
-    /* QEMU's cpu_post_load (cpreg-qemu.c) */
+    VIR_CPREG_ACCEL_ANY,              /* QEMU's walk, the policy */
+    VIR_CPREG_ACCEL_KVM,              /* the kernel decides */
+    VIR_CPREG_ACCEL_TCG,              /* QEMU's own registers decide */
+    VIR_CPREG_ACCEL_LAST
+} virCpregAccel;
+
+const char *virCpregAccelToString(virCpregAccel accel);
+
+typedef enum {
+    /* QEMU's cpu_post_load (cpreg-verdict.c) */
     VIR_CPREG_RULE_QEMU_LENGTH_CHECK,
     VIR_CPREG_RULE_QEMU_UNKNOWN,
     VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER,
+    VIR_CPREG_RULE_QEMU_UNKNOWN_TCG,
+    VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER_TCG,
     VIR_CPREG_RULE_QEMU_PAST_END_DROPPED,
     VIR_CPREG_RULE_QEMU_TOLERATED,
     VIR_CPREG_RULE_QEMU_MISSING_IN_STREAM,
+    /* TCG's write-back, write_list_to_cpustate (cpreg-verdict.c) */
+    VIR_CPREG_RULE_TCG_CONSTANT,
+    VIR_CPREG_RULE_TCG_CONSTANT_CPU,
+    VIR_CPREG_RULE_TCG_MISSING_CONSTANT,
+    VIR_CPREG_RULE_TCG_MISSING_IN_STREAM,
+    VIR_CPREG_RULE_TCG_NO_VALUE,
+    VIR_CPREG_RULE_TCG_MACHINE_TYPE,
     /* KVM_SET_ONE_REG on the destination (cpreg-kvm.c) */
     VIR_CPREG_RULE_KVM_PSCI_VERSION,
     VIR_CPREG_RULE_KVM_WORKAROUND_LEVEL,
@@ -45,7 +64,6 @@ typedef enum {
     VIR_CPREG_RULE_KVM_TRIAL_REJECTED,
     VIR_CPREG_RULE_KVM_TRIAL_CHANGED,
     VIR_CPREG_RULE_KVM_NO_VALUE,
-    VIR_CPREG_RULE_TCG_CONSTANT,
     /* the site's policy (cpreg-policy.c) */
     VIR_CPREG_RULE_POLICY_DENY,
     VIR_CPREG_RULE_POLICY_VALUE,
@@ -62,11 +80,15 @@ typedef enum {
 typedef struct {
     const char *name;             /* stable, for JSON: "qemu-length-check" */
     virCpregSeverity severity;
+    virCpregAccel accel;          /* the destination's accelerator it
+                                   * applies to; a TCG rule's remedy never
+                                   * names a kernel */
     const char *message;          /* template, untranslated (N_) */
     const char *remedy;           /* template or NULL */
 } virCpregRuleInfo;
 
 const virCpregRuleInfo *virCpregRuleGet(virCpregRule rule);
+gboolean virCpregRuleAppliesTo(virCpregRule rule, gboolean tcg);
 
 /* Values for the {placeholders} of the templates. */
 typedef struct {

@@ -45,6 +45,8 @@ typedef struct {
     guint64 psci_pin;
     gboolean no_psci_property;      /* the guest's vCPU has no kvm-psci-version
                                      * (TCG, or not KVM's host vCPU) */
+    gboolean other_model;           /* TCG: the profiles are known to be of
+                                     * two vCPU models */
     gboolean pin_change;            /* pin kvm-psci-version on the destination */
     guint64 pin_value;
     const virCpregPolicyRule *rules; /* the policy's rules, ascending id */
@@ -90,13 +92,72 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
     if (tol && tol->how == VIR_CPREG_TOLERATE_SRC_VALUE &&
         !(known && (value & tol->mask) == tol->value))
         fix = NULL;
-    virCpregEngineAdd(e, fix ? VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER :
-                      VIR_CPREG_RULE_QEMU_UNKNOWN, VIR_CPREG_FINDING_ONLY_SOURCE,
+    /* under KVM the kernel lists the registers, under TCG QEMU's vCPU model */
+    virCpregEngineAdd(e, fix ? (tcg ? VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER_TCG :
+                                      VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER) :
+                      tcg ? VIR_CPREG_RULE_QEMU_UNKNOWN_TCG : VIR_CPREG_RULE_QEMU_UNKNOWN,
+                      VIR_CPREG_FINDING_ONLY_SOURCE,
                       s->id, value, 0, NULL, NULL)->fix_qemu = fix ? fix->version : NULL;
 }
 
-/* A register of the destination that the stream does not carry: it keeps
- * its reset value (never fatal). */
+/* ---- TCG's write-back (write_list_to_cpustate) --------------------------- */
+
+static gboolean
+tcgConstant(guint64 id)
+{
+    const virCpregRegInfo *info = virCpregKnowledgeReg(id);
+
+    return info && info->tcg == VIR_CPREG_TCG_CONSTANT;
+}
+
+/*
+ * Under TCG QEMU writes every register of its list raw and reads it back;
+ * a register whose value is the CPU model's constant (ARM_CP_CONST) reads
+ * back that constant whatever was written, and the difference fails the
+ * load (machine.c cpu_post_load; helper.c write_list_to_cpustate). No
+ * kernel is asked.
+ */
+static void
+tcgCheckWrite(virCpregRun *r, guint64 id, gboolean known, guint64 value,
+              const virCpregEntry *d)
+{
+    virCpregRule rule;
+
+    if (!tcgConstant(id))
+        return;
+    if (!known || !(d->flags & VIR_CPREG_ENTRY_VALUE))
+        rule = VIR_CPREG_RULE_TCG_NO_VALUE;
+    else if (value == d->value)
+        return;
+    else
+        rule = r->other_model ? VIR_CPREG_RULE_TCG_CONSTANT_CPU : VIR_CPREG_RULE_TCG_CONSTANT;
+    virCpregEngineAdd(&r->base, rule, VIR_CPREG_FINDING_VALUE, id, value, d->value, NULL, NULL);
+}
+
+/*
+ * A register the stream lacks, under TCG: cpu_post_load leaves its slot
+ * of cpreg_values as it is, and TCG never filled it ("the value array
+ * need not be initialized", helper.c add_cpreg_to_list: 7.2, 10.0, 10.2,
+ * and 11.x's tolerance series), so write_list_to_cpustate writes back
+ * whatever the heap held there. A constant other than 0 then fails
+ * whatever the slot holds, bar the one value (RMR_EL1 = 1, neoverse-n1's
+ * CPUECTLR_EL1: behind the failure in tests/tcg on every run); a 0
+ * constant, or a register that stores what it is given, fails or not as
+ * the heap has it (tests/tcg's "heap-dependent" registers: they fail only
+ * on a perturbed heap) and, where it loads, the guest gets that value.
+ */
+static void
+tcgMissing(virCpregEngine *e, const virCpregEntry *d)
+{
+    gboolean fails = tcgConstant(d->id) && (d->flags & VIR_CPREG_ENTRY_VALUE) && d->value;
+
+    virCpregEngineAdd(e, fails ? VIR_CPREG_RULE_TCG_MISSING_CONSTANT :
+                      VIR_CPREG_RULE_TCG_MISSING_IN_STREAM, VIR_CPREG_FINDING_ONLY_DEST,
+                      d->id, 0, d->value, NULL, NULL);
+}
+
+/* A register of the destination that the stream does not carry: under
+ * KVM it keeps its reset value (never fatal); under TCG, see tcgMissing. */
 static void
 onlyDest(virCpregRun *r, const virCpregEntry *d)
 {
@@ -106,6 +167,8 @@ onlyDest(virCpregRun *r, const virCpregEntry *d)
     if (tol && tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_DEST,
                           d->id, 0, d->value, NULL, NULL)->tolerance = tol;
+    else if (e->dfacts->tcg)
+        tcgMissing(e, d);
     else
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_MISSING_IN_STREAM,
                           VIR_CPREG_FINDING_ONLY_DEST, d->id, 0, d->value, NULL, NULL);
@@ -121,7 +184,10 @@ onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
     if (known && (d->flags & VIR_CPREG_ENTRY_VALUE) && value == d->value &&
         !r->base.dst->trials->len)
         return;
-    virCpregKvmCheckWrite(&r->base, s->id, known, value, d);
+    if (r->base.dfacts->tcg)
+        tcgCheckWrite(r, s->id, known, value, d);
+    else
+        virCpregKvmCheckWrite(&r->base, s->id, known, value, d);
 }
 
 /* ---- the policy --------------------------------------------------------- */
@@ -229,6 +295,9 @@ checkPsciPin(virCpregRun *r)
     const virCpregEntry *d = virCpregProfileFind(e->dst, VIR_CPREG_PSCI_VERSION);
     const virCpregPolicyRule *rule = virCpregPolicyFind(e->policy, VIR_CPREG_PSCI_VERSION);
 
+    /* KVM's firmware register and KVM's vCPU property: TCG has neither */
+    if (e->dfacts->tcg)
+        return;
     if (r->has_psci_pin) {
         if (!e->qemu->psci_property)
             virCpregEngineAdd(e, VIR_CPREG_RULE_PIN_NO_PROPERTY, VIR_CPREG_FINDING_PIN,
@@ -259,6 +328,25 @@ checkPsciPin(virCpregRun *r)
     }
 }
 
+/*
+ * Under TCG a versioned machine type's compat properties change the
+ * vCPU's registers (10.0's -cpu max: ID_AA64ISAR1_EL1 under virt-7.2 and
+ * virt-10.0), and a guest keeps its machine type when it migrates: a
+ * destination profile of another machine type is not what the guest will
+ * get, whatever its registers say: what the TCG rules find in it cannot
+ * block (virCpregEngineAdd makes it uncertain).
+ */
+static void
+checkMachineType(virCpregEngine *e)
+{
+    const char *src = e->src->ident.machine_type, *dst = e->dst->ident.machine_type;
+
+    e->other_machine = e->dfacts->tcg && src && dst && !g_str_equal(src, dst);
+    if (e->other_machine)
+        virCpregEngineAdd(e, VIR_CPREG_RULE_TCG_MACHINE_TYPE, VIR_CPREG_FINDING_STREAM,
+                          0, 0, 0, NULL, src);
+}
+
 static virCpregVerdictKind
 runEngine(virCpregRun *r, const virCpregPolicy *policy)
 {
@@ -270,6 +358,7 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     virCpregPolicyRules(policy, &r->rules, &r->nrules);
     g_array_set_size(e->findings, 0);
     e->blocked = FALSE;
+    checkMachineType(e);
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     if (e->qemu->length_check && ns > nd) {
         virCpregFinding *f = virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK,
@@ -292,6 +381,20 @@ static gboolean
 sameCpu(const virCpregProfile *a, const virCpregProfile *b)
 {
     return a->ident.has_midr && b->ident.has_midr && a->ident.midr == b->ident.midr;
+}
+
+/*
+ * Under TCG: the profiles are known to be of two vCPU models (their -cpu
+ * names or MIDRs differ). A guest keeps its model when it migrates, so
+ * unless the profiles say otherwise both sides run the same one (a stream
+ * names no model, and TCG does not list MIDR_EL1).
+ */
+static gboolean
+otherModel(const virCpregProfile *a, const virCpregProfile *b)
+{
+    if (a->ident.cpu && b->ident.cpu)
+        return !g_str_equal(a->ident.cpu, b->ident.cpu);
+    return a->ident.has_midr && b->ident.has_midr && a->ident.midr != b->ident.midr;
 }
 
 /* ---- the full check ------------------------------------------------------ */
@@ -420,6 +523,7 @@ virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
         .policy = v->policy, .same_cpu = sameCpu(v->src, v->dst),
         .findings = v->findings,
     };
+    r.other_model = otherModel(v->src, v->dst);
     /* a pin the guest's vCPU does not take is no pin: QEMU ignores it */
     r.no_psci_property = opts->domain && !virCpregDomainHasPsciProperty(opts->domain);
     if (opts->domain && opts->domain->psci_pin && !r.no_psci_property) {
@@ -433,7 +537,10 @@ virCpregCheck(const virCpregProfile *src, const virCpregProfile *dst,
     }
     v->kind = runEngine(&r, v->policy);
     g_array_sort(v->findings, compareFindings);
-    if (v->kind == VIR_CPREG_VERDICT_VETO)
+    /* under KVM the kernel's list meets another QEMU's rules; under TCG
+     * the list is the destination QEMU's own, so no other release can be
+     * modelled with it */
+    if (v->kind == VIR_CPREG_VERDICT_VETO && !dfacts.tcg)
         v->fix_qemu = newerQemuAllowing(&r, v->policy);
     if (r.pin_change && v->kind == VIR_CPREG_VERDICT_ALLOW_WITH_CHANGES) {
         virCpregChange *c = g_new0(virCpregChange, 1);
@@ -519,6 +626,7 @@ virCpregCheckerRun(virCpregChecker *checker, const virCpregProfile *src,
         .policy = checker->policy, .same_cpu = sameCpu(src, dst),
         .findings = checker->findings, .first_block_only = TRUE,
     };
+    r.other_model = otherModel(src, dst);
     r.has_psci_pin = checker->has_psci_pin;
     r.psci_pin = checker->psci_pin;
     kind = runEngine(&r, checker->policy);

@@ -846,21 +846,40 @@ testTokenGrammar(void **state)
  * (The hook's answer to such a guest is a row of hookCases.)
  */
 static void
-testProbeRefusesCpuModel(void **state)
+probeRefuses(virCpregQemuProbeOptions *opts, const char *said)
 {
-    g_autofree char *record = testWriteTemp("cpu-ran-as", "", 0);
+    g_autofree char *record = testWriteTemp("qemu-ran-as", "", 0);
     g_autofree char *dir = g_path_get_dirname(record);
     g_autofree char *fake = NULL;
-    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max,x-evil=1", .timeout_ms = 5000 };
     g_autoptr(GError) error = NULL;
 
-    (void)state;
     g_unlink(record);
-    opts.emulator = fake = recordingEmulator(dir, "qemu-records", record);
-    assert_null(virCpregQemuProbe(&opts, NULL, &error));
+    opts->emulator = fake = recordingEmulator(dir, "qemu-records", record);
+    assert_null(virCpregQemuProbe(opts, NULL, &error));
     assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
     assert_true(g_error_matches(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
-    assert_non_null(strstr(error->message, "vCPU model 'max,x-evil=1' is refused"));
+    assert_non_null(strstr(error->message, said));
+}
+
+static void
+testProbeRefusesCpuModel(void **state)
+{
+    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max,x-evil=1", .timeout_ms = 5000 };
+
+    (void)state;
+    probeRefuses(&opts, "vCPU model 'max,x-evil=1' is refused");
+}
+
+/* A machine type "virt,x-evil=1" (the guest's <type machine=...>, or
+ * probe --machine) is refused the same way. */
+static void
+testProbeRefusesMachine(void **state)
+{
+    virCpregQemuProbeOptions opts = { .accel = "tcg", .cpu = "max", .machine = "virt,x-evil=1",
+                                      .timeout_ms = 5000 };
+
+    (void)state;
+    probeRefuses(&opts, "machine type 'virt,x-evil=1' is refused");
 }
 
 /* ---- a confined scratch QEMU ------------------------------------------ */
@@ -1398,6 +1417,7 @@ main(void)
         cmocka_unit_test(testCliEvilEmulator),
         cmocka_unit_test(testTokenGrammar),
         cmocka_unit_test(testProbeRefusesCpuModel),
+        cmocka_unit_test(testProbeRefusesMachine),
         cmocka_unit_test(testDropInScript),
         cmocka_unit_test(testProbeKilled),
         cmocka_unit_test(testBudgetKillLeavesNothing),

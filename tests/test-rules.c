@@ -24,7 +24,9 @@
  *    a host without AArch32 EL0 ignores AArch32 ID registers; 6.10 hides
  *    MPAM and 6.15 NV, accepting the host's own value;
  *  - under TCG, QEMU reads a constant register back and fails on another
- *    value (write_list_to_cpustate).
+ *    value (write_list_to_cpustate); the list is QEMU's own for the vCPU
+ *    model, and a register the stream lacks is written back from a slot
+ *    TCG never filled (tests/tcg: what 7.2 and 10.0 really do).
  */
 #include "config.h"
 
@@ -58,6 +60,8 @@ typedef struct {
 #define LAB(k, f) "lab/linux-" k "-max-" f ".regs"
 #define LABN1(k, f) "lab/linux-" k "-n1-" f ".regs"
 #define FC(cpu, k) "firecracker/fingerprint_ARM_NEOVERSE_" cpu "_" k "host.json"
+/* scratch-QEMU probes under TCG, -machine virt-7.2 (tests/tcg/fixtures) */
+#define TCG(qemu, cpu) "../tcg/fixtures/qemu-" qemu "-" cpu "-virt-7.2.json"
 
 #define BLOCK VIR_CPREG_SEVERITY_BLOCKING
 #define UNCERTAIN VIR_CPREG_SEVERITY_UNCERTAIN
@@ -177,6 +181,14 @@ static const RuleCase ruleCases[VIR_CPREG_RULE_LAST] = {
         "6.12 -> 7.2 on QEMU 11.0: TCR2_EL1 unknown to the destination, tolerated from 11.1",
         LAB("6.12", "pmu"), LAB("7.2", "pmu"), "11.0", NULL, NULL, NULL,
         "TCR2_EL1", ONLY_SRC, NULL, "qemu-unknown-register", BLOCK },
+    [VIR_CPREG_RULE_QEMU_UNKNOWN_TCG] = {
+        "TCG cortex-a57, QEMU 7.2 -> 10.0: 7.2's PAR (CP15_0_C7_C4_0_NS), which 10.0 does not list",
+        TCG("7.2", "cortex-a57"), TCG("10.0", "cortex-a57"), "10.0", NULL, NULL, NULL,
+        "CP15_0_C7_C4_0_NS", ONLY_SRC, NULL, "qemu-unknown-register", BLOCK },
+    [VIR_CPREG_RULE_QEMU_UNKNOWN_TOLERATED_LATER_TCG] = {
+        "TCG max, QEMU 10.0.2 -> 7.2: the bogus AArch32 DBGDTRTX, which 11.1 tolerates",
+        TCG("10.0", "max"), TCG("7.2", "max"), "7.2", NULL, NULL, NULL,
+        "DBGDTRTX", ONLY_SRC, NULL, "qemu-unknown-register", BLOCK },
     [VIR_CPREG_RULE_QEMU_PAST_END_DROPPED] = {
         "7.2 -> 6.12 on QEMU 10.0: VENDOR_HYP_BMAP_2 sorts after 6.12's last register",
         LAB("7.2", "pmu"), LAB("6.12", "pmu"), "10.0", NULL, NULL, NULL,
@@ -262,9 +274,29 @@ static const RuleCase ruleCases[VIR_CPREG_RULE_LAST] = {
         LAB("7.2", "pmu"), LAB("7.2", "pmu"), "11.1", NULL, NULL, editNoValues,
         "MIDR_EL1", VALUE, NULL, "kvm-no-value", UNCERTAIN },
     [VIR_CPREG_RULE_TCG_CONSTANT] = {
+        "TCG cortex-a57, QEMU 7.2 -> 10.0: the AArch32 ID_DFR0 (CP15_0_C0_C1_2_NS) 10.0 changed",
+        TCG("7.2", "cortex-a57"), TCG("10.0", "cortex-a57"), "10.0", NULL, NULL, NULL,
+        "CP15_0_C0_C1_2_NS", VALUE, NULL, "tcg-constant", BLOCK },
+    [VIR_CPREG_RULE_TCG_CONSTANT_CPU] = {
         "7.2 -cpu neoverse-n1 -> a TCG -cpu max destination: MIDR_EL1 is a constant there",
         LABN1("7.2", "base"), LAB("7.2", "base"), "11.1", NULL, NULL, editTcg,
         "MIDR_EL1", VALUE, NULL, "tcg-constant", BLOCK },
+    [VIR_CPREG_RULE_TCG_MISSING_CONSTANT] = {
+        "TCG cortex-a57, QEMU 7.2 -> 10.0: RMR_EL1, constant 1 on 10.0, not in 7.2's stream",
+        TCG("7.2", "cortex-a57"), TCG("10.0", "cortex-a57"), "10.0", NULL, NULL, NULL,
+        "S3_0_C12_C0_2", ONLY_DST, NULL, "tcg-missing-constant", BLOCK },
+    [VIR_CPREG_RULE_TCG_MISSING_IN_STREAM] = {
+        "TCG cortex-a57, QEMU 7.2 -> 10.0: OSDTRRX_EL1, new in 10.0, gets an uninitialised value",
+        TCG("7.2", "cortex-a57"), TCG("10.0", "cortex-a57"), "10.0", NULL, NULL, NULL,
+        "OSDTRRX_EL1", ONLY_DST, NULL, "tcg-missing-in-stream", UNCERTAIN },
+    [VIR_CPREG_RULE_TCG_NO_VALUE] = {
+        "TCG cortex-a57, a source list without values -> 10.0: the AArch32 ID_DFR0 cannot be judged",
+        TCG("7.2", "cortex-a57"), TCG("10.0", "cortex-a57"), "10.0", NULL, NULL, editNoValues,
+        "CP15_0_C0_C1_2_NS", VALUE, NULL, "tcg-no-value", UNCERTAIN },
+    [VIR_CPREG_RULE_TCG_MACHINE_TYPE] = {
+        "TCG max, a QEMU 10.0 stream of virt-10.0 -> a 10.0 profile of virt-7.2: not the guest's registers",
+        "streams/virt-max-smp2.qemu", TCG("10.0", "max"), "10.0", NULL, NULL, NULL,
+        NULL, STREAM, NULL, "tcg-machine-type", UNCERTAIN },
     [VIR_CPREG_RULE_POLICY_DENY] = {
         "6.1 -> 7.2, the site denies any ID_AA64MMFR1_EL1 difference",
         LAB("6.1", "pmu"), LAB("7.2", "pmu"), "11.1", NULL,
@@ -374,6 +406,9 @@ checkTexts(const RuleCase *c, const virCpregVerdict *v, const virCpregFinding *f
 
     if (strchr(msg, '{') || (remedy && strchr(remedy, '{')))
         fail_msg("%s: a placeholder is left: %s / %s", c->name, msg, remedy ? remedy : "");
+    if (!virCpregRuleAppliesTo(f->rule, v->tcg))
+        fail_msg("%s: %s judged a %s destination", c->name, virCpregRuleGet(f->rule)->name,
+                 v->tcg ? "TCG" : "KVM");
 }
 
 /*
@@ -445,14 +480,44 @@ testEveryRuleHasARow(void **state)
     }
 }
 
+/*
+ * Which rules judge which accelerator: the kernel's (kvm-*, and the QEMU
+ * rules whose texts name the destination's kernel) only KVM, the TCG
+ * write-back's only TCG; under TCG the kernel is irrelevant, so no TCG
+ * rule's text names one.
+ */
+static void
+testRuleAccelerators(void **state)
+{
+    int rule;
+
+    (void)state;
+    for (rule = 0; rule < VIR_CPREG_RULE_LAST; rule++) {
+        const virCpregRuleInfo *r = virCpregRuleGet(rule);
+        gboolean kernel = strstr(r->message, "kernel") || (r->remedy && strstr(r->remedy, "kernel"));
+
+        if (g_str_has_prefix(r->name, "kvm-") && r->accel != VIR_CPREG_ACCEL_KVM)
+            fail_msg("%s is a kernel rule, for %s", r->name, virCpregAccelToString(r->accel));
+        if (g_str_has_prefix(r->name, "tcg-") && r->accel != VIR_CPREG_ACCEL_TCG)
+            fail_msg("%s is a TCG rule, for %s", r->name, virCpregAccelToString(r->accel));
+        if (kernel && r->accel != VIR_CPREG_ACCEL_KVM)
+            fail_msg("%s names a kernel but judges %s destinations", r->name,
+                     virCpregAccelToString(r->accel));
+        assert_int_equal(virCpregRuleAppliesTo(rule, TRUE), r->accel != VIR_CPREG_ACCEL_KVM);
+        assert_int_equal(virCpregRuleAppliesTo(rule, FALSE), r->accel != VIR_CPREG_ACCEL_TCG);
+    }
+}
+
 int
 main(void)
 {
     g_autoptr(GArray) tests = g_array_new(FALSE, TRUE, sizeof(struct CMUnitTest));
     struct CMUnitTest every = cmocka_unit_test(testEveryRuleHasARow);
+    struct CMUnitTest accel = cmocka_unit_test(testRuleAccelerators);
     int rule;
 
     g_array_append_val(tests, every);
+    g_array_append_val(tests, accel);
     for (rule = 0; rule < VIR_CPREG_RULE_LAST; rule++) {
         struct CMUnitTest t = cmocka_unit_test_prestate(testRule, GINT_TO_POINTER(rule));
         if (!ruleCases[rule].name)

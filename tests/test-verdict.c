@@ -14,7 +14,12 @@
  *    0xfffff0f00ffff00f) nor ID_AA64MMFR2_EL1.NV; 7.2 lets HCX be lowered
  *    and ignores the host's own NV; 6.1 (no masks, before 6.7 and 6.3)
  *    takes neither other ID values nor other cache geometry;
- *  - PSCI: 6.1 and 6.12 implement up to 1.1, 7.2 defaults to 1.3.
+ *  - PSCI: 6.1 and 6.12 implement up to 1.1, 7.2 defaults to 1.3;
+ *  - TCG (tests/tcg, real migrations between Debian's QEMU 7.2 and
+ *    10.0.2 under -machine virt-7.2): every cross-release load fails for
+ *    cortex-a57, neoverse-n1 and max, every same-release one loads; the
+ *    AArch32 ID_DFR0 (CP15_0_C0_C1_2_NS) differs both ways, and 7.2's
+ *    streams lack RMR_EL1, constant 1 on 10.0.
  */
 #include "config.h"
 
@@ -109,9 +114,8 @@ static const LabCase labCases[] = {
 };
 
 static virCpregProfile *
-loadLab(const char *kernel, const char *config)
+loadFixture(const char *rel)
 {
-    g_autofree char *rel = g_strdup_printf("lab/linux-%s-max-%s.regs", kernel, config);
     g_autofree char *path = testFixture(rel);
     g_autoptr(GError) error = NULL;
     virCpregProfile *p = virCpregProfileLoad(path, &error);
@@ -119,6 +123,14 @@ loadLab(const char *kernel, const char *config)
     if (!p)
         fail_msg("%s", error->message);
     return p;
+}
+
+static virCpregProfile *
+loadLab(const char *kernel, const char *config)
+{
+    g_autofree char *rel = g_strdup_printf("lab/linux-%s-max-%s.regs", kernel, config);
+
+    return loadFixture(rel);
 }
 
 /* The blocking registers, each once, sorted, space-separated. */
@@ -170,6 +182,28 @@ checkSummary(const virCpregVerdict *v, const char *blocking)
     }
 }
 
+/* Every finding's rule is one for the destination's accelerator, and
+ * under TCG neither a message nor a remedy names a kernel. */
+static void
+checkAccel(const virCpregVerdict *v)
+{
+    guint i;
+
+    for (i = 0; i < v->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, i);
+        g_autofree char *msg = virCpregFindingMessage(v, f);
+        g_autofree char *remedy = virCpregFindingRemedy(v, f);
+        g_autofree char *lower = g_ascii_strdown(remedy ? remedy : "", -1);
+        g_autofree char *lowerMsg = g_ascii_strdown(msg, -1);
+
+        if (!virCpregRuleAppliesTo(f->rule, v->tcg))
+            fail_msg("%s, a rule for %s, judged a %s destination", virCpregRuleGet(f->rule)->name,
+                     virCpregAccelToString(virCpregRuleGet(f->rule)->accel), v->tcg ? "TCG" : "KVM");
+        if (v->tcg && (strstr(lower, "kernel") || strstr(lowerMsg, "kernel")))
+            fail_msg("a TCG finding names a kernel: %s / %s", msg, remedy ? remedy : "");
+    }
+}
+
 static void
 testLabCase(void **state)
 {
@@ -208,6 +242,7 @@ testLabCase(void **state)
     }
     assert_string_equal(v->qemu_model, c->qemu);
     checkSummary(v, got);
+    checkAccel(v);
     /* a pin change only where the guest is allowed and keeps an older PSCI */
     assert_int_equal(v->changes->len, c->kind == CHANGES);
 }
@@ -384,6 +419,105 @@ testFirecracker(void **state)
     }
 }
 
+/* ---- TCG: QEMU's own lists (tests/tcg/fixtures: real probes) -------- */
+
+static virCpregProfile *
+loadTcg(const char *qemu, const char *cpu, const char *machine)
+{
+    g_autofree char *rel = g_strdup_printf("../tcg/fixtures/qemu-%s-%s-%s.json", qemu, cpu,
+                                           machine);
+
+    return loadFixture(rel);
+}
+
+#define CP15_ID_DFR0 0x40200000200f0082ULL
+#define RMR_EL1 0x603000000013c602ULL
+
+/*
+ * QEMU 7.2 <-> 10.0 under TCG, each CPU model: the real outcomes, the
+ * registers behind them, and remedies that name a QEMU release, never a
+ * kernel, nor the CPU model both sides already run.
+ */
+static void
+testTcgReleases(void **state)
+{
+    static const char *const cpus[] = { "cortex-a57", "neoverse-n1", "max" };
+    static const char *const qemus[] = { "7.2", "10.0" };
+    size_t c, i, j, k;
+
+    (void)state;
+    for (c = 0; c < G_N_ELEMENTS(cpus); c++) {
+        for (i = 0; i < G_N_ELEMENTS(qemus); i++) {
+            for (j = 0; j < G_N_ELEMENTS(qemus); j++) {
+                g_autoptr(virCpregProfile) src = loadTcg(qemus[i], cpus[c], "virt-7.2");
+                g_autoptr(virCpregProfile) dst = loadTcg(qemus[j], cpus[c], "virt-7.2");
+                virCpregCheckOptions opts = { .dest_qemu = qemus[j] };
+                g_autoptr(GError) error = NULL;
+                g_autoptr(virCpregVerdict) v = virCpregCheck(src, dst, &opts, &error);
+
+                if (!v)
+                    fail_msg("%s %s -> %s: %s", cpus[c], qemus[i], qemus[j], error->message);
+                assert_true(v->tcg);
+                assert_string_equal(v->qemu_model, qemus[j]);
+                assert_int_equal(v->kind, i == j ? ALLOW : VETO);
+                /* no other QEMU release can be modelled on QEMU's own list */
+                assert_null(v->fix_qemu);
+                checkAccel(v);
+                if (i != j && !virCpregVerdictBlocking(v, CP15_ID_DFR0))
+                    fail_msg("%s %s -> %s: the AArch32 ID_DFR0 does not block", cpus[c],
+                             qemus[i], qemus[j]);
+                if (i < j && !virCpregVerdictBlocking(v, RMR_EL1))
+                    fail_msg("%s %s -> %s: RMR_EL1 does not block", cpus[c], qemus[i], qemus[j]);
+                for (k = 0; k < v->findings->len; k++) {
+                    const virCpregFinding *f = &g_array_index(v->findings, virCpregFinding, k);
+                    g_autofree char *remedy = virCpregFindingRemedy(v, f);
+                    if (remedy && strstr(remedy, "same QEMU CPU model"))
+                        fail_msg("%s %s -> %s: a moot remedy: %s", cpus[c], qemus[i],
+                                 qemus[j], remedy);
+                }
+            }
+        }
+    }
+}
+
+/* A TCG guest's stream (tests/fixtures/streams: QEMU 10.0, virt-10.0)
+ * against a profile of its machine type, and of another one, which the
+ * verdict says is not the guest's: uncertain, not a veto. */
+static void
+testTcgMachineType(void **state)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregProfile) src = loadFixture("streams/virt-max-smp2.qemu");
+    g_autoptr(virCpregProfile) same = loadTcg("10.0", "max", "virt-10.0");
+    g_autoptr(virCpregProfile) other = loadTcg("10.0", "max", "virt-7.2");
+    virCpregCheckOptions opts = { .dest_qemu = "10.0" };
+    g_autoptr(virCpregVerdict) v = NULL;
+    g_autoptr(virCpregVerdict) w = NULL;
+    const virCpregFinding *f;
+    g_autofree char *remedy = NULL;
+
+    (void)state;
+    assert_non_null(src);
+    v = virCpregCheck(src, same, &opts, &error);
+    assert_non_null(v);
+    assert_int_equal(v->kind, ALLOW);
+    assert_int_equal(v->findings->len, 0);
+    /* 10.0's max under virt-7.2 has another ID_AA64ISAR1_EL1: the guest
+     * will not meet it, so it cannot block */
+    w = virCpregCheck(src, other, &opts, &error);
+    assert_non_null(w);
+    checkAccel(w);
+    assert_int_equal(w->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+    assert_int_equal(w->findings->len, 2);
+    f = &g_array_index(w->findings, virCpregFinding, 0);
+    assert_int_equal(f->rule, VIR_CPREG_RULE_TCG_MACHINE_TYPE);
+    remedy = virCpregFindingRemedy(w, f);
+    assert_non_null(strstr(remedy, "probe --machine virt-10.0"));
+    f = &g_array_index(w->findings, virCpregFinding, 1);
+    assert_int_equal(f->rule, VIR_CPREG_RULE_TCG_CONSTANT);
+    assert_int_equal(f->severity, VIR_CPREG_SEVERITY_UNCERTAIN);
+}
+
 int
 main(void)
 {
@@ -396,6 +530,8 @@ main(void)
         cmocka_unit_test(testQemuVersions),
         cmocka_unit_test(testFirecracker),
         cmocka_unit_test(testBinaryVersion),
+        cmocka_unit_test(testTcgReleases),
+        cmocka_unit_test(testTcgMachineType),
     };
     size_t i;
 
