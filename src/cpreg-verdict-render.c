@@ -31,11 +31,17 @@ printModel(GString *out, const virCpregVerdict *v)
 
     for (i = 0; i < ps->len; i++)
         g_string_append_printf(policy, "%s%s", i ? ", " : "", (char *)ps->pdata[i]);
-    g_string_append_printf(out, _("Model: QEMU %1$s on the destination (%2$s)%3$s%4$s; kernels %5$s → %6$s; policy: %7$s\n"),
-           v->qemu_model, v->tcg ? "TCG" : "KVM",
-           v->qemu_note ? "; " : "", v->qemu_note ? v->qemu_note : "",
-           v->src->ident.kernel ? v->src->ident.kernel : "?",
-           v->dst->ident.kernel ? v->dst->ident.kernel : "?", policy->str);
+    /* under TCG the list is QEMU's CPU model's: the kernels do not matter */
+    if (v->tcg)
+        g_string_append_printf(out, _("Model: QEMU %1$s on the destination (TCG)%2$s%3$s; CPU models %4$s → %5$s; policy: %6$s\n"),
+               v->qemu_model, v->qemu_note ? "; " : "", v->qemu_note ? v->qemu_note : "",
+               v->src->ident.cpu ? v->src->ident.cpu : "?",
+               v->dst->ident.cpu ? v->dst->ident.cpu : "?", policy->str);
+    else
+        g_string_append_printf(out, _("Model: QEMU %1$s on the destination (KVM)%2$s%3$s; kernels %4$s → %5$s; policy: %6$s\n"),
+               v->qemu_model, v->qemu_note ? "; " : "", v->qemu_note ? v->qemu_note : "",
+               v->src->ident.kernel ? v->src->ident.kernel : "?",
+               v->dst->ident.kernel ? v->dst->ident.kernel : "?", policy->str);
 }
 
 /* Every finding of @severity, a run of like registers as one. */

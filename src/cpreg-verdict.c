@@ -430,15 +430,16 @@ checkComparable(const virCpregProfile *src, const virCpregProfile *dst,
 {
     g_autofree char *fs = g_strjoinv("+", src->ident.features);
     g_autofree char *fd = g_strjoinv("+", dst->ident.features);
+    gboolean same = virCpregProfileSameFeatures(src, dst);
 
-    if (!g_str_equal(fs, fd) && src->ident.features_inferred) {
+    if (!same && src->ident.features_inferred) {
         /* a stream: what its registers show */
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("the profiles describe different vCPU configurations (source: %1$s, as its registers show; destination: %2$s): compare with a profile of the guest's vCPU configuration"),
                     *fs ? fs : "base", *fd ? fd : "base");
         return FALSE;
     }
-    if (!g_str_equal(fs, fd)) {
+    if (!same) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("the profiles describe different vCPU configurations (source: %1$s, destination: %2$s): compare profiles of the guest's vCPU configuration"),
                     *fs ? fs : "base", *fd ? fd : "base");
