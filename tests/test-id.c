@@ -337,14 +337,17 @@ testAarch32Table(void **state)
 
 /*
  * Every AArch32 id QEMU lists under TCG has its architectural name: QEMU
- * 7.2's own lists (max, cortex-a57, neoverse-n1) and QEMU 10.0's stream.
+ * 7.2's and 10.0.2's own lists (max, cortex-a57, neoverse-n1) and QEMU 10.0's
+ * stream.
  */
 static void
 testTcgAarch32Named(void **state)
 {
     static const char *const files[] = {
-        "tcg/qemu-7.2-max.json", "tcg/qemu-7.2-cortex-a57.json",
-        "tcg/qemu-7.2-neoverse-n1.json", "streams/virt-max-smp2.qemu",
+        "tcg/qemu-7.2-max-virt-7.2.json", "tcg/qemu-7.2-cortex-a57-virt-7.2.json",
+        "tcg/qemu-7.2-neoverse-n1-virt-7.2.json", "tcg/qemu-10.0-max-virt-7.2.json",
+        "tcg/qemu-10.0-max-virt-10.0.json", "tcg/qemu-10.0-cortex-a57-virt-7.2.json",
+        "tcg/qemu-10.0-neoverse-n1-virt-7.2.json", "streams/virt-max-smp2.qemu",
     };
     size_t i;
     guint j, aarch32 = 0;

@@ -60,8 +60,8 @@ typedef struct {
 #define LAB(k, f) "lab/linux-" k "-max-" f ".regs"
 #define LABN1(k, f) "lab/linux-" k "-n1-" f ".regs"
 #define FC(cpu, k) "firecracker/fingerprint_ARM_NEOVERSE_" cpu "_" k "host.json"
-/* scratch-QEMU probes under TCG, -machine virt-7.2 (tests/tcg/fixtures) */
-#define TCG(qemu, cpu) "../tcg/fixtures/qemu-" qemu "-" cpu "-virt-7.2.json"
+/* scratch-QEMU probes under TCG, -machine virt-7.2 (tests/fixtures/tcg) */
+#define TCG(qemu, cpu) "tcg/qemu-" qemu "-" cpu "-virt-7.2.json"
 
 #define BLOCK VIR_CPREG_SEVERITY_BLOCKING
 #define UNCERTAIN VIR_CPREG_SEVERITY_UNCERTAIN

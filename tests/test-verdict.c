@@ -419,12 +419,12 @@ testFirecracker(void **state)
     }
 }
 
-/* ---- TCG: QEMU's own lists (tests/tcg/fixtures: real probes) -------- */
+/* ---- TCG: QEMU's own lists (tests/fixtures/tcg: real probes) -------- */
 
 static virCpregProfile *
 loadTcg(const char *qemu, const char *cpu, const char *machine)
 {
-    g_autofree char *rel = g_strdup_printf("../tcg/fixtures/qemu-%s-%s-%s.json", qemu, cpu,
+    g_autofree char *rel = g_strdup_printf("tcg/qemu-%s-%s-%s.json", qemu, cpu,
                                            machine);
 
     return loadFixture(rel);
