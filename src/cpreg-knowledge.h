@@ -114,6 +114,7 @@ const virCpregKernelRow *virCpregKnowledgeKernel(size_t *count);
 const virCpregKernelRow *virCpregKnowledgeKernelFirst(virCpregKernelChange change);
 const virCpregKernelRow *virCpregKnowledgeKernelFor(virCpregKernelChange change,
                                                     guint64 id);
+/* in words (cpreg-knowledge-text.c) */
 char *virCpregKnowledgeReason(guint64 id);
 char *virCpregKnowledgeToleranceWhy(const virCpregTolerance *tolerance);
 const virCpregQemuModel *virCpregKnowledgeQemu(size_t *count);
