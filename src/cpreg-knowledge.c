@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
 
 #include "cpreg-knowledge.h"
 
