@@ -12,7 +12,6 @@
  */
 #include "config.h"
 
-
 #include "cpreg-knowledge.h"
 
 /* tests/test-knowledge.c builds this file with one extra row */
