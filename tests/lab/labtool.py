@@ -7,6 +7,10 @@
                                          "0x<id> 0x<value>" lines
   labtool.py profile-regs PROFILE        the same from a probe profile (JSON)
   labtool.py collect CACHE RUNDIR        results.json of a run, on stdout
+  labtool.py fixture PROFILE VERSION CPU a probe profile as a fixture
+                                         (tests/fixtures/lab/*.regs):
+                                         VERSION is the kernel's
+                                         /proc/version, CPU the host CPU
   labtool.py report RESULTS [VERDICTS]   REPORT.md of a results.json, on
                                          stdout; VERDICTS (optional) is a
                                          JSON object {case id: {"offline":
@@ -606,6 +610,65 @@ def cmd_report(path, verdicts_path=None):
     sys.stdout.write("\n".join(out))
 
 
+# ---------------------------------------------------------------------------
+# fixture: a probe profile as a tests/fixtures/lab/*.regs register dump
+
+# KVM_ARM_VCPU_INIT feature bits (arch/arm64/include/uapi/asm/kvm.h): PSCI
+# 0.2 (always), PMU v3, SVE, pointer authentication (address and generic).
+VCPU_FEATURE_BITS = (("pmu", "pmu", 0x8), ("sve", "sve", 0x10), ("pauth", "ptrauth", 0x60))
+PSCI_0_2 = 0x4
+
+# KVM_GET_REG_LIST's order (arch/arm64/kvm/guest.c kvm_arm_copy_reg_indices):
+# core, SVE, firmware, firmware feature, system (timers among them),
+# demultiplexed registers.
+COPROC_RANK = {0x10: 0, 0x15: 1, 0x14: 2, 0x16: 3, 0x13: 4, 0x11: 5}
+# The uapi ids of the virtual timer's CNT and CVAL are each other's
+# encodings (KVM_REG_ARM_TIMER_CNT is (3, 3, 14, 3, 2)): the kernel lists
+# them in the order of the real encodings.
+TIMER_SWAP = {0x603000000013df02: 0x603000000013df1a, 0x603000000013df1a: 0x603000000013df02}
+
+
+def reg_list_key(i):
+    coproc = (i >> 16) & 0xfff
+    if coproc == 0x10:                      # by offset in struct kvm_regs
+        low = i & 0xffff
+    elif coproc == 0x15:                    # KVM_REG_ARM64_SVE_VLS first
+        low = -1 if i & 0xffff == 0xffff else i & 0xffff
+    else:
+        low = TIMER_SWAP.get(i, i)
+    return (COPROC_RANK.get(coproc, 9), low)
+
+
+def cmd_fixture(profile, proc_version, host_cpu):
+    """Print PROFILE (the probe's JSON) in the format of the committed
+    fixtures: '#' header, then "0x<id> [0x<value> [0x<writable>]]" in
+    KVM_GET_REG_LIST order."""
+    with open(profile) as f:
+        prof = json.load(f)
+    feats = prof["identity"].get("features") or []
+    bits = PSCI_0_2 | sum(b for p, _, b in VCPU_FEATURE_BITS if p in feats)
+    label = "+".join(n for p, n, _ in VCPU_FEATURE_BITS if p in feats) or "base"
+    regs = sorted(prof["registers"], key=lambda r: reg_list_key(int(r["id"], 16)))
+    out = ["# KVM_GET_REG_LIST of a scratch arm64 vCPU, with KVM_GET_ONE_REG values",
+           # the builder's address left out, as in the committed fixtures
+           "# kernel: %s" % re.sub(r"^(Linux version \S+) \([^()@]*@[^()]*\) ", r"\1 ",
+                                   proc_version.strip()),
+           "# host CPU: %s" % host_cpu,
+           "# vCPU features: %s (KVM_ARM_VCPU_INIT features=0x%x)" % (label, bits)]
+    if any("writable" in r for r in regs):
+        out.append("# third column, ID registers only: KVM_ARM_GET_REG_WRITABLE_MASKS mask"
+                   " (bits userspace may change)")
+    out.append("# registers: %d" % len(regs))
+    for r in regs:
+        line = "0x%016x" % int(r["id"], 16)
+        if "value" in r:
+            line += " 0x%x" % int(r["value"], 16)
+            if "writable" in r:
+                line += " 0x%x" % int(r["writable"], 16)
+        out.append(line)
+    sys.stdout.write("\n".join(out) + "\n")
+
+
 def main(argv):
     if len(argv) == 3 and argv[1] == "stream-regs":
         cmd_stream_regs(argv[2])
@@ -613,6 +676,8 @@ def main(argv):
         cmd_profile_regs(argv[2])
     elif len(argv) == 4 and argv[1] == "collect":
         cmd_collect(argv[2], argv[3])
+    elif len(argv) == 5 and argv[1] == "fixture":
+        cmd_fixture(argv[2], argv[3], argv[4])
     elif len(argv) in (3, 4) and argv[1] == "report":
         cmd_report(argv[2], argv[3] if len(argv) == 4 else None)
     else:
