@@ -17,8 +17,9 @@
 #                                        libraries the host lacks, dpkg -x'd
 #   CACHE_DIR/qemu/qemu-system-aarch64   wrapper: runs the unpacked binary
 #                                        with LD_LIBRARY_PATH on that tree
-#   CACHE_DIR/inner/<suite>/runtime/     the inner QEMU (arm64) of trixie and
-#                                        of sid with the libraries it needs,
+#   CACHE_DIR/inner/<suite>/runtime/     the inner QEMU (arm64) of bookworm,
+#                                        trixie and sid with the libraries it
+#                                        needs,
 #                                        from that suite's dependency closure
 #                                        (inner/<suite>/root: all of it,
 #                                        dpkg -x'd; see "The inner QEMU")
@@ -378,7 +379,7 @@ fi
 #   CACHE/inner/<suite>/packages    "name version" of the closure
 #   CACHE/inner/<suite>/version     qemu-system-arm's Debian version
 
-readonly INNER_SUITES=(trixie sid)
+readonly INNER_SUITES=(bookworm trixie sid)
 
 for suite in "${INNER_SUITES[@]}"; do
     apt_setup "inner-$suite" arm64 "$suite"
