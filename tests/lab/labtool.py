@@ -283,7 +283,11 @@ def read_cross(run):
 
 def cmd_collect(cache, run):
     env = {}
-    for line in read_text(os.path.join(cache, "lab.env")).splitlines():
+    # the run's copy of lab.env (migrate-matrix.sh), else the cache's
+    env_file = os.path.join(run, "lab.env")
+    if not os.path.exists(env_file):
+        env_file = os.path.join(cache, "lab.env")
+    for line in read_text(env_file).splitlines():
         if "=" in line and not line.startswith("#"):
             k, v = line.split("=", 1)
             env[k] = v.strip('"')

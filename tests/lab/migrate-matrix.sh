@@ -13,11 +13,13 @@
 #                 configuration: save to a file (the stream is carried out
 #                 gzip'd), and the probe's profile of that vCPU
 #   destination   dst-<kernel>-<suite>: per source stream of that suite
-#   boots         (every kernel, every configuration): load it into a fresh
-#                 QEMU, cont, query-status; then the probe's trial of the
-#                 source's values on a fresh vCPU, twice: the values of the
-#                 source probe's profile, and those of the stream's cpreg
-#                 list
+#   boots         (every kernel, every configuration) and per cross-version
+#                 stream of a generation that migrates here: load it into a
+#                 fresh QEMU, cont, query-status; then the probe's trial of
+#                 the source's values on a fresh vCPU: the values of the
+#                 source probe's profile and those of the stream's cpreg
+#                 list (across versions the stream's only: the profile's
+#                 trial does not depend on the QEMU)
 #
 # Cross-version pairs: each host generation is a (kernel, QEMU) pair as
 # Debian ships it (GENERATIONS); for each pair of CROSS the guest is saved
@@ -29,7 +31,8 @@
 # "-cpu host" (its kernel's PSCI version): the management layer gives that
 # host a domain without the pin.
 #
-# RUNDIR receives configs.tsv, plan.tsv (every case the matrix means to
+# RUNDIR receives lab.env (fetch.sh's, as the run found it), configs.tsv,
+# plan.tsv (every case the matrix means to
 # run: id, source boot, config, machine), boots/<id>/ (boot.sh's LAB_OUT
 # plus commands.tsv: "N<TAB>kind<TAB>source-kernel<TAB>config<TAB>
 # source-suite<TAB>machine<TAB>-cpu" per command), streams/<suite>/
@@ -52,8 +55,11 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=$(cd "$1" && pwd)
 mkdir -p "$2"
 RUN=$(cd "$2" && pwd)
+# The run keeps its own copy of lab.env: a fetch.sh of another checkout
+# sharing the cache may rewrite the cache's while this run goes on.
+cp "$CACHE/lab.env" "$RUN/lab.env"
 # shellcheck source=/dev/null
-. "$CACHE/lab.env"
+. "$RUN/lab.env"
 
 read -r -a KERNELS <<<"${LAB_KERNELS:-6.1 6.12 7.2 7.3}"
 read -r -a SUITES <<<"${LAB_SUITES:-$LAB_INNER_SUITES}"
