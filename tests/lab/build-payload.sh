@@ -4,8 +4,9 @@
 # tests/lab/build-payload.sh CACHE SUITE
 #
 # Pack the initramfs payload of the migration lab for the inner QEMU of
-# SUITE (trixie, sid; fetched by fetch.sh) into CACHE/payload/SUITE.cpio
-# (newc, uncompressed), and print its path:
+# SUITE (bookworm, trixie, sid; fetched by fetch.sh) into
+# CACHE/payload/SUITE-HASH.cpio (newc, uncompressed; HASH: of its inputs),
+# and print its path:
 #
 #   /usr/bin/qemu-system-aarch64, its libraries, /lib -> usr/lib
 #                                the runtime tree of fetch.sh
@@ -14,7 +15,9 @@
 #   /lab/guest.sh                what a boot runs (tests/lab/guest.sh)
 #
 # busybox comes with boot.sh's own base archive. The payload is rebuilt only
-# when an input changed: CACHE/payload/SUITE.inputs holds their checksums.
+# when an input changed, under a new name, so that a run of another
+# checkout sharing the cache (another guest.sh) does not replace the payload
+# of a run in progress; the three newest of each suite are kept.
 
 set -euo pipefail
 
@@ -24,7 +27,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=$(cd "$1" && pwd)
 SUITE=$2
 RUNTIME=$CACHE/inner/$SUITE/runtime
-OUT=$CACHE/payload/$SUITE.cpio
 
 [ -e "$CACHE/inner/$SUITE/complete" ] ||
     { echo "build-payload.sh: no inner QEMU for $SUITE: run fetch.sh" >&2; exit 1; }
@@ -40,7 +42,10 @@ inputs() {
     (cd "$HERE" && sha256sum guest.sh build-payload.sh)
 }
 
-if [ -s "$OUT" ] && inputs | cmp -s - "$OUT.inputs"; then
+hash=$(inputs | sha256sum | cut -c1-12)
+OUT=$CACHE/payload/$SUITE-$hash.cpio
+if [ -s "$OUT" ]; then
+    touch "$OUT"
     echo "$OUT"
     exit 0
 fi
@@ -53,8 +58,11 @@ install -m 0755 "$CACHE/probe/virt-cpreg-probe" "$work/probe/virt-cpreg-probe"
 install -m 0755 "$CACHE/probe/qmp-lite" "$work/lab/qmp-lite"
 install -m 0755 "$HERE/guest.sh" "$work/lab/guest.sh"
 (cd "$work" && find . -mindepth 1 | LC_ALL=C sort |
-    "$LAB_CPIO" --quiet -o -H newc -R 0:0) >"$OUT.tmp"
-mv "$OUT.tmp" "$OUT"
+    "$LAB_CPIO" --quiet -o -H newc -R 0:0) >"$OUT.tmp.$$"
+mv "$OUT.tmp.$$" "$OUT"
 inputs >"$OUT.inputs"
 echo "build-payload.sh: $OUT ($(du -h "$OUT" | cut -f1))" >&2
+# The three newest payloads of the suite stay.
+find "$CACHE/payload" -maxdepth 1 -name "$SUITE-*.cpio" -printf '%T@ %p\n' | sort -rn |
+    tail -n +4 | cut -d' ' -f2- | while read -r old; do rm -f "$old" "$old.inputs"; done
 echo "$OUT"

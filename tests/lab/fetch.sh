@@ -8,7 +8,8 @@
 # and without installing anything:
 #
 #   CACHE_DIR/kernels/<series>/Image     arm64 kernels 6.1 (bookworm),
-#                                        6.12 (trixie), 7.2 (sid)
+#                                        6.12 (trixie), 7.2 (sid), 7.3
+#                                        (trixie-backports)
 #   CACHE_DIR/kernels/<series>/package   the Debian package it came from
 #   CACHE_DIR/busybox/busybox            busybox-static:arm64
 #   CACHE_DIR/qemu/root/                 qemu-system-arm (amd64) from
@@ -16,8 +17,9 @@
 #                                        libraries the host lacks, dpkg -x'd
 #   CACHE_DIR/qemu/qemu-system-aarch64   wrapper: runs the unpacked binary
 #                                        with LD_LIBRARY_PATH on that tree
-#   CACHE_DIR/inner/<suite>/runtime/     the inner QEMU (arm64) of trixie and
-#                                        of sid with the libraries it needs,
+#   CACHE_DIR/inner/<suite>/runtime/     the inner QEMU (arm64) of bookworm,
+#                                        trixie and sid with the libraries it
+#                                        needs,
 #                                        from that suite's dependency closure
 #                                        (inner/<suite>/root: all of it,
 #                                        dpkg -x'd; see "The inner QEMU")
@@ -29,16 +31,18 @@
 #                                        LAB_INNER_VERSION_<suite>)
 #
 # Two private apt configurations live under CACHE_DIR/apt: "arm64" (arm64
-# indexes of bookworm, bookworm-backports, trixie and sid) for the kernels
+# indexes of bookworm, bookworm-backports, trixie, trixie-backports and
+# sid) for the kernels
 # and busybox, "host" (amd64 indexes of bookworm and bookworm-backports
 # only) for the outer emulator, so that its libraries resolve to versions
 # built for this Debian 12 host's glibc; and "inner-<suite>" per suite of
 # the inner QEMU (arm64, that suite only, an empty dpkg status of its own).
 #
 # Kernel packages: the newest of each series in its suite, found with
-# apt-cache; override with LAB_PKG_6_1, LAB_PKG_6_12, LAB_PKG_7_2 (the
-# shared fixtures were measured with linux-image-6.1.0-50-arm64,
-# linux-image-6.12.107+deb13-arm64 and linux-binary-7.2.13+deb14-arm64).
+# apt-cache; override with LAB_PKG_6_1, LAB_PKG_6_12, LAB_PKG_7_2,
+# LAB_PKG_7_3 (the shared fixtures were measured with
+# linux-image-6.1.0-50-arm64, linux-image-6.12.107+deb13-arm64,
+# linux-binary-7.2.13+deb14-arm64 and linux-binary-7.3.4+deb13-arm64).
 # LAB_REFRESH=1 re-runs apt-get update and re-resolves the kernel names.
 
 set -euo pipefail
@@ -120,7 +124,7 @@ apt_setup() {
     fi
 }
 
-apt_setup arm64 arm64 bookworm bookworm-backports trixie sid
+apt_setup arm64 arm64 bookworm bookworm-backports trixie trixie-backports sid
 apt_setup host amd64 bookworm "$QEMU_SUITE"
 
 mapfile -t ARM_OPTS < <(apt_opts arm64)
@@ -170,6 +174,7 @@ KERNELS=(
     "6.1  ^linux-image-6\.1\.0-[0-9]+-arm64$            bookworm LAB_PKG_6_1"
     "6.12 ^linux-image-6\.12\.[0-9]+\+deb13-arm64$      trixie   LAB_PKG_6_12"
     "7.2  ^linux-binary-7\.2\.[0-9]+\+deb[0-9]+-arm64$  sid      LAB_PKG_7_2"
+    "7.3  ^linux-binary-7\.3\.[0-9]+\+deb13-arm64$      trixie-backports LAB_PKG_7_3"
 )
 
 fetch_kernel() {
@@ -187,7 +192,8 @@ fetch_kernel() {
     deb=$(fetch_deb arm64 "$pkg:arm64/$suite")
     tmp=$(mktemp -d "$CACHE/.kernel.XXXXXX")
     dpkg-deb -x "$deb" "$tmp"
-    # bookworm/trixie: boot/vmlinuz-<abi>; sid's linux-binary-*: the image
+    # bookworm/trixie: boot/vmlinuz-<abi>; linux-binary-* (sid,
+    # trixie-backports; linux-image-* is a meta package there): the image
     # moved to usr/lib/modules/<abi>/vmlinuz.
     image=$( (find "$tmp/boot" "$tmp/usr/lib/modules" -maxdepth 2 -name 'vmlinuz*' \
         -type f 2>/dev/null || true) | sort | head -n 1)
@@ -373,7 +379,7 @@ fi
 #   CACHE/inner/<suite>/packages    "name version" of the closure
 #   CACHE/inner/<suite>/version     qemu-system-arm's Debian version
 
-readonly INNER_SUITES=(trixie sid)
+readonly INNER_SUITES=(bookworm trixie sid)
 
 for suite in "${INNER_SUITES[@]}"; do
     apt_setup "inner-$suite" arm64 "$suite"

@@ -5,7 +5,10 @@
     judge.py RUN VIRT_CPREG > verdicts.json
 
 RUN is a lab run directory (results.json, profiles/, streams/, boots/).
-For every case "A->B/QEMU/config":
+For every case "A->B/QEMU/config" (across versions "A->B/QA->QB/config":
+the destination's QEMU QB is the one checked, and the domain is the
+destination's: the pinned machine type, and the PSCI pin only where that
+end's QEMU ran with it):
 
 - offline: virt-cpreg check --source <A's probe profile> --dest <B's probe
   profile> --dest-qemu <the inner QEMU's version> --domain <the guest's
@@ -41,18 +44,25 @@ import tempfile
 
 DOMAIN = """<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>lab</name>
-  <os><type arch='aarch64' machine='virt'>hvm</type></os>
+  <os><type arch='aarch64' machine='{machine}'>hvm</type></os>
   <cpu mode='host-passthrough'/>
 {extra}</domain>
 """
 
-# What each lab configuration says in libvirt's words.
-CONFIG_XML = {
-    "host": "",
-    "pmu-off": "  <features><pmu state='off'/></features>\n",
-    "psci-1.1": ("  <qemu:commandline><qemu:arg value='-global'/>"
-                 "<qemu:arg value='host-arm-cpu.kvm-psci-version=1.1'/></qemu:commandline>\n"),
-}
+# What a -cpu of the lab says in libvirt's words: the destination's domain
+# (across versions, an end whose QEMU lacks kvm-psci-version runs without
+# the pin, and so does its domain).
+CPU_XML = (
+    ("pmu=off", "  <features><pmu state='off'/></features>\n"),
+    ("kvm-psci-version=1.1",
+     "  <qemu:commandline><qemu:arg value='-global'/>"
+     "<qemu:arg value='host-arm-cpu.kvm-psci-version=1.1'/></qemu:commandline>\n"),
+)
+
+
+def domain_xml(cpu, machine):
+    return DOMAIN.format(machine=machine or "virt",
+                         extra="".join(x for prop, x in CPU_XML if prop in cpu.split(",")))
 
 SYSREG = re.compile(r"op0:(\d+) op1:(\d+) crn:(\d+) crm:(\d+) op2:(\d+)")
 FW = re.compile(r"\bfw reg (\d+)")
@@ -86,14 +96,18 @@ def qemu_named(stderr):
 
 
 def boot_outputs(run, boot):
-    """{(kind, source, config): path of its stdout} of a boot."""
+    """{(kind, source, source suite, config, machine): path of its stdout}
+    of a boot (the suite is None where commands.tsv does not say)."""
     out = {}
     path = os.path.join(run, "boots", boot, "commands.tsv")
     if not os.path.exists(path):
         return out
     for line in open(path):
-        n, kind, src, cfg = line.rstrip("\n").split("\t")
-        out[(kind, src, cfg)] = os.path.join(run, "boots", boot, n + ".out")
+        f = line.rstrip("\n").split("\t") + [None, None]
+        n, kind, src, cfg, suite, machine = f[:6]
+        out[(kind, src, suite if suite != "-" else None, cfg,
+             machine if machine not in (None, "-") else "virt")] = \
+            os.path.join(run, "boots", boot, n + ".out")
     return out
 
 
@@ -114,25 +128,25 @@ def check(virt_cpreg, src, dst, qemu, domain):
     }
 
 
-def stream_source(run, suite, kernel, config, features, tmp):
+def stream_source(run, stream, features, tmp):
     """The stream's values as a profile: the .regs dump the lab wrote, with
     the vCPU features it was saved with."""
-    regs = os.path.join(run, "streams", suite, "%s-%s.regs" % (kernel, config))
+    regs = os.path.join(run, stream[:-len(".mig.gz")] + ".regs")
     if not os.path.exists(regs):
         return None
-    path = os.path.join(tmp, "%s-%s-%s.regs" % (suite, kernel, config))
+    path = os.path.join(tmp, stream.replace("/", "_")[:-len(".mig.gz")] + ".regs")
     with open(path, "w") as f:
         f.write("# vCPU features: %s\n" % "+".join(features))
         f.write(open(regs).read())
     return path
 
 
-def stream_file(run, suite, kernel, config, tmp):
+def stream_file(run, stream, tmp):
     """The migration stream the lab saved, as QEMU wrote it."""
-    gz = os.path.join(run, "streams", suite, "%s-%s.mig.gz" % (kernel, config))
+    gz = os.path.join(run, stream)
     if not os.path.exists(gz):
         return None
-    path = os.path.join(tmp, "%s-%s-%s.mig" % (suite, kernel, config))
+    path = os.path.join(tmp, stream.replace("/", "_")[:-len(".gz")])
     if not os.path.exists(path):
         with gzip.open(gz) as f, open(path, "wb") as out:
             out.write(f.read())
@@ -171,16 +185,28 @@ def label(v):
 
 
 def judge_case(run, res, case, virt_cpreg, tmp):
-    q = res["qemu"][case["qemu"]]
-    suite, version = q["suite"], q["version"]
+    # The destination's QEMU is the one the verdicts are about.
+    dq = case.get("destination_qemu", case["qemu"])
+    q = res["qemu"][dq]
+    version = q["version"]
+    suite_a = case.get("source_suite", q["suite"])
+    suite_b = case.get("destination_suite", q["suite"])
     a, b, cfg = case["source"], case["destination"], case["config"]
+    machine = case.get("machine", "virt")
     dst_cfg = case.get("destination_list_config", cfg)
     features = res["configs"][cfg]["probe_features"].split(",")
-    domain = os.path.join(tmp, "domain-%s.xml" % cfg)
+    cpu = case.get("destination_cpu") or res["configs"][cfg]["cpu"]
+    domain = os.path.join(tmp, "domain-%s-%s.xml" % (cpu, machine))
     with open(domain, "w") as f:
-        f.write(DOMAIN.format(extra=CONFIG_XML[cfg]))
-    src_prof = os.path.join(run, "profiles", suite, "%s-%s.json" % (a, cfg))
-    dst_prof = os.path.join(run, "profiles", suite, "%s-%s.json" % (b, dst_cfg))
+        f.write(domain_xml(cpu, machine))
+    # The probe profiles: the probe's vCPU does not depend on QEMU, and a
+    # configuration a source did not profile (psci-1.1 on a kernel that
+    # does not pin) has the features of host.
+    src_prof = os.path.join(run, "profiles", suite_a, "%s-%s.json" % (a, cfg))
+    if not os.path.exists(src_prof):
+        src_prof = os.path.join(run, "profiles", suite_a, "%s-host.json" % a)
+    dst_prof = os.path.join(run, "profiles", suite_b, "%s-%s.json" % (b, dst_cfg))
+    stream_rel = case.get("stream", "streams/%s/%s-%s.mig.gz" % (suite_a, a, cfg))
     why = []
     failed = case["outcome"] != "migrated"
 
@@ -190,13 +216,14 @@ def judge_case(run, res, case, virt_cpreg, tmp):
     if offline["verdict"] == "error":
         why.append("offline: " + offline["summary"])
 
-    stream, stream_why = judge_stream(virt_cpreg, stream_file(run, suite, a, cfg, tmp),
+    stream, stream_why = judge_stream(virt_cpreg, stream_file(run, stream_rel, tmp),
                                       dst_prof, version, domain, failed)
     why += stream_why
 
     outputs = boot_outputs(run, case["boot"])
-    trial = outputs.get(("trial-stream", a, cfg))
-    source = stream_source(run, suite, a, cfg, features, tmp)
+    trial = (outputs.get(("trial-stream", a, suite_a, cfg, machine)) or
+             outputs.get(("trial-stream", a, None, cfg, machine)))
+    source = stream_source(run, stream_rel, features, tmp)
     if not trial or not source or not os.path.exists(trial):
         return {"offline": label(offline), "destination": "no trial", "stream": stream,
                 "agree": False,

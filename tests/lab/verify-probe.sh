@@ -5,7 +5,7 @@
 #
 # Check virt-cpreg-probe against the real kernels of the lab, one boot at a
 # time:
-#  (a) on 6.1, 6.12 and 7.2 (outer CPU "max"), features base and pmu, the
+#  (a) on 6.1, 6.12, 7.2 and 7.3 (outer CPU "max"), features base and pmu, the
 #      probe lists exactly the registers of FIXTURES_DIR/linux-<k>-max-<f>.regs
 #      (values may differ: counters tick; they are printed);
 #  (b) the 7.2 pmu values tried on a fresh 6.12 vCPU are rejected exactly for
@@ -27,7 +27,7 @@ rm -rf "$RES"
 mkdir -p "$RES"
 fail=0
 
-for k in 6.1 6.12 7.2; do
+for k in 6.1 6.12 7.2 7.3; do
     for f in base pmu; do
         name=$k-$f
         mkdir -p "$RES/$name"
