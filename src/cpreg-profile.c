@@ -224,7 +224,7 @@ virCpregProfileHasFeature(const virCpregProfile *profile, const char *feature)
  * hooks hide the others (arch/arm64/kvm/sys_regs.c: pmu_visibility,
  * sve_visibility, ptrauth_visibility), QEMU's cpreg list under KVM is
  * KVM's, and under TCG QEMU defines them only with the feature
- * (target/arm/helper.c). All 24 lab profiles (three kernels, eight vCPU
+ * (target/arm/helper.c). All 32 lab profiles (four kernels, eight vCPU
  * configurations) agree with their declared features.
  */
 typedef struct {

@@ -141,7 +141,7 @@ testDumpRoundTrip(void **state)
 }
 
 /* The features a profile's registers show are those it was probed with:
- * every lab profile (3 kernels x 8 vCPU configurations) */
+ * every lab profile (4 kernels x 8 vCPU configurations) */
 static void
 testInferFeatures(void **state)
 {
@@ -168,7 +168,7 @@ testInferFeatures(void **state)
                      (char *)files->pdata[i], declared, inferred);
         n++;
     }
-    assert_int_equal(n, 24);
+    assert_int_equal(n, 32);
 }
 
 /* A stream names no features: they are inferred, and said to be */

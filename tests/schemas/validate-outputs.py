@@ -156,9 +156,11 @@ def compressed_saves(tmp):
 def domain_xmls(tmp):
     """The lab's domain XML for each configuration (tests/lab/judge.py)."""
     out = {}
-    for config, extra in judge.CONFIG_XML.items():
+    configs = {"host": "host", "pmu-off": "host,pmu=off",
+               "psci-1.1": "host,kvm-psci-version=1.1"}
+    for config, cpu in configs.items():
         path = os.path.join(tmp, "domain-%s.xml" % config)
-        open(path, "w").write(judge.DOMAIN.format(extra=extra))
+        open(path, "w").write(judge.domain_xml(cpu, None))
         out[config] = path
     return out
 
