@@ -21,9 +21,9 @@ loadSource(const char *path, const virCpregDomain *domain, GError **error)
 {
     if (path)
         return cliLoadProfile(path, FALSE, error);
-    if (domain && domain->profile_json)
-        return virCpregProfileParse(_("the domain's metadata"), domain->profile_json,
-                                    strlen(domain->profile_json), error);
+    if (domain && domain->profile_text)
+        return virCpregProfileParse(_("the domain's metadata"), domain->profile_text,
+                                    strlen(domain->profile_text), error);
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE, "%s",
                 _("no source profile: give --source, or a --domain whose metadata carries one"));
     return NULL;

@@ -35,7 +35,7 @@ virCpregDomainFree(virCpregDomain *domain)
     g_free(domain->cpu_model);
     g_free(domain->emulator);
     g_free(domain->psci_pin);
-    g_free(domain->profile_json);
+    g_free(domain->profile_text);
     if (domain->doc)
         xmlFreeDoc(domain->doc);
     g_free(domain);
@@ -191,7 +191,7 @@ fillDomain(virCpregDomain *d, xmlNode *root)
     d->sve = cpuFeature(cpu, "sve");
     d->pauth = cpuFeature(cpu, "pauth");
     d->psci_pin = psciPin(root);
-    d->profile_json = metadataProfile(root);
+    d->profile_text = metadataProfile(root);
 }
 
 void
@@ -200,9 +200,9 @@ virCpregDomainReadEditable(virCpregDomain *domain)
     xmlNode *root = xmlDocGetRootElement(domain->doc);
 
     g_free(domain->psci_pin);
-    g_free(domain->profile_json);
+    g_free(domain->profile_text);
     domain->psci_pin = psciPin(root);
-    domain->profile_json = metadataProfile(root);
+    domain->profile_text = metadataProfile(root);
 }
 
 static const char *

@@ -34,7 +34,7 @@ typedef struct {
     virCpregTristate sve;   /* <cpu><feature name='sve' policy=.../> */
     virCpregTristate pauth; /* <cpu><feature name='pauth' .../> */
     char *psci_pin;         /* kvm-psci-version from <qemu:commandline> */
-    char *profile_json;     /* the source profile in our <metadata>: a
+    char *profile_text;     /* the source profile in our <metadata>: a
                              * register dump or our JSON */
     void *doc;              /* private: the parsed xmlDoc, which
                              * virCpregDomainRewrite() edits */

@@ -257,11 +257,11 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
         return virCpregHookInternalError(conf, op, error->message, answer);
     if (!virCpregDomainIsAarch64(domain))
         return;
-    if (!domain->profile_json)
+    if (!domain->profile_text)
         return noSourceProfile(conf, domain, op, answer);
     /* the metadata is text out of libxml2: valid UTF-8 already */
-    if (!(src = virCpregProfileParseText(_("the domain's metadata"), domain->profile_json,
-                                         strlen(domain->profile_json), &error)) ||
+    if (!(src = virCpregProfileParseText(_("the domain's metadata"), domain->profile_text,
+                                         strlen(domain->profile_text), &error)) ||
         !(qemu = virCpregHookQemuVersion(conf, domain->emulator, &error)) ||
         !(dst = hostProfileFor(conf, domain, src, &error)) ||
         !(policy = hookPolicy(conf, &error)))

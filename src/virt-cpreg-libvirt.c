@@ -99,7 +99,7 @@ printStamped(virDomainPtr dom)
         return;
     }
     if (virCpregDomainIsAarch64(d))
-        printf("%s %s\n", d->profile_json ? "stamped" : "unstamped", name);
+        printf("%s %s\n", d->profile_text ? "stamped" : "unstamped", name);
 }
 
 /* unstamped URI */

@@ -512,8 +512,8 @@ testStampProbes(void **state)
         fail_msg("stamp failed: %s", err);
     d = virCpregDomainParse("stamped", out, strlen(out), NULL);
     assert_non_null(d);
-    assert_non_null(d->profile_json);
-    p = virCpregProfileParse("metadata", d->profile_json, strlen(d->profile_json), NULL);
+    assert_non_null(d->profile_text);
+    p = virCpregProfileParse("metadata", d->profile_text, strlen(d->profile_text), NULL);
     assert_non_null(p);
     assert_string_equal(p->ident.source, "qemu-stream");
     assert_string_equal(p->ident.accel, "tcg");

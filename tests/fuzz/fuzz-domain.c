@@ -57,8 +57,8 @@ checkRewrite(virCpregDomain *d, size_t size)
     FUZZ_CHECK(g_strcmp0(again->arch, d->arch) == 0, "arch changed");
     FUZZ_CHECK(g_strcmp0(again->cpu_model, d->cpu_model) == 0, "model changed");
     FUZZ_CHECK(g_strcmp0(again->emulator, d->emulator) == 0, "emulator changed");
-    FUZZ_CHECK(again->profile_json, "the stamped profile is not where the parser looks");
-    p = virCpregProfileParse("stamped", again->profile_json, strlen(again->profile_json), &error);
+    FUZZ_CHECK(again->profile_text, "the stamped profile is not where the parser looks");
+    p = virCpregProfileParse("stamped", again->profile_text, strlen(again->profile_text), &error);
     FUZZ_CHECK(p, "%s", error->message);
     FUZZ_CHECK(virCpregProfileCount(p) == virCpregProfileCount(stamp), "%u registers",
                virCpregProfileCount(p));

@@ -55,6 +55,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     again = virCpregDomainParse("answer", answer.out->str, answer.out->len, &error);
     FUZZ_CHECK(again, "%s", error->message);
-    FUZZ_CHECK(again->profile_json, "the answer carries no profile");
+    FUZZ_CHECK(again->profile_text, "the answer carries no profile");
     return 0;
 }
