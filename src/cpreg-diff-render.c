@@ -11,6 +11,7 @@
 #include "cpreg-diff.h"
 #include "cpreg-id.h"
 #include "cpreg-render.h"
+#include "cpreg-text.h"
 #include "cpreg-value.h"
 
 #define MAX_FIELDS 64
@@ -35,8 +36,11 @@ entryValue(const virCpregEntry *e)
 {
     if (!(e->flags & VIR_CPREG_ENTRY_VALUE))
         return NULL;
-    if (e->value_hi)
-        return g_strdup_printf("0x%" PRIx64 "%016" PRIx64, e->value_hi, e->value);
+    if (e->value_hi) {
+        GString *wide = g_string_new(NULL);
+        virCpregTextFormatHex128(wide, e->value, e->value_hi);
+        return g_string_free(wide, FALSE);
+    }
     return virCpregValueFormat(e->id, e->value);
 }
 

@@ -26,12 +26,13 @@ ensureChild(xmlNode *parent, const char *name)
     return c ? c : xmlNewChild(parent, NULL, (const xmlChar *)name, NULL);
 }
 
-/* <cpreg:profile xmlns:cpreg="...">{profile JSON}</cpreg:profile> */
-static void
+/* <cpreg:profile xmlns:cpreg="...">{the profile}</cpreg:profile>; returns
+ * the text it put there */
+static char *
 stampProfile(xmlNode *root, const virCpregProfile *profile)
 {
     xmlNode *metadata = ensureChild(root, "metadata");
-    g_autofree char *json = virCpregProfileToText(profile);
+    char *text = virCpregProfileToText(profile);
     xmlNode *old, *node;
     xmlNs *ns;
 
@@ -43,7 +44,8 @@ stampProfile(xmlNode *root, const virCpregProfile *profile)
     ns = xmlNewNs(node, (const xmlChar *)VIR_CPREG_METADATA_NS,
                   (const xmlChar *)VIR_CPREG_METADATA_PREFIX);
     xmlSetNs(node, ns);
-    xmlNodeAddContent(node, (const xmlChar *)json);
+    xmlNodeAddContent(node, (const xmlChar *)text);
+    return text;
 }
 
 /* The namespace the root declares for QEMU's, or a new "qemu" one. */
@@ -95,8 +97,8 @@ pinPsci(xmlNode *root, const char *version)
 
 /*
  * The domain's XML with @edit applied, to its own parsed document (no
- * second parse on the hook's path); the fields the edit changes are read
- * again from it, so that @domain stays one description of one document.
+ * second parse on the hook's path); the fields the edit changes take what
+ * it wrote, so that @domain stays one description of one document.
  */
 char *
 virCpregDomainRewrite(virCpregDomain *domain, const virCpregDomainEdit *edit)
@@ -107,11 +109,16 @@ virCpregDomainRewrite(virCpregDomain *domain, const virCpregDomainEdit *edit)
     int outlen = 0;
     char *result;
 
-    if (edit->profile)
-        stampProfile(root, edit->profile);
-    if (edit->psci_pin)
+    if (edit->profile) {
+        g_free(domain->profile_text);
+        /* as the parser reads it back: stripped */
+        domain->profile_text = g_strstrip(stampProfile(root, edit->profile));
+    }
+    if (edit->psci_pin) {
         pinPsci(root, edit->psci_pin);
-    virCpregDomainReadEditable(domain);
+        g_free(domain->psci_pin);
+        domain->psci_pin = g_strdup(edit->psci_pin);
+    }
     xmlDocDumpMemoryEnc(doc, &out, &outlen, "UTF-8");
     result = g_strndup((const char *)out, outlen);
     xmlFree(out);

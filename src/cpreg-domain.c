@@ -194,16 +194,6 @@ fillDomain(virCpregDomain *d, xmlNode *root)
     d->profile_text = metadataProfile(root);
 }
 
-void
-virCpregDomainReadEditable(virCpregDomain *domain)
-{
-    xmlNode *root = xmlDocGetRootElement(domain->doc);
-
-    g_free(domain->psci_pin);
-    g_free(domain->profile_text);
-    domain->psci_pin = psciPin(root);
-    domain->profile_text = metadataProfile(root);
-}
 
 static const char *
 skipSpace(const char *p, const char *end)

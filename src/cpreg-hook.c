@@ -144,20 +144,6 @@ virCpregHookQemuVersion(const virCpregConf *conf, const char *emulator,
     return NULL;
 }
 
-static virCpregPolicy *
-hookPolicy(const virCpregConf *conf, GError **error)
-{
-    g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
-    const char *const *dirs = virCpregConfPolicyDirs(conf);
-    guint i;
-
-    for (i = 0; dirs[i]; i++) {
-        if (!virCpregPolicyLoadDir(policy, dirs[i], error))
-            return NULL;
-    }
-    return g_steal_pointer(&policy);
-}
-
 /* CPREG_REGISTERS: the blocking and undecidable registers, each once. */
 static char *
 blockingList(const virCpregVerdict *v)
@@ -264,7 +250,7 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
                                          strlen(domain->profile_text), &error)) ||
         !(qemu = virCpregHookQemuVersion(conf, domain->emulator, &error)) ||
         !(dst = hostProfileFor(conf, domain, src, &error)) ||
-        !(policy = hookPolicy(conf, &error)))
+        !(policy = virCpregPolicyLoadAll(virCpregConfPolicyDirs(conf), NULL, &error)))
         return virCpregHookInternalError(conf, op, error->message, answer);
     opts.dest_qemu = qemu;
     opts.policy = policy;

@@ -143,13 +143,8 @@ virCpregPolicyFree(virCpregPolicy *policy)
         g_rc_box_release_full(policy, policyClear);
 }
 
-static int
-compareRuleIds(gconstpointer a, gconstpointer b)
-{
-    guint64 x = ((const virCpregPolicyRule *)a)->id, y = ((const virCpregPolicyRule *)b)->id;
-
-    return x < y ? -1 : x > y;
-}
+/* virCpregCompareIds orders them by their first member */
+G_STATIC_ASSERT(G_STRUCT_OFFSET(virCpregPolicyRule, id) == 0);
 
 const virCpregPolicyRule *
 virCpregPolicyFind(const virCpregPolicy *policy, guint64 id)
@@ -157,7 +152,7 @@ virCpregPolicyFind(const virCpregPolicy *policy, guint64 id)
     virCpregPolicyRule key = { .id = id };
     guint i;
 
-    if (!g_array_binary_search(policy->rules, &key, compareRuleIds, &i))
+    if (!g_array_binary_search(policy->rules, &key, virCpregCompareIds, &i))
         return NULL;
     return &g_array_index(policy->rules, virCpregPolicyRule, i);
 }
@@ -372,4 +367,22 @@ virCpregPolicyLoadDir(virCpregPolicy *policy, const char *dir, GError **error)
             return FALSE;
     }
     return TRUE;
+}
+
+virCpregPolicy *
+virCpregPolicyLoadAll(const char *const *dirs, const char *const *files,
+                      GError **error)
+{
+    g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
+    size_t i;
+
+    for (i = 0; dirs && dirs[i]; i++) {
+        if (*dirs[i] && !virCpregPolicyLoadDir(policy, dirs[i], error))
+            return NULL;
+    }
+    for (i = 0; files && files[i]; i++) {
+        if (!virCpregPolicyLoadFile(policy, files[i], error))
+            return NULL;
+    }
+    return g_steal_pointer(&policy);
 }

@@ -49,6 +49,11 @@ gboolean virCpregPolicyLoadFile(virCpregPolicy *policy, const char *path,
                                 GError **error);
 gboolean virCpregPolicyLoadDir(virCpregPolicy *policy, const char *dir,
                                GError **error);
+/* The built-in policy, then every policy.d of @dirs (empty names skipped),
+ * then @files, in order; either may be NULL. */
+virCpregPolicy *virCpregPolicyLoadAll(const char *const *dirs,
+                                      const char *const *files,
+                                      GError **error);
 const virCpregPolicyRule *virCpregPolicyFind(const virCpregPolicy *policy,
                                              guint64 id);
 const GPtrArray *virCpregPolicySources(const virCpregPolicy *policy);

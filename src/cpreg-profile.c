@@ -77,13 +77,9 @@ virCpregProfileFree(virCpregProfile *profile)
     g_free(profile);
 }
 
-static int
-compareEntryIds(gconstpointer a, gconstpointer b)
-{
-    guint64 x = ((const virCpregEntry *)a)->id, y = ((const virCpregEntry *)b)->id;
-
-    return x < y ? -1 : x > y;
-}
+/* virCpregCompareIds orders them by their first member */
+G_STATIC_ASSERT(G_STRUCT_OFFSET(virCpregEntry, id) == 0);
+G_STATIC_ASSERT(G_STRUCT_OFFSET(virCpregTrial, id) == 0);
 
 const virCpregEntry *
 virCpregProfileFind(const virCpregProfile *profile, guint64 id)
@@ -91,7 +87,7 @@ virCpregProfileFind(const virCpregProfile *profile, guint64 id)
     virCpregEntry key = { .id = id };
     guint i;
 
-    if (!g_array_binary_search(profile->entries, &key, compareEntryIds, &i))
+    if (!g_array_binary_search(profile->entries, &key, virCpregCompareIds, &i))
         return NULL;
     return virCpregProfileEntry(profile, i);
 }
@@ -99,21 +95,13 @@ virCpregProfileFind(const virCpregProfile *profile, guint64 id)
 VIR_CPREG_ENUM_IMPL(virCpregTrialResult, virCpregTrialResult, VIR_CPREG_TRIAL_LAST,
                     "accepted", "rejected", "unknown");
 
-static int
-compareTrialIds(gconstpointer a, gconstpointer b)
-{
-    guint64 x = ((const virCpregTrial *)a)->id, y = ((const virCpregTrial *)b)->id;
-
-    return x < y ? -1 : x > y;
-}
-
 const virCpregTrial *
 virCpregProfileFindTrial(const virCpregProfile *profile, guint64 id)
 {
     virCpregTrial key = { .id = id };
     guint i;
 
-    if (!g_array_binary_search(profile->trials, &key, compareTrialIds, &i))
+    if (!g_array_binary_search(profile->trials, &key, virCpregCompareIds, &i))
         return NULL;
     return &g_array_index(profile->trials, virCpregTrial, i);
 }

@@ -80,3 +80,11 @@ virCpregProgramInit(void)
     textdomain(GETTEXT_PACKAGE);
     g_log_set_writer_func(virCpregLogWriter, NULL, NULL);
 }
+
+int
+virCpregCompareIds(gconstpointer a, gconstpointer b)
+{
+    guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
+
+    return x < y ? -1 : x > y;
+}

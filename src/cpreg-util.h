@@ -50,6 +50,15 @@ int virCpregEnumFromString(const char *const *names, guint n, const char *str);
     } \
     G_STATIC_ASSERT(G_N_ELEMENTS(name##Names) == (last))
 
+/* ---- sorted arrays of records keyed by a register id ------------------- */
+
+/*
+ * For g_array_binary_search() and g_array_sort() over records whose first
+ * member is a guint64 register id (profile entries, trials, policy rules;
+ * each such type asserts it with G_STATIC_ASSERT).
+ */
+int virCpregCompareIds(gconstpointer a, gconstpointer b);
+
 /* ---- deadlines ---------------------------------------------------------- */
 
 /*

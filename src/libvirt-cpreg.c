@@ -136,19 +136,6 @@ struct _cpregVerdict {
     virCpregDomain *domain;       /* what the verdict was judged with */
 };
 
-static virCpregPolicy *
-loadPolicy(const char *const *files, GError **error)
-{
-    g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
-    size_t i;
-
-    for (i = 0; files && files[i]; i++) {
-        if (!virCpregPolicyLoadFile(policy, files[i], error))
-            return NULL;
-    }
-    return g_steal_pointer(&policy);
-}
-
 cpregVerdict *
 cpregCheck(const cpregProfile *source, const cpregProfile *dest,
            const cpregCheckParams *params, GError **error)
@@ -164,7 +151,7 @@ cpregCheck(const cpregProfile *source, const cpregProfile *dest,
         !(result->domain = virCpregDomainParse(_("the domain XML"), params->domain_xml,
                                                strlen(params->domain_xml), error)))
         return NULL;
-    if (!(policy = loadPolicy(params->policy_files, error))) {
+    if (!(policy = virCpregPolicyLoadAll(NULL, params->policy_files, error))) {
         virCpregDomainFree(result->domain);
         return NULL;
     }

@@ -167,22 +167,12 @@ cliLoadProfile(const char *path, gboolean all, GError **error)
 virCpregPolicy *
 cliLoadPolicy(const char *const *files, GError **error)
 {
-    g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
     const char *env = g_getenv("VIRT_CPREG_POLICY_DIRS");
     g_auto(GStrv) envDirs = env ? g_strsplit(env, ":", -1) : NULL;
-    const char *const *dirs = envDirs ? (const char *const *)envDirs :
-                                        virCpregConfPolicyDirs(NULL);
-    guint i;
 
-    for (i = 0; dirs[i]; i++) {
-        if (*dirs[i] && !virCpregPolicyLoadDir(policy, dirs[i], error))
-            return NULL;
-    }
-    for (i = 0; files && files[i]; i++) {
-        if (!virCpregPolicyLoadFile(policy, files[i], error))
-            return NULL;
-    }
-    return g_steal_pointer(&policy);
+    return virCpregPolicyLoadAll(envDirs ? (const char *const *)envDirs :
+                                           virCpregConfPolicyDirs(NULL),
+                                 files, error);
 }
 
 char *

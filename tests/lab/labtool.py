@@ -47,8 +47,9 @@ def read_stream(path):
     return data
 
 
-def stream_cpregs(data):
-    """[(id, value)] of the first "cpu" section, or None."""
+def cpreg_arrays(data):
+    """(offset of cpreg_vmstate_array_len, N) of the first "cpu" section of
+    a QEMU migration stream, or None."""
     if data[:4] != b"QEVM":
         return None
     # A FULL (0x04) section header: be32 id, u8 3, "cpu", be32 instance,
@@ -69,9 +70,19 @@ def stream_cpregs(data):
             continue
         ids = struct.unpack_from(">%dQ" % n, data, pos + 4)
         if all(i >> 56 in (0x60, 0x40) for i in ids) and list(ids) == sorted(set(ids)):
-            values = struct.unpack_from(">%dQ" % n, data, pos + 4 + 8 * n)
-            return list(zip(ids, values))
+            return pos, n
     return None
+
+
+def stream_cpregs(data):
+    """[(id, value)] of the first "cpu" section, or None."""
+    found = cpreg_arrays(data)
+    if found is None:
+        return None
+    pos, n = found
+    ids = struct.unpack_from(">%dQ" % n, data, pos + 4)
+    values = struct.unpack_from(">%dQ" % n, data, pos + 4 + 8 * n)
+    return list(zip(ids, values))
 
 
 def cmd_stream_regs(path):

@@ -38,6 +38,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import labtool  # noqa: E402  (tests/lab: the one reader of a stream's cpreg arrays)
+
 MODELS = ("cortex-a57", "neoverse-n1", "max")
 QEMU_TIMEOUT = 60          # seconds a QEMU may live, whatever happens
 QMP_TIMEOUT = 20           # seconds for one QMP exchange or wait
@@ -294,25 +297,14 @@ def load_stream(workdir, emulator, machine, model, path, tag, perturb=None):
 
 
 def cpu_arrays(data):
-    """(offset of the length, N) of the first "cpu" section's cpreg arrays."""
+    """(offset of the length, N) of the first "cpu" section's cpreg arrays
+    (tests/lab/labtool.py reads them)."""
     if data[:4] != b"QEVM":
         raise HarnessError("not a QEMU migration stream")
-    start = data.find(b"\x03cpu")
-    while start >= 0 and data[start - 5] != 0x04:     # a FULL section header
-        start = data.find(b"\x03cpu", start + 1)
-    if start < 0:
-        raise HarnessError("no cpu section in the stream")
-    for pos in range(start + 12, len(data) - 8):
-        (n,) = struct.unpack_from(">i", data, pos)
-        if not 16 <= n <= 8192 or data[pos + 4] not in (0x60, 0x40):
-            continue
-        end = pos + 4 + 16 * n
-        if end > len(data):
-            continue
-        ids = struct.unpack_from(">%dQ" % n, data, pos + 4)
-        if all(i >> 56 in (0x60, 0x40) for i in ids) and list(ids) == sorted(set(ids)):
-            return pos, n
-    raise HarnessError("no cpreg arrays in the cpu section")
+    found = labtool.cpreg_arrays(data)
+    if found is None:
+        raise HarnessError("no cpreg arrays in the cpu section")
+    return found
 
 
 def stream_regs(path):
