@@ -43,6 +43,18 @@ builderPos(const virCpregBuilder *b, guint pos)
     return g_strdup_printf("%s: %s[%u]", b->profile->origin, b->array, pos);
 }
 
+/* Uncertainty is a mark of a prediction, on what the entry carries. */
+gboolean
+virCpregBuilderMarksValid(const virCpregEntry *e)
+{
+    if (!(e->flags & VIR_CPREG_ENTRY_PREDICTED))
+        return !virCpregEntryUncertain(e);
+    if (e->uncertain && !(e->flags & VIR_CPREG_ENTRY_VALUE))
+        return FALSE;
+    return !(e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN) ||
+           (e->flags & VIR_CPREG_ENTRY_WRITABLE);
+}
+
 gboolean
 virCpregBuilderAdd(virCpregBuilder *b, const virCpregEntry *entry, guint pos,
                    GError **error)
@@ -54,6 +66,13 @@ virCpregBuilderAdd(virCpregBuilder *b, const virCpregEntry *entry, guint pos,
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%1$s: 0x%2$016llx is not an arm64 KVM register id"),
                     where, (unsigned long long)entry->id);
+        return FALSE;
+    }
+    if (!virCpregBuilderMarksValid(entry)) {
+        g_autofree char *where = builderPos(b, pos);
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%s: an uncertain mark needs a predicted value or writable mask"),
+                    where);
         return FALSE;
     }
     if (b->raw->len >= VIR_CPREG_PROFILE_MAX_REGS) {
@@ -81,7 +100,8 @@ static gboolean
 entryEqual(const virCpregEntry *a, const virCpregEntry *b)
 {
     return a->flags == b->flags && a->value == b->value &&
-           a->value_hi == b->value_hi && a->writable == b->writable;
+           a->value_hi == b->value_hi && a->writable == b->writable &&
+           a->uncertain == b->uncertain;
 }
 
 /* Most inputs come sorted (KVM_GET_REG_LIST's order, our writers'). */

@@ -4,8 +4,12 @@
  *
  *   # kernel: Linux version 6.12.107+deb13-arm64 (...)
  *   # vCPU features: pmu+sve (...)
- *   0x<id> [0x<value> [0x<writable mask>]]
+ *   0x<id> [0x<value> [0x<writable mask>]] [predicted [uncertain=0x<mask>]
+ *                                            [writable-uncertain]]
  *
+ * The marks of a prediction are words after the columns, so that a
+ * reader that does not know them refuses the line rather than taking a
+ * prediction for a measurement.
  * Comments may carry identity as "# key: value"; other comments are text.
  * It is also the compact form the project writes for machines to read
  * (domain metadata, `probe -o FILE.regs`): see virCpregProfileToDump.
@@ -144,26 +148,67 @@ splitWords(char *line, char **words, guint max)
     }
 }
 
+/* A register's columns: up to three hexadecimal words, then its marks. */
+#define DUMP_COLUMNS 3
+#define DUMP_MARKS 3
+#define MARK_PREDICTED "predicted"
+#define MARK_UNCERTAIN "uncertain="
+#define MARK_WRITABLE_UNCERTAIN "writable-uncertain"
+
+/* The marks of a predicted entry, in this order, each at most once:
+ * "predicted [uncertain=0x<mask>] [writable-uncertain]". */
+static gboolean
+parseMarks(char **words, guint n, virCpregEntry *e)
+{
+    guint i = 0;
+
+    if (n == 0)
+        return TRUE;
+    if (!g_str_equal(words[i++], MARK_PREDICTED))
+        return FALSE;
+    e->flags |= VIR_CPREG_ENTRY_PREDICTED;
+    if (i < n && g_str_has_prefix(words[i], MARK_UNCERTAIN)) {
+        const char *mask = words[i++] + strlen(MARK_UNCERTAIN);
+        if (!virCpregTextParseHex64(mask, strlen(mask), &e->uncertain) || !e->uncertain)
+            return FALSE;
+    }
+    if (i < n && g_str_equal(words[i], MARK_WRITABLE_UNCERTAIN)) {
+        i++;
+        e->flags |= VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN;
+    }
+    return i == n;
+}
+
 static gboolean
 parseRegisterLine(virCpregBuilder *b, char *line, guint lineno,
                   GError **error)
 {
-    char *words[3];
-    guint n = splitWords(line, words, 3);
+    char *words[DUMP_COLUMNS + DUMP_MARKS];
+    guint n = splitWords(line, words, G_N_ELEMENTS(words));
+    guint cols = 0;
     virCpregEntry e = { 0 };
 
-    if (n > 3 || !virCpregTextParseHex64(words[0], strlen(words[0]), &e.id) ||
-        (n >= 2 && !virCpregTextParseHex128(words[1], strlen(words[1]),
-                                            &e.value, &e.value_hi)) ||
-        (n == 3 && !virCpregTextParseHex64(words[2], strlen(words[2]),
-                                           &e.writable))) {
+    while (cols < MIN(n, G_N_ELEMENTS(words)) && words[cols][0] == '0')
+        cols++;
+    if (n > G_N_ELEMENTS(words) || cols == 0 || cols > DUMP_COLUMNS ||
+        !virCpregTextParseHex64(words[0], strlen(words[0]), &e.id) ||
+        (cols >= 2 && !virCpregTextParseHex128(words[1], strlen(words[1]),
+                                               &e.value, &e.value_hi)) ||
+        (cols == 3 && !virCpregTextParseHex64(words[2], strlen(words[2]),
+                                              &e.writable))) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("%1$s:%2$u: expected '0x<id> [0x<value> [0x<writable mask>]]'"),
                     b->profile->origin, lineno);
         return FALSE;
     }
-    e.flags = (n >= 2 ? VIR_CPREG_ENTRY_VALUE : 0) |
-              (n == 3 ? VIR_CPREG_ENTRY_WRITABLE : 0);
+    e.flags = (cols >= 2 ? VIR_CPREG_ENTRY_VALUE : 0) |
+              (cols == 3 ? VIR_CPREG_ENTRY_WRITABLE : 0);
+    if (!parseMarks(words + cols, n - cols, &e)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s:%2$u: expected the marks 'predicted [uncertain=0x<mask>] [writable-uncertain]' after the register's columns"),
+                    b->profile->origin, lineno);
+        return FALSE;
+    }
     return virCpregBuilderAdd(b, &e, lineno, error);
 }
 
@@ -238,7 +283,8 @@ dumpCarries(const virCpregProfile *profile)
             return FALSE;
     }
     for (i = 0; i < profile->entries->len; i++) {
-        if (virCpregProfileEntry(profile, i)->flags == VIR_CPREG_ENTRY_WRITABLE)
+        if (!(virCpregProfileEntry(profile, i)->flags & VIR_CPREG_ENTRY_VALUE) &&
+            (virCpregProfileEntry(profile, i)->flags & VIR_CPREG_ENTRY_WRITABLE))
             return FALSE;
     }
     return TRUE;
@@ -259,6 +305,20 @@ writeIdentity(GString *out, const virCpregIdentity *ident)
         g_string_append_printf(out, "# midr: 0x%" PRIx64 "\n", ident->midr);
     g_string_append_printf(out, "# vCPU features: %s%s\n", *features ? features : "base",
                            ident->features_inferred ? " " FEATURES_INFERRED : "");
+}
+
+static void
+writeMarks(GString *out, const virCpregEntry *e)
+{
+    if (!(e->flags & VIR_CPREG_ENTRY_PREDICTED))
+        return;
+    g_string_append(out, " " MARK_PREDICTED);
+    if (e->uncertain) {
+        g_string_append(out, " " MARK_UNCERTAIN);
+        virCpregTextFormatHex64(out, e->uncertain, 1);
+    }
+    if (e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN)
+        g_string_append(out, " " MARK_WRITABLE_UNCERTAIN);
 }
 
 /*
@@ -289,6 +349,7 @@ virCpregProfileToDump(const virCpregProfile *profile)
             g_string_append_c(out, ' ');
             virCpregTextFormatHex64(out, e->writable, 1);
         }
+        writeMarks(out, e);
         g_string_append_c(out, '\n');
     }
     return g_string_free(out, FALSE);

@@ -159,10 +159,12 @@ registerPath(char buf[static 32], guint i)
 }
 
 /* A register's members, in the order they are checked. */
-enum { REG_ID, REG_NAME, REG_VALUE, REG_WRITABLE, REG_N_MEMBERS };
+enum { REG_ID, REG_NAME, REG_VALUE, REG_WRITABLE, REG_PREDICTED, REG_UNCERTAIN,
+       REG_WRITABLE_UNCERTAIN, REG_N_MEMBERS };
 static const char *const registerKeys[REG_N_MEMBERS] = {
     [REG_ID] = "id", [REG_NAME] = "name", [REG_VALUE] = "value",
-    [REG_WRITABLE] = "writable",
+    [REG_WRITABLE] = "writable", [REG_PREDICTED] = "predicted",
+    [REG_UNCERTAIN] = "uncertain", [REG_WRITABLE_UNCERTAIN] = "writable-uncertain",
 };
 
 /* Finds them in one pass over @reg, not a hash lookup for each key: a
@@ -183,6 +185,39 @@ registerMembers(json_object *reg, json_object *members[REG_N_MEMBERS])
             }
         }
     }
+}
+
+/* A mark: absent, null or false is no mark. */
+static gboolean
+markMember(json_object *val, const char *key, const char *origin, const char *path,
+           unsigned int flag, virCpregEntry *e, GError **error)
+{
+    if (!val)
+        return TRUE;
+    if (!json_object_is_type(val, json_type_boolean)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("%1$s: %2$s.%3$s: expected true or false"), origin, path, key);
+        return FALSE;
+    }
+    e->flags |= json_object_get_boolean(val) ? flag : 0;
+    return TRUE;
+}
+
+/* "predicted", "uncertain" (a mask of value bits), "writable-uncertain" */
+static gboolean
+parseMarks(json_object *m[REG_N_MEMBERS], const char *origin, const char *path,
+           virCpregEntry *e, GError **error)
+{
+    gboolean present;
+    guint64 hi;
+
+    if (!markMember(m[REG_PREDICTED], "predicted", origin, path,
+                    VIR_CPREG_ENTRY_PREDICTED, e, error) ||
+        !markMember(m[REG_WRITABLE_UNCERTAIN], "writable-uncertain", origin, path,
+                    VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN, e, error))
+        return FALSE;
+    return hexValue(m[REG_UNCERTAIN], "uncertain", origin, path, FALSE, &present,
+                    &e->uncertain, &hi, error);
 }
 
 static gboolean
@@ -223,6 +258,8 @@ parseRegister(virCpregBuilder *b, json_object *reg, guint i, GError **error)
                   &e.writable, &hi, error))
         return FALSE;
     e.flags |= present ? VIR_CPREG_ENTRY_WRITABLE : 0;
+    if (!parseMarks(m, origin, path, &e, error))
+        return FALSE;
     return virCpregBuilderAdd(b, &e, i, error);
 }
 
@@ -378,6 +415,12 @@ entryJSON(const virCpregEntry *e)
         json_object_object_add(obj, "value", hexString(e->value, e->value_hi, 1));
     if (e->flags & VIR_CPREG_ENTRY_WRITABLE)
         json_object_object_add(obj, "writable", hexString(e->writable, 0, 1));
+    if (e->flags & VIR_CPREG_ENTRY_PREDICTED)
+        json_object_object_add(obj, "predicted", json_object_new_boolean(TRUE));
+    if (e->uncertain)
+        json_object_object_add(obj, "uncertain", hexString(e->uncertain, 0, 1));
+    if (e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN)
+        json_object_object_add(obj, "writable-uncertain", json_object_new_boolean(TRUE));
     return obj;
 }
 

@@ -28,6 +28,7 @@ void virCpregBuilderInit(virCpregBuilder *b, const char *origin,
                          virCpregPosKind poskind, const char *array);
 gboolean virCpregBuilderAdd(virCpregBuilder *b, const virCpregEntry *entry,
                             guint pos, GError **error);
+gboolean virCpregBuilderMarksValid(const virCpregEntry *entry);
 virCpregProfile *virCpregBuilderFinish(virCpregBuilder *b, GError **error);
 void virCpregBuilderClear(virCpregBuilder *b);
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregBuilder, virCpregBuilderClear);

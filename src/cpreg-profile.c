@@ -27,6 +27,7 @@ const virCpregIdentityText virCpregIdentityTexts[] = {
     { "cpu", "cpu", IDENT_TEXT(cpu) },
     { "host", "host CPU", IDENT_TEXT(host) },
     { "source", "source", IDENT_TEXT(source) },
+    { "predicted", "predicted", IDENT_TEXT(predicted) },
 };
 const size_t virCpregIdentityTextCount = G_N_ELEMENTS(virCpregIdentityTexts);
 

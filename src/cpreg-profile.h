@@ -22,7 +22,17 @@ G_BEGIN_DECLS
 typedef enum {
     VIR_CPREG_ENTRY_VALUE = 1 << 0,     /* value (and value_hi) is known */
     VIR_CPREG_ENTRY_WRITABLE = 1 << 1,  /* writable mask is known */
+    /* The marks of a prediction (virt-cpreg predict, cpreg-predict.c):
+     * the entry's value or writable mask is not measured but predicted;
+     * the bits of `uncertain` are those the prediction cannot vouch for.
+     * A predicted entry is present for certain: the register list of a
+     * prediction is the emulated kernels' (see cpreg-predict.c). */
+    VIR_CPREG_ENTRY_PREDICTED = 1 << 2,
+    /* the predicted writable mask may be wrong in any bit */
+    VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN = 1 << 3,
 } virCpregEntryFlags;
+
+#define VIR_CPREG_ENTRY_MARKS (VIR_CPREG_ENTRY_PREDICTED | VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN)
 
 typedef struct {
     guint64 id;
@@ -30,8 +40,18 @@ typedef struct {
     guint64 value_hi;     /* bits 64..127, for registers wider than 64 bits */
     guint64 writable;     /* KVM_ARM_GET_REG_WRITABLE_MASKS: bits userspace
                            * may change (ID registers, kernels >= 6.8) */
+    guint64 uncertain;    /* PREDICTED: value bits (0..63) the prediction
+                           * cannot vouch for; for a register wider than
+                           * 64 bits, bit 63 also stands for the bits above */
     unsigned int flags;   /* virCpregEntryFlags */
 } virCpregEntry;
+
+/* Does @e carry uncertain bits (value or writable mask)? */
+static inline gboolean
+virCpregEntryUncertain(const virCpregEntry *e)
+{
+    return e->uncertain || (e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN);
+}
 
 typedef struct {
     char *kernel;         /* kernel release (uname -r) */
@@ -42,6 +62,8 @@ typedef struct {
     char *cpu;            /* vCPU model ("host", "max", ...) */
     char *host;           /* free text: the host CPU the data was taken on */
     char *source;         /* kvm-probe, qemu-stream, firecracker, dump... */
+    char *predicted;      /* how the profile was predicted ("kernel A ->
+                           * B, delta emulated on neoverse-n1"), or NULL */
     char **features;      /* vCPU features ("pmu", "sve", "pauth"), sorted */
     gboolean features_inferred;  /* from the registers (a stream), not
                                   * declared by the source */

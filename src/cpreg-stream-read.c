@@ -231,9 +231,9 @@ virCpregStreamToProfile(const virCpregStreamInfo *info, gboolean *differ,
     virCpregBuilderInit(&b, info->origin, VIR_CPREG_POS_INDEX,
                         "cpu.cpreg_vmstate_indexes");
     for (i = 0; i < cpu->ids->len; i++) {
-        virCpregEntry e = { g_array_index(cpu->ids, guint64, i),
-                            g_array_index(cpu->values, guint64, i), 0, 0,
-                            VIR_CPREG_ENTRY_VALUE };
+        virCpregEntry e = { .id = g_array_index(cpu->ids, guint64, i),
+                            .value = g_array_index(cpu->values, guint64, i),
+                            .flags = VIR_CPREG_ENTRY_VALUE };
         if (!virCpregBuilderAdd(&b, &e, i, error))
             return NULL;
     }

@@ -6,7 +6,8 @@
  *
  * What we write of a profile must read back: its JSON as the same
  * registers, its register dump (the metadata we stamp), when a dump can
- * carry it, as the very same profile, down to the JSON it writes.
+ * carry it, as the very same profile, down to the JSON it writes; the
+ * marks of a prediction too.
  */
 #include "config.h"
 
@@ -59,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (i = 0; i < virCpregProfileCount(p); i++) {
         const virCpregEntry *a = virCpregProfileEntry(p, i);
         const virCpregEntry *b = virCpregProfileEntry(again, i);
-        FUZZ_CHECK(a->id == b->id && a->flags == b->flags &&
+        FUZZ_CHECK(a->id == b->id && a->flags == b->flags && a->uncertain == b->uncertain &&
                    (!(a->flags & VIR_CPREG_ENTRY_VALUE) ||
                     (a->value == b->value && a->value_hi == b->value_hi)) &&
                    (!(a->flags & VIR_CPREG_ENTRY_WRITABLE) || a->writable == b->writable),
