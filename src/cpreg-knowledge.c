@@ -136,6 +136,14 @@ static const virCpregRegInfo regInfo[] = {
     { .name = "CTR_EL0", .id = VIR_CPREG_SYSREG(3, 3, 0, 0, 1),
       .write = VIR_CPREG_WRITE_ID_FIELDS, .tcg = VIR_CPREG_TCG_CONSTANT,
       .cite = "sys_regs.c set_ctr_el0" },
+    /* The generic timer's counters and timers (CRm 0..3; the PMU's event
+     * counters follow in CRm 8..15): the value is the moment's (the lab's
+     * probes of one kernel differ in CNTPCT_EL0 and in KVM's CNTVCT id);
+     * KVM stores any value (guest state). */
+    { .name = "generic timer registers (op0 3, op1 3, CRn 14, CRm 0..3)",
+      .id = VIR_CPREG_SYSREG(3, 3, 14, 0, 0), .mask = ~0x1fULL,
+      .write = VIR_CPREG_WRITE_STATE, .transient = TRUE,
+      .cite = "arch_timer.c kvm_arm_timer_set_reg" },
     /*
      * Registers only QEMU's TCG lists (KVM never lists them, so their KVM
      * write rule is moot). RMR_EL1 and its AArch32 view RMR: ARM_CP_CONST

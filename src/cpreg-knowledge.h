@@ -74,6 +74,9 @@ typedef struct {
     virCpregWriteRule write;
     virCpregTcgRule tcg;          /* what TCG's write-back does with it */
     virCpregDefaultPolicy policy;
+    gboolean transient;           /* the value is the moment's (a counter,
+                                   * a timer): two probes never agree on
+                                   * it, so no kernel's delta predicts it */
     const char *cite;             /* where KVM, the uapi or QEMU says so */
 } virCpregRegInfo;
 

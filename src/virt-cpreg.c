@@ -44,6 +44,11 @@ static const virCpregVerb verbs[] = {
       N_("This host's register profile for a vCPU configuration"), NULL },
     { "validate", cliValidate, "",
       N_("Check this host's setup: hook, daemons, configuration, guests"), NULL },
+    { "predict", cliPredict, N_("--host PROFILE --to EMULATED_B"),
+      N_("A host's profile after a kernel upgrade: its own plus the new kernel's emulated delta"),
+      N_("Exit status: 0 when the profile is predicted, 2 bad usage or input (emulated "
+         "profiles of different CPUs or features, or of another kernel than the host's), "
+         "4 internal error.") },
 };
 
 /* A verb's text in the user's language; gettext("") would be the

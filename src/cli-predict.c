@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cli-predict.c: virt-cpreg predict: a real host's profile after a kernel
+ * upgrade (cpreg-predict.c does the work)
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <glib/gi18n-lib.h>
+
+#include "cli.h"
+#include "cpreg-error.h"
+#include "cpreg-id.h"
+#include "cpreg-predict.h"
+#include "cpreg-value.h"
+#include "cpreg-verdict-render.h"
+
+/* The names of a list, for people: "A, B and C" or "N registers: ...". */
+#define NAMES_MAX 600
+
+typedef struct {
+    GPtrArray *added;       /* char *: register labels */
+    GPtrArray *dropped;
+    GPtrArray *predicted;   /* values or masks the delta changed */
+    GPtrArray *uncertain;   /* "NAME (FIELD, FIELD)" */
+} virCpregPredictLists;
+
+static void
+listsClear(virCpregPredictLists *l)
+{
+    g_clear_pointer(&l->added, g_ptr_array_unref);
+    g_clear_pointer(&l->dropped, g_ptr_array_unref);
+    g_clear_pointer(&l->predicted, g_ptr_array_unref);
+    g_clear_pointer(&l->uncertain, g_ptr_array_unref);
+}
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregPredictLists, listsClear);
+
+/* What of @e is uncertain: its ID fields, else "value", and "writable". */
+static char *
+uncertainParts(const virCpregEntry *e)
+{
+    g_autoptr(GPtrArray) parts = g_ptr_array_new();
+    size_t n, i;
+    const virCpregField *fields = virCpregIdFields(e->id, &n);
+    guint64 named = 0;
+
+    for (i = 0; i < n && e->uncertain; i++) {
+        if (e->uncertain & virCpregFieldMask(&fields[i]) & ~named) {
+            g_ptr_array_add(parts, (gpointer)fields[i].name);
+            named |= virCpregFieldMask(&fields[i]);
+        }
+    }
+    if (e->uncertain & ~named)
+        g_ptr_array_add(parts, (gpointer)(named ? _("other bits") : _("value")));
+    if (e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN)
+        g_ptr_array_add(parts, (gpointer)_("writable mask"));
+    g_ptr_array_add(parts, NULL);
+    return g_strjoinv(", ", (char **)parts->pdata);
+}
+
+static char *
+nameOf(guint64 id)
+{
+    char buf[VIR_CPREG_NAME_MAX];
+
+    return g_strdup(virCpregIdFormat(id, buf));
+}
+
+static void
+collect(virCpregPredictLists *l, const virCpregProfile *host, const virCpregProfile *out)
+{
+    guint i;
+
+    l->added = g_ptr_array_new_with_free_func(g_free);
+    l->dropped = g_ptr_array_new_with_free_func(g_free);
+    l->predicted = g_ptr_array_new_with_free_func(g_free);
+    l->uncertain = g_ptr_array_new_with_free_func(g_free);
+    for (i = 0; i < virCpregProfileCount(out); i++) {
+        const virCpregEntry *e = virCpregProfileEntry(out, i);
+        if (!virCpregProfileFind(host, e->id))
+            g_ptr_array_add(l->added, nameOf(e->id));
+        else if (e->flags & VIR_CPREG_ENTRY_PREDICTED && !virCpregEntryUncertain(e))
+            g_ptr_array_add(l->predicted, nameOf(e->id));
+        if (virCpregEntryUncertain(e)) {
+            g_autofree char *label = nameOf(e->id);
+            g_autofree char *parts = uncertainParts(e);
+            g_ptr_array_add(l->uncertain, g_strdup_printf("%s (%s)", label, parts));
+        }
+    }
+    for (i = 0; i < virCpregProfileCount(host); i++) {
+        guint64 id = virCpregProfileEntry(host, i)->id;
+        if (!virCpregProfileFind(out, id))
+            g_ptr_array_add(l->dropped, nameOf(id));
+    }
+}
+
+static char *
+joinNames(const GPtrArray *names)
+{
+    g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(guint));
+    guint one = 1, i;
+
+    for (i = 0; i < names->len; i++)
+        g_array_append_val(counts, one);
+    return virCpregJoinNames(names, counts, NAMES_MAX, FALSE);
+}
+
+static void
+printLine(const char *label, guint count, const GPtrArray *names)
+{
+    g_autofree char *list = names && names->len ? joinNames(names) : NULL;
+
+    printf("%s: %u%s%s\n", label, count, list ? ": " : "", list ? list : "");
+}
+
+static void
+printText(const virCpregProfile *out, const virCpregPredictStats *s,
+          const virCpregPredictLists *l)
+{
+    printf(_("predicted: %s\n"), out->ident.predicted);
+    printf(_("registers: %u\n"), virCpregProfileCount(out));
+    printLine(_("added"), s->added, l->added);
+    printLine(_("dropped"), s->dropped, l->dropped);
+    printLine(_("values predicted"), l->predicted->len, l->predicted);
+    printLine(_("uncertain"), s->uncertain, l->uncertain);
+    printf(_("kept as measured: %1$u counters and timers, %2$u registers the emulated CPU does not have\n"),
+           s->transient, s->host_only);
+}
+
+static json_object *
+namesJSON(const GPtrArray *names)
+{
+    json_object *arr = json_object_new_array();
+    guint i;
+
+    for (i = 0; i < names->len; i++)
+        json_object_array_add(arr, json_object_new_string(names->pdata[i]));
+    return arr;
+}
+
+static json_object *
+uncertainJSON(const virCpregProfile *out)
+{
+    json_object *arr = json_object_new_array();
+    guint i;
+
+    for (i = 0; i < virCpregProfileCount(out); i++) {
+        const virCpregEntry *e = virCpregProfileEntry(out, i);
+        g_autofree char *label = NULL;
+        json_object *obj, *fields;
+        size_t n, k;
+        const virCpregField *f;
+        if (!virCpregEntryUncertain(e))
+            continue;
+        obj = json_object_new_object();
+        fields = json_object_new_array();
+        f = virCpregIdFields(e->id, &n);
+        for (k = 0; k < n; k++) {
+            if (e->uncertain & virCpregFieldMask(&f[k]))
+                json_object_array_add(fields, json_object_new_string(f[k].name));
+        }
+        label = nameOf(e->id);
+        json_object_object_add(obj, "register", json_object_new_string(label));
+        json_object_object_add(obj, "id", cliJSONHex(e->id));
+        json_object_object_add(obj, "uncertain", cliJSONHex(e->uncertain));
+        json_object_object_add(obj, "fields", fields);
+        json_object_object_add(obj, "writable-uncertain",
+                               json_object_new_boolean(e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN));
+        json_object_array_add(arr, obj);
+    }
+    return arr;
+}
+
+static void
+printJSON(const virCpregProfile *out, const char *output, const virCpregPredictStats *s,
+          const virCpregPredictLists *l)
+{
+    g_autoptr(json_object) root = json_object_new_object();
+    json_object *counts = json_object_new_object();
+
+    json_object_object_add(root, "predicted", json_object_new_string(out->ident.predicted));
+    json_object_object_add(root, "kernel", json_object_new_string(out->ident.kernel));
+    json_object_object_add(root, "output", json_object_new_string(output));
+    json_object_object_add(root, "registers", json_object_new_int((int)virCpregProfileCount(out)));
+    json_object_object_add(counts, "added", json_object_new_int((int)s->added));
+    json_object_object_add(counts, "dropped", json_object_new_int((int)s->dropped));
+    json_object_object_add(counts, "predicted", json_object_new_int((int)s->predicted));
+    json_object_object_add(counts, "uncertain", json_object_new_int((int)s->uncertain));
+    json_object_object_add(counts, "transient", json_object_new_int((int)s->transient));
+    json_object_object_add(counts, "host-only", json_object_new_int((int)s->host_only));
+    json_object_object_add(root, "counts", counts);
+    json_object_object_add(root, "added", namesJSON(l->added));
+    json_object_object_add(root, "dropped", namesJSON(l->dropped));
+    json_object_object_add(root, "values-predicted", namesJSON(l->predicted));
+    json_object_object_add(root, "uncertain", uncertainJSON(out));
+    cliPrintJSON(root);
+}
+
+int
+cliPredict(int argc, char **argv)
+{
+    g_autofree char *hostPath = NULL;
+    g_autofree char *fromPath = NULL;
+    g_autofree char *toPath = NULL;
+    g_autofree char *output = NULL;
+    gboolean json = FALSE;
+    GOptionEntry entries[] = {
+        { "host", 0, 0, G_OPTION_ARG_FILENAME, &hostPath,
+          N_("the host's measured profile, under its current kernel"), N_("PROFILE") },
+        { "from", 0, 0, G_OPTION_ARG_FILENAME, &fromPath,
+          N_("the emulated profile of the host's current kernel"), N_("EMULATED_A") },
+        { "to", 0, 0, G_OPTION_ARG_FILENAME, &toPath,
+          N_("the emulated profile of the new kernel (same CPU and features)"), N_("EMULATED_B") },
+        { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+          N_("write the predicted profile to FILE (a FILE.regs as a register dump; else JSON)"), N_("FILE") },
+        { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the summary as JSON"), NULL },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregProfile) host = NULL;
+    g_autoptr(virCpregProfile) from = NULL;
+    g_autoptr(virCpregProfile) to = NULL;
+    g_autoptr(virCpregProfile) out = NULL;
+    g_auto(virCpregPredictLists) lists = { 0 };
+    virCpregPredictStats stats;
+
+    if (!cliParseOptions(cliVerb("predict"), entries, &argc, &argv, &error))
+        return cliFail(error);
+    if (argc != 1)
+        return cliUsage("predict", "%s", _("unexpected arguments"));
+    if (!hostPath || !toPath)
+        return cliUsage("predict", "%s", _("--host and --to are required"));
+    /* LEAD: --kernel IMAGE probes --to (and --host-kernel, --from) here */
+    if (!fromPath)
+        return cliUsage("predict", "%s", _("--from is required (the emulated profile of the host's kernel)"));
+    if (json && !output)
+        return cliUsage("predict", "%s", _("--json needs -o FILE: the summary goes to standard output, the profile to FILE"));
+    if (!(host = cliLoadProfile(hostPath, TRUE, &error)) ||
+        !(from = cliLoadProfile(fromPath, TRUE, &error)) ||
+        !(to = cliLoadProfile(toPath, TRUE, &error)) ||
+        !(out = virCpregPredict(host, from, to, &stats, &error)))
+        return cliFail(error);
+    if (!output) {
+        g_autofree char *text = virCpregProfileToJSON(out);
+        fputs(text, stdout);
+        return VIR_CPREG_EXIT_OK;
+    }
+    if (!virCpregProfileSave(out, output, &error))
+        return cliFail(error);
+    collect(&lists, host, out);
+    if (json)
+        printJSON(out, output, &stats, &lists);
+    else
+        printText(out, &stats, &lists);
+    return VIR_CPREG_EXIT_OK;
+}
