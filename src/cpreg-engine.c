@@ -9,6 +9,61 @@
 #include "config.h"
 
 #include "cpreg-engine.h"
+#include "cpreg-value.h"
+
+static gboolean
+profileMarked(const virCpregProfile *p)
+{
+    guint i;
+
+    for (i = 0; i < virCpregProfileCount(p); i++) {
+        if (virCpregProfileEntry(p, i)->flags & VIR_CPREG_ENTRY_MARKS)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* Once per verdict: do the profiles carry a prediction's marks? */
+void
+virCpregEngineInitMarks(virCpregEngine *e)
+{
+    e->marked = profileMarked(e->src) || profileMarked(e->dst);
+}
+
+/* The value bits of @entry a prediction cannot vouch for; an uncertain
+ * writable mask may decide any of them. */
+guint64
+virCpregEngineUncertain(const virCpregEntry *entry)
+{
+    if (!entry)
+        return 0;
+    return entry->uncertain |
+           ((entry->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN) ? ~0ULL : 0);
+}
+
+/*
+ * A blocking finding that hangs on uncertain bits of a predicted profile
+ * (the field's, or the value's for a finding on the value) is uncertain,
+ * and says which rule would have decided. A finding on a register's
+ * presence stays: a prediction's list is the emulated kernels'.
+ */
+static void
+demoteUncertain(const virCpregEngine *e, virCpregFinding *f)
+{
+    guint64 bits, doubt;
+
+    if (!e->marked || f->severity != VIR_CPREG_SEVERITY_BLOCKING || !f->id ||
+        (f->kind != VIR_CPREG_FINDING_VALUE && f->kind != VIR_CPREG_FINDING_PIN))
+        return;
+    bits = f->field ? virCpregFieldMask(f->field) : ~0ULL;
+    doubt = virCpregEngineUncertain(virCpregProfileFind(e->src, f->id)) |
+            virCpregEngineUncertain(virCpregProfileFind(e->dst, f->id));
+    if (!(doubt & bits))
+        return;
+    f->why = virCpregRuleGet(f->rule)->name;
+    f->rule = f->field ? VIR_CPREG_RULE_PREDICTED_UNCERTAIN_FIELD : VIR_CPREG_RULE_PREDICTED_UNCERTAIN;
+    f->severity = VIR_CPREG_SEVERITY_UNCERTAIN;
+}
 
 /*
  * Adds a finding; the pin defaults to the source's value. The caller may
@@ -35,7 +90,18 @@ virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind
     if (e->other_machine && f.severity == VIR_CPREG_SEVERITY_BLOCKING &&
         virCpregRuleGet(rule)->accel == VIR_CPREG_ACCEL_TCG)
         f.severity = VIR_CPREG_SEVERITY_UNCERTAIN;
+    demoteUncertain(e, &f);
     g_array_append_val(e->findings, f);
     e->blocked = e->blocked || f.severity == VIR_CPREG_SEVERITY_BLOCKING;
     return &g_array_index(e->findings, virCpregFinding, e->findings->len - 1);
+}
+
+/* A register whose uncertain bits could decide a check that found nothing. */
+void
+virCpregEngineAddUncertain(virCpregEngine *e, guint64 id, guint64 src, guint64 dst,
+                           const virCpregField *field, const char *why)
+{
+    virCpregEngineAdd(e, field ? VIR_CPREG_RULE_PREDICTED_UNCERTAIN_FIELD :
+                      VIR_CPREG_RULE_PREDICTED_UNCERTAIN, VIR_CPREG_FINDING_VALUE,
+                      id, src, dst, field, why);
 }

@@ -41,7 +41,18 @@ typedef struct {
     gboolean other_machine;     /* TCG: the destination profile is of
                                  * another machine type than the stream */
     gboolean blocked;
+    gboolean marked;            /* a profile carries a prediction's marks */
 } virCpregEngine;
+
+void virCpregEngineInitMarks(virCpregEngine *e);
+guint64 virCpregEngineUncertain(const virCpregEntry *entry);
+void virCpregEngineAddUncertain(virCpregEngine *e, guint64 id, guint64 src,
+                                guint64 dst, const virCpregField *field,
+                                const char *why);
+gboolean virCpregKvmUncertainDecides(const virCpregEngine *e, guint64 value,
+                                     const virCpregEntry *s,
+                                     const virCpregEntry *d,
+                                     const virCpregField **field);
 
 virCpregFinding *virCpregEngineAdd(virCpregEngine *e, virCpregRule rule,
                                    virCpregFindingKind kind, guint64 id,

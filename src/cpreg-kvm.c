@@ -438,3 +438,79 @@ virCpregKvmCheckWrite(virCpregEngine *e, guint64 id, gboolean has_value,
     if (value != dst->value)
         check(e, id, value, dst);
 }
+
+/* ---- a prediction's uncertain bits ---------------------------------------- */
+
+/* Could a field the check found acceptable be refused for values the
+ * uncertain bits allow? Not when only the destination's bits are in doubt,
+ * its mask (certain) lets the field be written, and the source is at the
+ * unsigned field's bottom: any destination value takes it. Likewise a
+ * source in doubt below a destination at the top. */
+static gboolean
+fieldDecides(const virCpregField *f, guint64 s, guint64 us, const virCpregEntry *d,
+             guint64 ud)
+{
+    guint64 fm = virCpregFieldMask(f);
+    gboolean writable = (d->writable & fm) == fm &&
+                        !(d->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN);
+
+    if (!((us | ud) & fm))
+        return FALSE;
+    if (f->kind != VIR_CPREG_FIELD_UNSIGNED || !writable)
+        return TRUE;
+    if (!(us & fm))
+        return virCpregFieldGet(f, s) != 0;
+    if (!(ud & fm))
+        return (d->value & fm) != fm;
+    return TRUE;
+}
+
+static gboolean
+idFieldsDecide(guint64 id, guint64 s, guint64 us, const virCpregEntry *d, guint64 ud,
+               const virCpregField **field)
+{
+    size_t n, i;
+    const virCpregField *fields = virCpregIdFields(id, &n);
+    guint64 covered = 0;
+
+    for (i = 0; i < n; i++) {
+        covered |= virCpregFieldMask(&fields[i]);
+        if (fieldDecides(&fields[i], s, us, d, ud)) {
+            *field = &fields[i];
+            return TRUE;
+        }
+    }
+    return ((us | ud) & ~covered) != 0;
+}
+
+/*
+ * When the destination's check of @value found nothing: could the bits a
+ * prediction marked uncertain (on either side) still decide it? Guest
+ * state is stored whatever its value; a bitmap only refuses bits the
+ * destination lacks; ID fields as fieldDecides says; every other check
+ * hangs on the whole value.
+ */
+gboolean
+virCpregKvmUncertainDecides(const virCpregEngine *e, guint64 value,
+                            const virCpregEntry *s, const virCpregEntry *d,
+                            const virCpregField **field)
+{
+    const virCpregRegInfo *info = virCpregKnowledgeReg(s->id);
+    guint64 us = virCpregEngineUncertain(s), ud = d->uncertain;
+
+    *field = NULL;
+    if (!us && !ud && !(d->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN))
+        return FALSE;
+    if (!info || !writeChecks[info->write])
+        return FALSE;
+    switch (info->write) {
+    case VIR_CPREG_WRITE_BITMAP:
+        return ((value | us) & (~d->value | ud)) != 0;
+    case VIR_CPREG_WRITE_ID_FIELDS:
+        if (e->dfacts->no_aarch32_el0 && isAarch32IdReg(s->id))
+            return FALSE;
+        return idFieldsDecide(s->id, value, us, d, ud, field);
+    default:
+        return (us | ud) != 0;
+    }
+}

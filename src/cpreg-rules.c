@@ -163,6 +163,13 @@ static const virCpregRuleInfo rules[VIR_CPREG_RULE_LAST] = {
     [VIR_CPREG_RULE_PIN_NOT_APPLICABLE] = { "pin-not-applicable", W, KVM,
         N_("the stream carries PSCI {src} and the destination kernel defaults to {dst}, but only a KVM guest with a host-passthrough vCPU has kvm-psci-version: nothing pins it for this guest"),
         NULL },
+    /* {why}: the rule that would have decided, or the check the bits feed */
+    [VIR_CPREG_RULE_PREDICTED_UNCERTAIN] = { "predicted-uncertain", U, ANY,
+        N_("{reg} is predicted, and the bits that decide it ({why}) are uncertain: the prediction cannot vouch for them"),
+        N_("probe the host once it is upgraded, or predict with an emulated CPU that has the host's features") },
+    [VIR_CPREG_RULE_PREDICTED_UNCERTAIN_FIELD] = { "predicted-uncertain", U, ANY,
+        N_("{reg}.{field} is predicted, and uncertain ({why}): the prediction cannot vouch for it"),
+        N_("probe the host once it is upgraded, or predict with an emulated CPU that has the host's features") },
 };
 
 #undef ANY

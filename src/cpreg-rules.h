@@ -74,6 +74,9 @@ typedef enum {
     VIR_CPREG_RULE_PIN_REFUSED,
     VIR_CPREG_RULE_PIN_NO_PROPERTY,
     VIR_CPREG_RULE_PIN_NOT_APPLICABLE,
+    /* a predicted profile's uncertain bits (cpreg-engine.c, cpreg-kvm.c) */
+    VIR_CPREG_RULE_PREDICTED_UNCERTAIN,
+    VIR_CPREG_RULE_PREDICTED_UNCERTAIN_FIELD,
     VIR_CPREG_RULE_LAST
 } virCpregRule;
 

@@ -174,20 +174,48 @@ onlyDest(virCpregRun *r, const virCpregEntry *d)
                           VIR_CPREG_FINDING_ONLY_DEST, d->id, 0, d->value, NULL, NULL);
 }
 
+/* After a check of @s on @d that found nothing: a prediction's uncertain
+ * bits that could still decide it make the verdict uncertain. */
+static void
+checkUncertain(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d,
+               gboolean known, guint64 value)
+{
+    virCpregEngine *e = &r->base;
+    const virCpregField *field = NULL;
+    gboolean decides;
+
+    if (!known || !(d->flags & VIR_CPREG_ENTRY_VALUE))
+        return;
+    if (e->dfacts->tcg)
+        decides = tcgConstant(s->id) &&
+                  (virCpregEngineUncertain(s) | virCpregEngineUncertain(d)) != 0;
+    else
+        decides = virCpregKvmUncertainDecides(e, value, s, d, &field);
+    if (decides)
+        virCpregEngineAddUncertain(e, s->id, value, d->value, field,
+                                   e->dfacts->tcg ? "tcg-write-back" : "kvm-set-one-reg");
+}
+
 static void
 onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
 {
     guint64 value;
     gboolean known = streamValue(r, s, &value);
+    guint before = r->base.findings->len;
 
     /* the common case: nothing to ask the kernel */
     if (known && (d->flags & VIR_CPREG_ENTRY_VALUE) && value == d->value &&
-        !r->base.dst->trials->len)
+        !r->base.dst->trials->len && !r->base.marked)
         return;
-    if (r->base.dfacts->tcg)
-        tcgCheckWrite(r, s->id, known, value, d);
-    else
-        virCpregKvmCheckWrite(&r->base, s->id, known, value, d);
+    if (!known || !(d->flags & VIR_CPREG_ENTRY_VALUE) || value != d->value ||
+        r->base.dst->trials->len) {
+        if (r->base.dfacts->tcg)
+            tcgCheckWrite(r, s->id, known, value, d);
+        else
+            virCpregKvmCheckWrite(&r->base, s->id, known, value, d);
+    }
+    if (r->base.marked && r->base.findings->len == before)
+        checkUncertain(r, s, d, known, value);
 }
 
 /* ---- the policy --------------------------------------------------------- */
@@ -358,6 +386,7 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     virCpregPolicyRules(policy, &r->rules, &r->nrules);
     g_array_set_size(e->findings, 0);
     e->blocked = FALSE;
+    virCpregEngineInitMarks(e);
     checkMachineType(e);
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     if (e->qemu->length_check && ns > nd) {

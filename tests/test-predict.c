@@ -15,6 +15,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/wait.h>
+
+#include "cpreg-error.h"
 #include "cpreg-id.h"
 #include "cpreg-knowledge.h"
 #include "cpreg-predict.h"
@@ -137,11 +140,198 @@ testLabSteps(void **state G_GNUC_UNUSED)
     assert_int_equal(wrong, 0);
 }
 
+static virCpregVerdict *
+checkLab(const virCpregProfile *src, const virCpregProfile *dst, const char *qemu)
+{
+    virCpregCheckOptions opts = { .dest_qemu = qemu };
+    g_autoptr(GError) error = NULL;
+    virCpregVerdict *v = virCpregCheck(src, dst, &opts, &error);
+
+    if (!v)
+        fail_msg("%s", error->message);
+    return v;
+}
+
+/*
+ * The real 6.1 -> 6.12 migration of the max host failed on
+ * ID_AA64MMFR1_EL1 (HCX, which 6.12 shows and 6.1 hid): from the
+ * predicted 6.12 profile the verdict must not allow. It is uncertain, and
+ * its findings name the predicted registers; without the marks the same
+ * values would be judged as measured.
+ */
+static void
+testVerdictNotFalseAllow(void **state G_GNUC_UNUSED)
+{
+    const char *qemus[] = { "10.0", "11.1" };
+    size_t q, k;
+
+    for (k = 0; k < G_N_ELEMENTS(maxConfigs); k++) {
+        g_autoptr(virCpregProfile) src = loadLab("6.1", "max", maxConfigs[k]);
+        g_autoptr(virCpregProfile) pred = predictLab("6.1", "6.12", maxConfigs[k]);
+        g_autoptr(virCpregProfile) real = loadLab("6.12", "max", maxConfigs[k]);
+        for (q = 0; q < G_N_ELEMENTS(qemus); q++) {
+            g_autoptr(virCpregVerdict) vr = checkLab(src, real, qemus[q]);
+            g_autoptr(virCpregVerdict) vp = checkLab(src, pred, qemus[q]);
+            const virCpregFinding *f = &g_array_index(vp->findings, virCpregFinding, 0);
+            assert_int_equal(vr->kind, VIR_CPREG_VERDICT_VETO);
+            assert_true(vp->kind == VIR_CPREG_VERDICT_VETO ||
+                        vp->kind == VIR_CPREG_VERDICT_UNCERTAIN);
+            if (vp->kind == VIR_CPREG_VERDICT_UNCERTAIN)
+                assert_string_equal(virCpregRuleGet(f->rule)->name, "predicted-uncertain");
+        }
+    }
+}
+
+/* A blocking finding on uncertain bits is uncertain (exit 3); the same
+ * bits marked certain veto. */
+static void
+testUncertainDemotes(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(virCpregProfile) src = loadLab("6.1", "max", "pmu");
+    g_autoptr(virCpregProfile) dst = loadLab("6.12", "max", "pmu");
+    virCpregEntry *e = (virCpregEntry *)virCpregProfileFind(dst, VIR_CPREG_SYSREG(3, 0, 0, 7, 1));
+    g_autoptr(virCpregVerdict) certain = NULL;
+    g_autoptr(virCpregVerdict) doubtful = NULL;
+    guint i;
+
+    e->flags |= VIR_CPREG_ENTRY_PREDICTED;
+    certain = checkLab(src, dst, "11.1");
+    assert_int_equal(certain->kind, VIR_CPREG_VERDICT_VETO);
+    e->uncertain = 0xfULL << 40;          /* HCX, the field that refuses */
+    doubtful = checkLab(src, dst, "11.1");
+    assert_int_equal(doubtful->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+    for (i = 0; i < doubtful->findings->len; i++) {
+        const virCpregFinding *f = &g_array_index(doubtful->findings, virCpregFinding, i);
+        if (f->id == e->id && f->field) {
+            g_autofree char *msg = virCpregFindingMessage(doubtful, f);
+            assert_non_null(strstr(msg, "ID_AA64MMFR1_EL1.HCX is predicted"));
+        }
+    }
+}
+
+/* An allow that uncertain bits could still turn: uncertain. A bitmap's
+ * uncertain bit where the source has none cannot. */
+static void
+testUncertainAllow(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(virCpregProfile) src = loadLab("7.2", "max", "pmu");
+    g_autoptr(virCpregProfile) dst = loadLab("7.2", "max", "pmu");
+    virCpregEntry *bmap = (virCpregEntry *)virCpregProfileFind(dst, VIR_CPREG_STD_HYP_BMAP);
+    virCpregEntry *mmfr1 = (virCpregEntry *)virCpregProfileFind(dst, VIR_CPREG_SYSREG(3, 0, 0, 7, 1));
+    g_autoptr(virCpregVerdict) v1 = NULL;
+    g_autoptr(virCpregVerdict) v2 = NULL;
+
+    bmap->flags |= VIR_CPREG_ENTRY_PREDICTED;
+    bmap->uncertain = 1ULL << 40;         /* a bit no one offers */
+    v1 = checkLab(src, dst, "11.1");
+    assert_int_equal(v1->kind, VIR_CPREG_VERDICT_ALLOW);
+    mmfr1->flags |= VIR_CPREG_ENTRY_PREDICTED;
+    mmfr1->uncertain = 0xfULL << 40;      /* HCX: the source has 1, fixed */
+    v2 = checkLab(src, dst, "11.1");
+    assert_int_equal(v2->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+}
+
+/* The marks read back from both formats, byte for byte. */
+static void
+testMarksRoundTrip(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(virCpregProfile) pred = predictLab("6.12", "7.2", "pmu-sve-ptrauth");
+    g_autofree char *dump = virCpregProfileToDump(pred);
+    g_autofree char *json = virCpregProfileToJSON(pred);
+    g_autoptr(virCpregProfile) fromDump = NULL;
+    g_autoptr(virCpregProfile) fromJson = NULL;
+    g_autofree char *dump2 = NULL;
+    g_autofree char *json2 = NULL;
+    g_autoptr(GError) error = NULL;
+
+    assert_non_null(dump);
+    assert_non_null(strstr(dump, " predicted uncertain=0x"));
+    assert_non_null(strstr(dump, "# predicted: kernel 6.12.107+deb13-arm64 -> 7.2.13+deb14-arm64"));
+    fromDump = virCpregProfileParse("dump", dump, strlen(dump), &error);
+    assert_non_null(fromDump);
+    fromJson = virCpregProfileParse("json", json, strlen(json), &error);
+    assert_non_null(fromJson);
+    dump2 = virCpregProfileToDump(fromDump);
+    json2 = virCpregProfileToJSON(fromJson);
+    assert_string_equal(dump, dump2);
+    assert_string_equal(json, json2);
+}
+
+/* Hostile marks: refused with the line named (exit 2 from the CLI). */
+static void
+testHostileMarks(void **state G_GNUC_UNUSED)
+{
+    static const char *const lines[] = {
+        "0x603000000013c020 0x1 uncertain=0x1",          /* no "predicted" */
+        "0x603000000013c020 0x1 predicted uncertain=0x0",
+        "0x603000000013c020 0x1 predicted uncertain=0x10000000000000000",
+        "0x603000000013c020 0x1 predicted uncertain=",
+        "0x603000000013c020 0x1 predicted predicted",
+        "0x603000000013c020 0x1 writable-uncertain predicted",
+        "0x603000000013c020 0x1 predicted writable-uncertain",   /* no mask */
+        "0x603000000013c020 predicted uncertain=0x1",            /* no value */
+        "0x603000000013c020 0x1 0x1 predicted garbage",
+        "0x603000000013c020 0x1 0x1 0x2 predicted",
+        "0x603000000013c020 0x1 PREDICTED",
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(lines); i++) {
+        g_autofree char *text = g_strdup_printf("# kernel: 7.2\n%s\n", lines[i]);
+        g_autofree char *path = testWriteTemp("hostile.regs", text, -1);
+        g_autofree char *cmd = g_strdup_printf("%s diff %s %s", VIRT_CPREG, path, path);
+        g_autofree char *err = NULL;
+        int status = 0;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(virCpregProfile) p = virCpregProfileParse("hostile", text, strlen(text), &error);
+
+        if (p)
+            fail_msg("accepted: %s", lines[i]);
+        assert_non_null(strstr(error->message, "hostile:2:"));
+        assert_true(g_spawn_command_line_sync(cmd, NULL, &err, &status, NULL));
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    }
+}
+
+/* EA and EB of other CPUs, features or kernel than the host's: refused. */
+static void
+testUnfit(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(virCpregProfile) host = loadLab("6.12", "max", "pmu");
+    g_autoptr(virCpregProfile) n1 = loadLab("6.12", "n1", "pmu");
+    g_autoptr(virCpregProfile) n1base = loadLab("7.2", "n1", "base");
+    g_autoptr(virCpregProfile) max72 = loadLab("7.2", "max", "pmu");
+    g_autoptr(virCpregProfile) n1old = loadLab("6.1", "n1", "pmu");
+    g_autoptr(virCpregProfile) n172 = loadLab("7.2", "n1", "pmu");
+    g_autoptr(virCpregProfile) hostBase = loadLab("6.12", "max", "base");
+    const virCpregProfile *cases[][3] = {
+        { host, n1, n1base },      /* features differ */
+        { host, n1, max72 },       /* CPUs differ */
+        { host, n1old, n172 },     /* not the host's kernel */
+        { hostBase, n1, n172 },    /* features the host does not have */
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(virCpregProfile) out = virCpregPredict(cases[i][0], cases[i][1], cases[i][2],
+                                                         NULL, &error);
+        assert_null(out);
+        assert_int_equal(error->code, VIR_CPREG_ERROR_INPUT);
+    }
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testLabSteps),
+        cmocka_unit_test(testVerdictNotFalseAllow),
+        cmocka_unit_test(testUncertainDemotes),
+        cmocka_unit_test(testUncertainAllow),
+        cmocka_unit_test(testMarksRoundTrip),
+        cmocka_unit_test(testHostileMarks),
+        cmocka_unit_test(testUnfit),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -166,6 +166,28 @@ editBmap2Enabled(virCpregProfile *src, virCpregProfile *dst)
     entry(src, VIR_CPREG_VENDOR_HYP_BMAP_2)->value = 0x1;
 }
 
+/* A predicted destination, unsure of its workaround level. */
+static void
+editPredictedLevel(virCpregProfile *src, virCpregProfile *dst)
+{
+    virCpregEntry *e = entry(dst, VIR_CPREG_SMCCC_ARCH_WORKAROUND_1);
+
+    (void)src;
+    e->flags |= VIR_CPREG_ENTRY_PREDICTED;
+    e->uncertain = ~0ULL;
+}
+
+/* A predicted destination, unsure of ID_AA64MMFR1_EL1.HCX (43:40). */
+static void
+editPredictedHcx(virCpregProfile *src, virCpregProfile *dst)
+{
+    virCpregEntry *e = entry(dst, VIR_CPREG_SYSREG(3, 0, 0, 7, 1));
+
+    (void)src;
+    e->flags |= VIR_CPREG_ENTRY_PREDICTED;
+    e->uncertain = 0xfULL << 40;
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 static const RuleCase ruleCases[VIR_CPREG_RULE_LAST] = {
@@ -331,6 +353,14 @@ static const RuleCase ruleCases[VIR_CPREG_RULE_LAST] = {
         "6.12 -> 7.2 on QEMU 11.1, a TCG guest: no kvm-psci-version to pin PSCI 1.1",
         LAB("6.12", "pmu"), LAB("7.2", "pmu"), "11.1", DOMAIN_TCG, NULL, NULL,
         "KVM_REG_ARM_PSCI_VERSION", PIN, NULL, "pin-not-applicable", WARN },
+    [VIR_CPREG_RULE_PREDICTED_UNCERTAIN] = {
+        "7.2 -> 7.2 predicted: WORKAROUND_1 uncertain, and a level decides KVM's write",
+        LAB("7.2", "pmu"), LAB("7.2", "pmu"), "11.1", NULL, NULL, editPredictedLevel,
+        "KVM_REG_ARM_SMCCC_ARCH_WORKAROUND_1", VALUE, NULL, "predicted-uncertain", UNCERTAIN },
+    [VIR_CPREG_RULE_PREDICTED_UNCERTAIN_FIELD] = {
+        "6.1 -> 6.12 predicted: the refused ID_AA64MMFR1_EL1.HCX is uncertain",
+        LAB("6.1", "pmu"), LAB("6.12", "pmu"), "11.1", NULL, NULL, editPredictedHcx,
+        "ID_AA64MMFR1_EL1", VALUE, "HCX", "predicted-uncertain", UNCERTAIN },
 };
 
 static virCpregProfile *
