@@ -57,6 +57,7 @@ SCHEMA_OF = {
     "baseline": "baseline.schema.json",
     "inspect": "inspect.schema.json",
     "validate": "validate.schema.json",
+    "predict": "predict.schema.json",
 }
 
 # libvirt's save image formats (qemu_saveimage.h) and their tools
@@ -376,6 +377,27 @@ def run_validate(r):
         fail("validate: statuses seen: %s" % sorted(statuses))
 
 
+def run_predict(r):
+    """Every kernel step of the lab's max host from the n1 deltas: the
+    summary against predict's schema, the predicted profile (JSON) against
+    the profile's."""
+    kernels = ["6.1", "6.12", "7.2", "7.3"]
+    for i, a in enumerate(kernels):
+        for b in kernels[i + 1:]:
+            for cfg, n1 in (("pmu-sve-ptrauth", "pmu"), ("base", "base")):
+                out = os.path.join(r.tmp, "predict-%s-%s-%s.json" % (a, b, cfg))
+                res = r.run("predict", ["--host", lab("linux-%s-max-%s" % (a, cfg)),
+                                        "--from", lab("linux-%s-n1-%s" % (a, n1)),
+                                        "--to", lab("linux-%s-n1-%s" % (b, n1)), "-o", out])
+                if not res:
+                    continue
+                if res[1] != 0:
+                    fail("predict %s -> %s %s: exit %d" % (a, b, cfg, res[1]))
+                profile = json.load(open(out))
+                for e in list(r.validators["probe"].iter_errors(profile))[:5]:
+                    fail("predict %s -> %s %s: the profile: %s" % (a, b, cfg, e.message[:300]))
+
+
 # ---- every schema can reject -----------------------------------------------
 
 def first(doc):
@@ -408,6 +430,7 @@ def mutations(verb, schema, doc):
         "inspect": lambda d: d.__setitem__("format", "vmdk"),
         "probe": lambda d: d["identity"].__setitem__("accel", "hvf"),
         "validate": lambda d: d["checks"][0].__setitem__("status", "MAYBE"),
+        "predict": lambda d: d["counts"].__setitem__("added", "one"),
     }
     b = json.loads(json.dumps(doc))
     enums[verb](b)
@@ -481,6 +504,7 @@ def main():
         run_fleet(r, probes, policies)
         run_inspect(r, saves)
         run_validate(r)
+        run_predict(r)
         check_rejects(r)
     for verb, outputs in r.outputs.items():
         print("%-8s %3d outputs valid against %s%s" % (verb, len(outputs), SCHEMA_OF[verb],
