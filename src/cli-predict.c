@@ -22,7 +22,8 @@ typedef struct {
     GPtrArray *added;       /* char *: register labels */
     GPtrArray *dropped;
     GPtrArray *predicted;   /* values or masks the delta changed */
-    GPtrArray *uncertain;   /* "NAME (FIELD, FIELD)" */
+    GPtrArray *uncertain;   /* names of entries with uncertain bits */
+    GPtrArray *parts;       /* ... and what of each: "FIELD, FIELD" */
 } virCpregPredictLists;
 
 static void
@@ -32,10 +33,12 @@ listsClear(virCpregPredictLists *l)
     g_clear_pointer(&l->dropped, g_ptr_array_unref);
     g_clear_pointer(&l->predicted, g_ptr_array_unref);
     g_clear_pointer(&l->uncertain, g_ptr_array_unref);
+    g_clear_pointer(&l->parts, g_ptr_array_unref);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregPredictLists, listsClear);
 
-/* What of @e is uncertain: its ID fields, else "value", and "writable". */
+/* What of @e is uncertain: its ID fields (or "value" for all of it, "other
+ * bits" for bits of no field), and "writable mask". */
 static char *
 uncertainParts(const virCpregEntry *e)
 {
@@ -44,6 +47,8 @@ uncertainParts(const virCpregEntry *e)
     const virCpregField *fields = virCpregIdFields(e->id, &n);
     guint64 named = 0;
 
+    if (e->uncertain == ~0ULL)
+        n = 0;                  /* the whole value */
     for (i = 0; i < n && e->uncertain; i++) {
         if (e->uncertain & virCpregFieldMask(&fields[i]) & ~named) {
             g_ptr_array_add(parts, (gpointer)fields[i].name);
@@ -75,6 +80,7 @@ collect(virCpregPredictLists *l, const virCpregProfile *host, const virCpregProf
     l->dropped = g_ptr_array_new_with_free_func(g_free);
     l->predicted = g_ptr_array_new_with_free_func(g_free);
     l->uncertain = g_ptr_array_new_with_free_func(g_free);
+    l->parts = g_ptr_array_new_with_free_func(g_free);
     for (i = 0; i < virCpregProfileCount(out); i++) {
         const virCpregEntry *e = virCpregProfileEntry(out, i);
         if (!virCpregProfileFind(host, e->id))
@@ -82,9 +88,8 @@ collect(virCpregPredictLists *l, const virCpregProfile *host, const virCpregProf
         else if (e->flags & VIR_CPREG_ENTRY_PREDICTED && !virCpregEntryUncertain(e))
             g_ptr_array_add(l->predicted, nameOf(e->id));
         if (virCpregEntryUncertain(e)) {
-            g_autofree char *label = nameOf(e->id);
-            g_autofree char *parts = uncertainParts(e);
-            g_ptr_array_add(l->uncertain, g_strdup_printf("%s (%s)", label, parts));
+            g_ptr_array_add(l->uncertain, nameOf(e->id));
+            g_ptr_array_add(l->parts, uncertainParts(e));
         }
     }
     for (i = 0; i < virCpregProfileCount(host); i++) {
@@ -94,21 +99,99 @@ collect(virCpregPredictLists *l, const virCpregProfile *host, const virCpregProf
     }
 }
 
+/* "NAME (PARTS)", or NAME without parts. */
 static char *
-joinNames(const GPtrArray *names)
+withParts(const char *name, const GPtrArray *parts, guint i)
+{
+    return parts ? g_strdup_printf("%s (%s)", name, (const char *)parts->pdata[i]) :
+                   g_strdup(name);
+}
+
+/* The key of @names[i]'s possible run: what surrounds its number, and its
+ * parts; NULL when its name has no number. */
+static char *
+runKey(const GPtrArray *names, const GPtrArray *parts, guint i, guint *num)
+{
+    const char *name = names->pdata[i];
+    gsize at, digits;
+
+    if (!virCpregNameSplitNumbered(name, &at, &digits, num))
+        return NULL;
+    return g_strdup_printf("%.*s\x01%s\x01%s", (int)at, name, name + at + digits,
+                           parts ? (const char *)parts->pdata[i] : "");
+}
+
+static int
+compareNum(gconstpointer a, gconstpointer b)
+{
+    const guint *x = a, *y = b;
+
+    return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+/* The runs of three or more consecutive numbers among the names of @key,
+ * from @from on, as one name each ("PMEVCNTR0..30_EL0 (31)"), where
+ * the first of them stands; @used marks the names folded. */
+static void
+foldRunsOf(const GPtrArray *names, const GPtrArray *parts, guint from, const char *key,
+           gboolean *used, GPtrArray *out, GArray *counts)
+{
+    g_autoptr(GArray) members = g_array_new(FALSE, FALSE, 2 * sizeof(guint));
+    guint i, k, start = 0;
+
+    for (i = from; i < names->len; i++) {
+        guint m[2];
+        g_autofree char *other = used[i] ? NULL : runKey(names, parts, i, &m[0]);
+        m[1] = i;
+        if (other && g_str_equal(other, key))
+            g_array_append_val(members, m);
+    }
+    g_array_sort(members, compareNum);
+    for (k = 1; k <= members->len; k++) {
+        const guint *cur = &g_array_index(members, guint, 2 * k);
+        const guint *prev = &g_array_index(members, guint, 2 * (k - 1));
+        guint first = g_array_index(members, guint, 2 * start + 1), n = k - start;
+        g_autofree char *run = NULL;
+        if (k < members->len && cur[0] == prev[0] + 1)
+            continue;
+        if (n >= 3) {
+            run = virCpregNameRun(names->pdata[first], prev[0], n);
+            g_ptr_array_add(out, withParts(run, parts, first));
+            g_array_append_val(counts, n);
+            for (i = start; i < k; i++)
+                used[g_array_index(members, guint, 2 * i + 1)] = TRUE;
+        }
+        start = k;
+    }
+}
+
+/* @names (with @parts, or NULL) for people: runs folded as the verdict's
+ * findings are, within NAMES_MAX bytes. */
+static char *
+joinNames(const GPtrArray *names, const GPtrArray *parts)
 {
     g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(guint));
-    guint one = 1, i;
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+    g_autofree gboolean *used = g_new0(gboolean, names->len + 1);
+    guint one = 1, i, num;
 
-    for (i = 0; i < names->len; i++)
+    for (i = 0; i < names->len; i++) {
+        g_autofree char *key = used[i] ? NULL : runKey(names, parts, i, &num);
+        if (key)
+            foldRunsOf(names, parts, i, key, used, out, counts);
+        if (used[i])
+            continue;
+        used[i] = TRUE;
+        g_ptr_array_add(out, withParts(names->pdata[i], parts, i));
         g_array_append_val(counts, one);
-    return virCpregJoinNames(names, counts, NAMES_MAX, FALSE);
+    }
+    return virCpregJoinNames(out, counts, NAMES_MAX, FALSE);
 }
 
 static void
-printLine(const char *label, guint count, const GPtrArray *names)
+printLine(const char *label, guint count, const GPtrArray *names, const GPtrArray *parts)
 {
-    g_autofree char *list = names && names->len ? joinNames(names) : NULL;
+    g_autofree char *list = names && names->len ? joinNames(names, parts) : NULL;
 
     printf("%s: %u%s%s\n", label, count, list ? ": " : "", list ? list : "");
 }
@@ -119,10 +202,10 @@ printText(const virCpregProfile *out, const virCpregPredictStats *s,
 {
     printf(_("predicted: %s\n"), out->ident.predicted);
     printf(_("registers: %u\n"), virCpregProfileCount(out));
-    printLine(_("added"), s->added, l->added);
-    printLine(_("dropped"), s->dropped, l->dropped);
-    printLine(_("values predicted"), l->predicted->len, l->predicted);
-    printLine(_("uncertain"), s->uncertain, l->uncertain);
+    printLine(_("added"), s->added, l->added, NULL);
+    printLine(_("dropped"), s->dropped, l->dropped, NULL);
+    printLine(_("values or masks predicted"), l->predicted->len, l->predicted, NULL);
+    printLine(_("uncertain"), s->uncertain, l->uncertain, l->parts);
     printf(_("kept as measured: %1$u counters and timers, %2$u registers the emulated CPU does not have\n"),
            s->transient, s->host_only);
 }

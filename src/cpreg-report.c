@@ -257,6 +257,20 @@ runName(const char *first, guint last, guint count)
                            last, suffix, count);
 }
 
+/* For the other lists of register names (virt-cpreg predict's summary):
+ * the same split and the same run names as the findings'. */
+gboolean
+virCpregNameSplitNumbered(const char *name, gsize *at, gsize *digits, guint *num)
+{
+    return splitNumbered(name, at, digits, num);
+}
+
+char *
+virCpregNameRun(const char *first, guint last, guint count)
+{
+    return runName(first, last, count);
+}
+
 /* @text with every whole-word @name replaced by @by. */
 static char *
 replaceName(const char *text, const char *name, const char *by)

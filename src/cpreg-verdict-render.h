@@ -24,6 +24,9 @@ GPtrArray *virCpregFindingGroups(const virCpregVerdict *v,
                                  virCpregSeverity severity);
 char *virCpregJoinNames(const GPtrArray *names, const GArray *counts,
                         gsize max, gboolean head);
+gboolean virCpregNameSplitNumbered(const char *name, gsize *at, gsize *digits,
+                                   guint *num);
+char *virCpregNameRun(const char *first, guint last, guint count);
 char *virCpregVerdictNames(const virCpregVerdict *v, virCpregSeverity severity,
                            gsize max, gboolean head);
 
