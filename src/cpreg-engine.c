@@ -45,7 +45,8 @@ virCpregEngineUncertain(const virCpregEntry *entry)
  * A blocking finding that hangs on uncertain bits of a predicted profile
  * (the field's, or the value's for a finding on the value) is uncertain,
  * and says which rule would have decided. A finding on a register's
- * presence stays: a prediction's list is the emulated kernels'.
+ * presence stays: a prediction's list is the emulated kernels'; a policy's
+ * required value is a value wherever the register is.
  */
 static void
 demoteUncertain(const virCpregEngine *e, virCpregFinding *f)
@@ -53,7 +54,8 @@ demoteUncertain(const virCpregEngine *e, virCpregFinding *f)
     guint64 bits, doubt;
 
     if (!e->marked || f->severity != VIR_CPREG_SEVERITY_BLOCKING || !f->id ||
-        (f->kind != VIR_CPREG_FINDING_VALUE && f->kind != VIR_CPREG_FINDING_PIN))
+        (f->kind != VIR_CPREG_FINDING_VALUE && f->kind != VIR_CPREG_FINDING_PIN &&
+         f->rule != VIR_CPREG_RULE_POLICY_VALUE))
         return;
     bits = f->field ? virCpregFieldMask(f->field) : ~0ULL;
     doubt = virCpregEngineUncertain(virCpregProfileFind(e->src, f->id)) |
@@ -98,10 +100,10 @@ virCpregEngineAdd(virCpregEngine *e, virCpregRule rule, virCpregFindingKind kind
 
 /* A register whose uncertain bits could decide a check that found nothing. */
 void
-virCpregEngineAddUncertain(virCpregEngine *e, guint64 id, guint64 src, guint64 dst,
-                           const virCpregField *field, const char *why)
+virCpregEngineAddUncertain(virCpregEngine *e, virCpregFindingKind kind, guint64 id,
+                           guint64 src, guint64 dst, const virCpregField *field,
+                           const char *why)
 {
     virCpregEngineAdd(e, field ? VIR_CPREG_RULE_PREDICTED_UNCERTAIN_FIELD :
-                      VIR_CPREG_RULE_PREDICTED_UNCERTAIN, VIR_CPREG_FINDING_VALUE,
-                      id, src, dst, field, why);
+                      VIR_CPREG_RULE_PREDICTED_UNCERTAIN, kind, id, src, dst, field, why);
 }

@@ -46,9 +46,9 @@ typedef struct {
 
 void virCpregEngineInitMarks(virCpregEngine *e);
 guint64 virCpregEngineUncertain(const virCpregEntry *entry);
-void virCpregEngineAddUncertain(virCpregEngine *e, guint64 id, guint64 src,
-                                guint64 dst, const virCpregField *field,
-                                const char *why);
+void virCpregEngineAddUncertain(virCpregEngine *e, virCpregFindingKind kind,
+                                guint64 id, guint64 src, guint64 dst,
+                                const virCpregField *field, const char *why);
 gboolean virCpregKvmUncertainDecides(const virCpregEngine *e, guint64 value,
                                      const virCpregEntry *s,
                                      const virCpregEntry *d,

@@ -76,6 +76,13 @@ onlySource(virCpregRun *r, const virCpregEntry *s, guint64 dst_last)
     guint64 value;
     gboolean known = streamValue(r, s, &value);
 
+    /* a tolerance of a value the prediction cannot vouch for */
+    if (tol && tol->how != VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS && known &&
+        (value & tol->mask) == tol->value && (virCpregEngineUncertain(s) & tol->mask)) {
+        virCpregEngineAddUncertain(e, VIR_CPREG_FINDING_ONLY_SOURCE, s->id, value, 0, NULL,
+                                   virCpregRuleGet(VIR_CPREG_RULE_QEMU_TOLERATED)->name);
+        return;
+    }
     if (tol && (tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS ||
                 (known && (value & tol->mask) == tol->value))) {
         virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_TOLERATED, VIR_CPREG_FINDING_ONLY_SOURCE,
@@ -192,7 +199,7 @@ checkUncertain(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d,
     else
         decides = virCpregKvmUncertainDecides(e, value, s, d, &field);
     if (decides)
-        virCpregEngineAddUncertain(e, s->id, value, d->value, field,
+        virCpregEngineAddUncertain(e, VIR_CPREG_FINDING_VALUE, s->id, value, d->value, field,
                                    e->dfacts->tcg ? "tcg-write-back" : "kvm-set-one-reg");
 }
 
@@ -226,6 +233,18 @@ typedef enum {
     SIDE_BOTH,
 } virCpregSide;
 
+/* A policy's rule passed on bits a prediction cannot vouch for. */
+static void
+policyUncertain(virCpregEngine *e, virCpregFindingKind kind,
+                const virCpregPolicyRule *rule, guint64 value, guint64 dvalue)
+{
+    virCpregRule decides = rule->action == VIR_CPREG_POLICY_DENY ?
+                           VIR_CPREG_RULE_POLICY_DENY : VIR_CPREG_RULE_POLICY_VALUE;
+
+    virCpregEngineAddUncertain(e, kind, rule->id, value, dvalue, NULL,
+                               virCpregRuleGet(decides)->name);
+}
+
 static void
 applyRule(virCpregRun *r, const virCpregPolicyRule *rule, virCpregSide side,
           const virCpregEntry *s, const virCpregEntry *d)
@@ -247,11 +266,15 @@ applyRule(virCpregRun *r, const virCpregPolicyRule *rule, virCpregSide side,
         if (rule->has_value && known && (value & rule->mask) != rule->value)
             virCpregEngineAdd(e, VIR_CPREG_RULE_POLICY_VALUE, kind, rule->id,
                               value, rule->value, NULL, rule->reason)->pin = rule->value;
+        else if (rule->has_value && known && (virCpregEngineUncertain(s) & rule->mask))
+            policyUncertain(e, kind, rule, value, dvalue);
         break;
     case VIR_CPREG_POLICY_DENY:
         if (differs)
             virCpregEngineAdd(e, VIR_CPREG_RULE_POLICY_DENY, kind, rule->id,
                               value, dvalue, NULL, rule->reason);
+        else if (virCpregEngineUncertain(s) | virCpregEngineUncertain(d))
+            policyUncertain(e, kind, rule, value, dvalue);
         break;
     case VIR_CPREG_POLICY_WARN:
         if (differs)

@@ -20,6 +20,7 @@
 #include "cpreg-error.h"
 #include "cpreg-id.h"
 #include "cpreg-knowledge.h"
+#include "cpreg-policy.h"
 #include "cpreg-predict.h"
 #include "cpreg-verdict.h"
 #include "testutils.h"
@@ -231,6 +232,78 @@ testUncertainAllow(void **state G_GNUC_UNUSED)
     assert_int_equal(v2->kind, VIR_CPREG_VERDICT_UNCERTAIN);
 }
 
+/* A site policy's deny or required value met on uncertain bits: uncertain. */
+static void
+testUncertainPolicy(void **state G_GNUC_UNUSED)
+{
+    static const char *const rules[] = {
+        "{\"register\": \"KVM_REG_ARM_STD_HYP_BMAP\", \"action\": \"deny\"}",
+        "{\"register\": \"KVM_REG_ARM_STD_HYP_BMAP\", \"action\": \"require-value\", \"value\": \"0x1\"}",
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(rules); i++) {
+        g_autoptr(virCpregProfile) src = loadLab("7.2", "max", "pmu");
+        g_autoptr(virCpregProfile) dst = loadLab("7.2", "max", "pmu");
+        virCpregEntry *e = (virCpregEntry *)virCpregProfileFind(src, VIR_CPREG_STD_HYP_BMAP);
+        g_autofree char *text = g_strdup_printf("{\"libvirt-cpreg-policy\": 1, \"rules\": [%s]}",
+                                                rules[i]);
+        g_autofree char *path = testWriteTemp("predict-policy.json", text, -1);
+        g_autoptr(virCpregPolicy) policy = virCpregPolicyNew();
+        g_autoptr(GError) error = NULL;
+        virCpregCheckOptions opts = { .dest_qemu = "11.1", .policy = policy };
+        g_autoptr(virCpregVerdict) certain = NULL;
+        g_autoptr(virCpregVerdict) doubtful = NULL;
+
+        if (!virCpregPolicyLoadFile(policy, path, &error))
+            fail_msg("%s", error->message);
+        assert_int_equal(e->value & 1, 1);      /* PV_TIME, as the policy requires */
+        certain = virCpregCheck(src, dst, &opts, &error);
+        assert_non_null(certain);
+        assert_int_equal(certain->kind, VIR_CPREG_VERDICT_ALLOW);
+        e->flags |= VIR_CPREG_ENTRY_PREDICTED;
+        e->uncertain = 1;
+        doubtful = virCpregCheck(src, dst, &opts, &error);
+        assert_non_null(doubtful);
+        assert_int_equal(doubtful->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+    }
+}
+
+/* The verb: a profile file and a summary; unfit inputs exit 2; check
+ * of the predicted profile exits 3 where the real one vetoes. */
+static void
+testCli(void **state G_GNUC_UNUSED)
+{
+    g_autofree char *lab = testFixture("lab");
+    g_autofree char *dir = g_dir_make_tmp("predict-XXXXXX", NULL);
+    g_autofree char *out = g_build_filename(dir, "p.regs", NULL);
+    g_autofree char *cmd = g_strdup_printf("%s predict --host %s/linux-6.1-max-pmu.regs --from %s/linux-6.1-n1-pmu.regs --to %s/linux-6.12-n1-pmu.regs -o %s",
+                                           VIRT_CPREG, lab, lab, lab, out);
+    g_autofree char *bad = g_strdup_printf("%s predict --host %s/linux-6.1-max-pmu.regs --from %s/linux-6.1-n1-pmu.regs --to %s/linux-6.12-n1-base.regs -o %s",
+                                           VIRT_CPREG, lab, lab, lab, out);
+    g_autofree char *check = g_strdup_printf("%s check --source %s/linux-6.1-max-pmu.regs --dest %s --dest-qemu 11.1",
+                                             VIRT_CPREG, lab, out);
+    g_autofree char *text = NULL;
+    g_autofree char *saved = NULL;
+    g_autofree char *verdict = NULL;
+    g_autofree char *err = NULL;
+    int status = 0;
+
+    assert_true(g_spawn_command_line_sync(cmd, &text, NULL, &status, NULL));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_non_null(strstr(text, "added: 17: CCSIDR_L2I..L7I (6), CCSIDR_L3D..L7D (5)"));
+    assert_non_null(strstr(text, "uncertain: "));
+    assert_true(g_file_get_contents(out, &saved, NULL, NULL));
+    assert_non_null(strstr(saved, "# predicted: kernel 6.1.0-50-arm64 -> 6.12.107+deb13-arm64"));
+    assert_true(g_spawn_command_line_sync(check, &verdict, NULL, &status, NULL));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 3);
+    assert_non_null(strstr(verdict, "is predicted, and uncertain"));
+    assert_true(g_spawn_command_line_sync(bad, NULL, &err, &status, NULL));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    assert_non_null(strstr(err, "different vCPU features"));
+    testRemoveTree(dir);
+}
+
 /* The marks read back from both formats, byte for byte. */
 static void
 testMarksRoundTrip(void **state G_GNUC_UNUSED)
@@ -329,6 +402,8 @@ main(void)
         cmocka_unit_test(testVerdictNotFalseAllow),
         cmocka_unit_test(testUncertainDemotes),
         cmocka_unit_test(testUncertainAllow),
+        cmocka_unit_test(testUncertainPolicy),
+        cmocka_unit_test(testCli),
         cmocka_unit_test(testMarksRoundTrip),
         cmocka_unit_test(testHostileMarks),
         cmocka_unit_test(testUnfit),
