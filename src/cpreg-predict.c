@@ -13,8 +13,8 @@
  *  - in EA, not EB: dropped. In EB, not EA: added, EB's entry (uncertain
  *    when its row says its value is the CPU's: ID, cache, implementation,
  *    workaround level).
- *  - in H, not EA nor EB (a feature the emulated CPU lacks: SVE, pauth on
- *    n1): kept as measured. A new kernel changes such a register's listing
+ *  - in H, not EA (a feature the emulated CPU lacks: SVE, pauth on n1):
+ *    kept as measured. A new kernel changes such a register's listing
  *    only through a kernel row of cpreg-knowledge.c (ADDS, UNLISTS,
  *    LISTS_ALWAYS); a row between A and B marks the whole value uncertain.
  *  - transient (counters and timers, their register row): H's value.
@@ -265,14 +265,28 @@ transient(guint64 id)
     return info && info->transient;
 }
 
+static int
+kernelCompare(virCpregKernelVersion x, virCpregKernelVersion y)
+{
+    if (x.major != y.major)
+        return x.major < y.major ? -1 : 1;
+    return x.minor < y.minor ? -1 : x.minor > y.minor;
+}
+
+/* Is the change a row dates to @release (the first release that does it)
+ * between @lo and @hi: in (lo, hi]? @last: @release is the last release
+ * before the change, so [lo, hi). */
 static gboolean
-kernelBetween(const char *release, virCpregKernelVersion lo, virCpregKernelVersion hi)
+changesBetween(const char *release, gboolean last, virCpregKernelVersion lo,
+               virCpregKernelVersion hi)
 {
     virCpregKernelVersion v = virCpregKernelParse(release);
 
-    return v.known && virCpregKernelAtLeast(v, lo.major, lo.minor) == 1 &&
-           !(v.major == lo.major && v.minor == lo.minor) &&
-           virCpregKernelAtLeast(hi, v.major, v.minor) == 1;
+    if (!v.known)
+        return TRUE;
+    if (last)
+        return kernelCompare(v, lo) >= 0 && kernelCompare(v, hi) < 0;
+    return kernelCompare(v, lo) > 0 && kernelCompare(v, hi) <= 0;
 }
 
 /* Does a kernel row between @from and @to (either way) change whether
@@ -287,7 +301,7 @@ listingChanges(guint64 id, const char *from, const char *to)
 
     if (!a.known || !b.known)
         return TRUE;
-    if (virCpregKernelAtLeast(a, b.major, b.minor) == 1) {
+    if (kernelCompare(a, b) > 0) {
         lo = b;
         hi = a;
     }
@@ -297,7 +311,8 @@ listingChanges(guint64 id, const char *from, const char *to)
                            r->change == VIR_CPREG_KERNEL_UNLISTS ||
                            r->change == VIR_CPREG_KERNEL_LISTS_ALWAYS;
         if (listing && r->id == id &&
-            (kernelBetween(r->release, lo, hi) || (r->last && kernelBetween(r->last, lo, hi))))
+            (changesBetween(r->release, FALSE, lo, hi) ||
+             (r->last && changesBetween(r->last, TRUE, lo, hi))))
             return TRUE;
     }
     return FALSE;
@@ -415,6 +430,34 @@ predictHostOnly(const virCpregEntry *h, const char *from, const char *to)
     return out;
 }
 
+/* The entry of one register in the prediction, by where it is listed;
+ * FALSE when it has none. */
+static gboolean
+predictRegister(const virCpregEntry *h, const virCpregEntry *a, const virCpregEntry *b,
+                const char *from, const char *to, virCpregPredictStats *stats,
+                virCpregEntry *e)
+{
+    if (a && !b) {
+        stats->dropped += h != NULL;          /* the new kernel stops listing it */
+        return FALSE;
+    }
+    if (!h && !a) {
+        *e = predictAdded(b);
+        stats->added++;
+        return TRUE;
+    }
+    if (!h)
+        return FALSE;                         /* the host does not have it */
+    if (!a) {
+        /* the emulated CPU does not have it under the host's kernel */
+        *e = predictHostOnly(h, from, to);
+        stats->host_only++;
+        return TRUE;
+    }
+    *e = predictBoth(h, a, b, stats);
+    return TRUE;
+}
+
 /* ---- the profile --------------------------------------------------------- */
 
 static void
@@ -475,25 +518,8 @@ virCpregPredict(const virCpregProfile *host, const virCpregProfile *from,
         if (ib < nb && virCpregProfileEntry(to, ib)->id == id)
             b = virCpregProfileEntry(to, ib++);
 
-        if (a && !b) {
-            stats->dropped += h != NULL;
+        if (!predictRegister(h, a, b, from->ident.kernel, to->ident.kernel, stats, &e))
             continue;
-        }
-        if (!h && !a) {
-            e = predictAdded(b);
-            stats->added++;
-        } else if (!h) {
-            continue;             /* the host does not have it */
-        } else if (!a && !b) {
-            e = predictHostOnly(h, from->ident.kernel, to->ident.kernel);
-            stats->host_only++;
-        } else if (!a) {
-            /* the emulated CPU gains it in B; the host had it in A */
-            e = predictHostOnly(h, from->ident.kernel, to->ident.kernel);
-            stats->host_only++;
-        } else {
-            e = predictBoth(h, a, b, stats);
-        }
         stats->uncertain += virCpregEntryUncertain(&e);
         g_array_append_val(out->entries, e);
     }

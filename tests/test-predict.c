@@ -366,6 +366,57 @@ testHostileMarks(void **state G_GNUC_UNUSED)
     }
 }
 
+static void
+removeEntry(virCpregProfile *p, guint64 id)
+{
+    guint i;
+
+    for (i = 0; i < virCpregProfileCount(p); i++) {
+        if (virCpregProfileEntry(p, i)->id == id) {
+            g_array_remove_index(p->entries, i);
+            return;
+        }
+    }
+    fail_msg("0x%" G_GINT64_MODIFIER "x is not listed", id);
+}
+
+/*
+ * Registers of a feature the emulated CPU lacks (SVE, pauth on n1) are the
+ * host's as measured; where a kernel row says a release between the two
+ * changes whether such a register is listed (6.13 stops listing TCR2_EL1
+ * for CPUs without it), all of it is uncertain.
+ */
+static void
+testHostOnly(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(virCpregProfile) host = loadLab("7.2", "max", "pmu-sve-ptrauth");
+    g_autoptr(virCpregProfile) from = loadLab("7.2", "n1", "pmu");
+    g_autoptr(virCpregProfile) to = loadLab("7.3", "n1", "pmu");
+    g_autoptr(virCpregProfile) host612 = loadLab("6.12", "max", "pmu");
+    g_autoptr(virCpregProfile) from612 = loadLab("6.12", "n1", "pmu");
+    g_autoptr(virCpregProfile) to72 = loadLab("7.2", "n1", "pmu");
+    g_autoptr(virCpregProfile) out = NULL;
+    g_autoptr(virCpregProfile) out72 = NULL;
+    virCpregPredictStats st;
+    const virCpregEntry *tcr2;
+    g_autoptr(GError) error = NULL;
+
+    out = virCpregPredict(host, from, to, &st, &error);
+    assert_non_null(out);
+    assert_true(st.host_only > 0);
+    assert_non_null(virCpregProfileFind(out, VIR_CPREG_SYSREG(3, 0, 1, 2, 0)));   /* ZCR_EL1 */
+    assert_false(virCpregProfileFind(out, VIR_CPREG_SYSREG(3, 0, 1, 2, 0))->flags &
+                 VIR_CPREG_ENTRY_MARKS);
+
+    removeEntry(from612, VIR_CPREG_SYSREG(3, 0, 2, 0, 3));
+    out72 = virCpregPredict(host612, from612, to72, NULL, &error);
+    assert_non_null(out72);
+    tcr2 = virCpregProfileFind(out72, VIR_CPREG_SYSREG(3, 0, 2, 0, 3));
+    assert_non_null(tcr2);
+    assert_true(tcr2->flags & VIR_CPREG_ENTRY_PREDICTED);
+    assert_true(tcr2->uncertain == ~0ULL);
+}
+
 /* EA and EB of other CPUs, features or kernel than the host's: refused. */
 static void
 testUnfit(void **state G_GNUC_UNUSED)
@@ -407,6 +458,7 @@ main(void)
         cmocka_unit_test(testMarksRoundTrip),
         cmocka_unit_test(testHostileMarks),
         cmocka_unit_test(testUnfit),
+        cmocka_unit_test(testHostOnly),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
