@@ -525,3 +525,34 @@ virCpregPredict(const virCpregProfile *host, const virCpregProfile *from,
     }
     return g_steal_pointer(&out);
 }
+
+/* ---- the host's kernel image ---------------------------------------------- */
+
+#define RELEASE_MAX 64
+
+static gboolean
+releaseValid(const char *release)
+{
+    const char *p;
+
+    if (!release || !g_ascii_isdigit(*release) || strlen(release) > RELEASE_MAX ||
+        strstr(release, ".."))
+        return FALSE;
+    for (p = release; *p; p++) {
+        if (!g_ascii_isalnum(*p) && !strchr(".+_~-", *p))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+char *
+virCpregPredictHostKernelImage(const virCpregProfile *host, GError **error)
+{
+    if (!releaseValid(host->ident.kernel)) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                    _("the host's profile names no kernel release a file could be named after ('%s'): give the host's kernel image"),
+                    host->ident.kernel ? host->ident.kernel : "");
+        return NULL;
+    }
+    return g_strconcat("/boot/vmlinuz-", host->ident.kernel, NULL);
+}

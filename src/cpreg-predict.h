@@ -37,4 +37,12 @@ virCpregProfile *virCpregPredict(const virCpregProfile *host,
                                  virCpregPredictStats *stats,
                                  GError **error);
 
+/*
+ * The image of the kernel @host runs, by Debian's and Fedora's layout:
+ * /boot/vmlinuz-RELEASE. The release comes from a profile (untrusted): it
+ * must be a kernel release (a digit, then at most 63 of [0-9A-Za-z.+_~-],
+ * no "..") or this is an INPUT error; nothing else of it reaches a path.
+ */
+char *virCpregPredictHostKernelImage(const virCpregProfile *host, GError **error);
+
 G_END_DECLS

@@ -417,6 +417,42 @@ testHostOnly(void **state G_GNUC_UNUSED)
     assert_true(tcr2->uncertain == ~0ULL);
 }
 
+/* The host's kernel image from its profile's release: hostile releases
+ * never reach a path. */
+static void
+testHostKernelImage(void **state G_GNUC_UNUSED)
+{
+    static const struct { const char *release; const char *image; } cases[] = {
+        { "6.12.107+deb13-arm64", "/boot/vmlinuz-6.12.107+deb13-arm64" },
+        { "6.1.0-50-arm64", "/boot/vmlinuz-6.1.0-50-arm64" },
+        { "6.18.30-61.amzn2023.aarch64", "/boot/vmlinuz-6.18.30-61.amzn2023.aarch64" },
+        { "7.3.4+deb13~bpo12", "/boot/vmlinuz-7.3.4+deb13~bpo12" },
+        { "../../etc/passwd", NULL },
+        { "6.1/../../x", NULL },
+        { "6.1..x", NULL },
+        { "arm64", NULL },
+        { "6.1 x", NULL },
+        { "6.1\nx", NULL },
+        { "", NULL },
+        { NULL, NULL },
+        { "6.1.0-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", NULL },
+    };
+    size_t i;
+
+    for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(virCpregProfile) p = virCpregProfileNew();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *image = NULL;
+
+        p->ident.kernel = g_strdup(cases[i].release);
+        image = virCpregPredictHostKernelImage(p, &error);
+        assert_string_equal(image ? image : "(refused)",
+                            cases[i].image ? cases[i].image : "(refused)");
+        if (!image)
+            assert_int_equal(error->code, VIR_CPREG_ERROR_INPUT);
+    }
+}
+
 /* EA and EB of other CPUs, features or kernel than the host's: refused. */
 static void
 testUnfit(void **state G_GNUC_UNUSED)
@@ -459,6 +495,7 @@ main(void)
         cmocka_unit_test(testHostileMarks),
         cmocka_unit_test(testUnfit),
         cmocka_unit_test(testHostOnly),
+        cmocka_unit_test(testHostKernelImage),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
