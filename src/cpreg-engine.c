@@ -11,25 +11,6 @@
 #include "cpreg-engine.h"
 #include "cpreg-value.h"
 
-static gboolean
-profileMarked(const virCpregProfile *p)
-{
-    guint i;
-
-    for (i = 0; i < virCpregProfileCount(p); i++) {
-        if (virCpregProfileEntry(p, i)->flags & VIR_CPREG_ENTRY_MARKS)
-            return TRUE;
-    }
-    return FALSE;
-}
-
-/* Once per verdict: do the profiles carry a prediction's marks? */
-void
-virCpregEngineInitMarks(virCpregEngine *e)
-{
-    e->marked = profileMarked(e->src) || profileMarked(e->dst);
-}
-
 /* The value bits of @entry a prediction cannot vouch for; an uncertain
  * writable mask may decide any of them. */
 guint64
@@ -46,14 +27,15 @@ virCpregEngineUncertain(const virCpregEntry *entry)
  * (the field's, or the value's for a finding on the value) is uncertain,
  * and says which rule would have decided. A finding on a register's
  * presence stays: a prediction's list is the emulated kernels'; a policy's
- * required value is a value wherever the register is.
+ * required value is a value wherever the register is. (Two lookups per
+ * blocking finding on a value: a fleet's fast path stops at its first.)
  */
 static void
 demoteUncertain(const virCpregEngine *e, virCpregFinding *f)
 {
     guint64 bits, doubt;
 
-    if (!e->marked || f->severity != VIR_CPREG_SEVERITY_BLOCKING || !f->id ||
+    if (f->severity != VIR_CPREG_SEVERITY_BLOCKING || !f->id ||
         (f->kind != VIR_CPREG_FINDING_VALUE && f->kind != VIR_CPREG_FINDING_PIN &&
          f->rule != VIR_CPREG_RULE_POLICY_VALUE))
         return;

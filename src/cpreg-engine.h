@@ -41,10 +41,8 @@ typedef struct {
     gboolean other_machine;     /* TCG: the destination profile is of
                                  * another machine type than the stream */
     gboolean blocked;
-    gboolean marked;            /* a profile carries a prediction's marks */
 } virCpregEngine;
 
-void virCpregEngineInitMarks(virCpregEngine *e);
 guint64 virCpregEngineUncertain(const virCpregEntry *entry);
 void virCpregEngineAddUncertain(virCpregEngine *e, virCpregFindingKind kind,
                                 guint64 id, guint64 src, guint64 dst,

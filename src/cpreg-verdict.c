@@ -209,10 +209,11 @@ onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
     guint64 value;
     gboolean known = streamValue(r, s, &value);
     guint before = r->base.findings->len;
+    gboolean marked = ((s->flags | d->flags) & VIR_CPREG_ENTRY_MARKS) != 0;
 
     /* the common case: nothing to ask the kernel */
     if (known && (d->flags & VIR_CPREG_ENTRY_VALUE) && value == d->value &&
-        !r->base.dst->trials->len && !r->base.marked)
+        !r->base.dst->trials->len && !marked)
         return;
     if (!known || !(d->flags & VIR_CPREG_ENTRY_VALUE) || value != d->value ||
         r->base.dst->trials->len) {
@@ -221,7 +222,7 @@ onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
         else
             virCpregKvmCheckWrite(&r->base, s->id, known, value, d);
     }
-    if (r->base.marked && r->base.findings->len == before)
+    if (marked && r->base.findings->len == before)
         checkUncertain(r, s, d, known, value);
 }
 
@@ -409,7 +410,6 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     virCpregPolicyRules(policy, &r->rules, &r->nrules);
     g_array_set_size(e->findings, 0);
     e->blocked = FALSE;
-    virCpregEngineInitMarks(e);
     checkMachineType(e);
     /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
     if (e->qemu->length_check && ns > nd) {
