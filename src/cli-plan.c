@@ -120,28 +120,44 @@ verdictWord(virCpregVerdictKind kind)
     return kind == VIR_CPREG_VERDICT_VETO ? _("vetoed") : _("uncertain");
 }
 
+static char *
+hostList(const GPtrArray *hosts)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < hosts->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "",
+                               ((const virCpregPlanHost *)hosts->pdata[i])->name);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
 static void
 textHeadline(const virCpregPlan *plan)
 {
-    g_autoptr(GString) hosts = g_string_new(NULL);
+    g_autofree char *hosts = hostList(plan->fleet->upgrade);
     guint i, nstrands = plan->strands->len, nbreaks = plan->breaks->len;
+    g_autofree char *breaks = g_strdup_printf(
+        g_dngettext(GETTEXT_PACKAGE, "%u direction breaks", "%u directions break", nbreaks), nbreaks);
+    g_autofree char *strands = g_strdup_printf(
+        g_dngettext(GETTEXT_PACKAGE, "%u guest is stranded", "%u guests are stranded", nstrands),
+        nstrands);
 
-    for (i = 0; i < plan->fleet->upgrade->len; i++)
-        g_string_append_printf(hosts, "%s%s", i ? ", " : "",
-                               ((virCpregPlanHost *)plan->fleet->upgrade->pdata[i])->name);
     if (!plan->vetoed && !plan->uncertain)
         printf(_("Upgrading %1$s to %2$s: every guest stays movable; nothing breaks.\n"),
-               hosts->str, newKernel(plan));
+               hosts, newKernel(plan));
+    else if (plan->vetoed)
+        printf(_("Upgrading %1$s to %2$s: %3$s and %4$s.\n"),
+               hosts, newKernel(plan), breaks, strands);
     else
-        printf(_("Upgrading %1$s to %2$s: %3$u direction(s) break, %4$u guest(s) stranded%5$s.\n"),
-               hosts->str, newKernel(plan), nbreaks, nstrands,
-               plan->vetoed ? "" : _(" (uncertain)"));
-    printf(_("Phases: 0 now"));
+        printf(_("Upgrading %1$s to %2$s: uncertain: %3$s and %4$s, if the uncertain registers refuse.\n"),
+               hosts, newKernel(plan), breaks, strands);
+    printf("%s", _("Phases: 0 now"));
     for (i = 0; i < plan->fleet->upgrade->len; i++)
         printf(_("; %1$u %2$s upgraded%3$s"), i + 1,
                ((virCpregPlanHost *)plan->fleet->upgrade->pdata[i])->name,
                i + 2 == plan->nphases ? _(" (end)") : "");
-    printf("\n");
+    printf(".\n");
 }
 
 static void
@@ -164,9 +180,47 @@ textBreaks(const virCpregPlan *plan)
 }
 
 static void
+textRefusals(const virCpregPlanStrand *s)
+{
+    guint j;
+
+    for (j = 0; j < s->refusals->len; j++) {
+        const virCpregPlanRefusal *r = s->refusals->pdata[j];
+        g_autofree char *names = refusedNames(r->verdict);
+        g_autofree char *fix = remedyText(&r->remedy, r->dst);
+        g_autofree char *dst = r->rollback ?
+            g_strdup_printf(_("%1$s back on %2$s"), r->dst->name, kernelOf(r->dst_profile)) :
+            g_strdup_printf("%s (%s)", r->dst->name, kernelOf(r->dst_profile));
+        printf(_("    not %1$s %2$s, QEMU %3$s: %4$s: %5$s; fix: %6$s\n"),
+               cliArrow(), dst, r->dst->qemu, verdictWord(r->verdict->kind), names, fix);
+    }
+}
+
+static void
+textSteps(const virCpregPlan *plan)
+{
+    guint i;
+
+    if (!plan->steps->len)
+        return;
+    printf("\n%s\n", _("Emptying each host before its upgrade:"));
+    for (i = 0; i < plan->steps->len; i++) {
+        const virCpregPlanStrand *s = plan->steps->pdata[i];
+        g_autofree char *to = hostList(s->accepted);
+        if (s->accepted->len)
+            printf(_("  %1$s (phase %2$u): %3$s %4$s %5$s\n"), s->host->name, s->phase,
+                   s->guest->name, cliArrow(), to);
+        else
+            printf(_("  %1$s (phase %2$u): %3$s has nowhere to go\n"), s->host->name, s->phase,
+                   s->guest->name);
+        textRefusals(s);
+    }
+}
+
+static void
 textStrands(const virCpregPlan *plan)
 {
-    guint i, j;
+    guint i;
 
     if (!plan->strands->len)
         return;
@@ -182,16 +236,7 @@ textStrands(const virCpregPlan *plan)
         else
             printf(_("  %1$s on %2$s can't be evacuated in phase %3$u:\n"),
                    s->guest->name, s->host->name, s->phase);
-        for (j = 0; j < s->refusals->len; j++) {
-            const virCpregPlanRefusal *r = s->refusals->pdata[j];
-            g_autofree char *names = refusedNames(r->verdict);
-            g_autofree char *fix = remedyText(&r->remedy, r->dst);
-            g_autofree char *dst = r->rollback ?
-                g_strdup_printf(_("%1$s back on %2$s"), r->dst->name, kernelOf(r->dst_profile)) :
-                g_strdup_printf("%s (%s)", r->dst->name, kernelOf(r->dst_profile));
-            printf(_("    %1$s %2$s %3$s, QEMU %4$s: %5$s; fix: %6$s\n"),
-                   cliArrow(), dst, verdictWord(r->verdict->kind), r->dst->qemu, names, fix);
-        }
+        textRefusals(s);
     }
 }
 
@@ -233,6 +278,7 @@ planText(const virCpregPlan *plan)
 {
     textHeadline(plan);
     textBreaks(plan);
+    textSteps(plan);
     textStrands(plan);
     textNeeds(plan);
 }
@@ -321,6 +367,7 @@ strandJSON(const virCpregPlanStrand *s)
 {
     json_object *o = json_object_new_object();
     json_object *refused = json_object_new_array();
+    json_object *accepted = json_object_new_array();
     guint j;
 
     addString(o, "guest", s->guest->name);
@@ -337,6 +384,10 @@ strandJSON(const virCpregPlanStrand *s)
         json_object_object_add(x, "rollback", json_object_new_boolean(r->rollback));
         json_object_array_add(refused, x);
     }
+    for (j = 0; j < s->accepted->len; j++)
+        json_object_array_add(accepted, json_object_new_string(
+            ((const virCpregPlanHost *)s->accepted->pdata[j])->name));
+    json_object_object_add(o, "accepted_by", accepted);
     json_object_object_add(o, "refused_by", refused);
     return o;
 }
@@ -377,6 +428,7 @@ planJSON(const virCpregPlan *plan)
     json_object *pairs = json_object_new_array();
     json_object *breaks = json_object_new_array();
     json_object *strands = json_object_new_array();
+    json_object *steps = json_object_new_array();
     guint i;
 
     addString(root, "status", planStatusWord(plan));
@@ -389,8 +441,11 @@ planJSON(const virCpregPlan *plan)
         json_object_array_add(breaks, pairJSON(plan->breaks->pdata[i]));
     for (i = 0; i < plan->strands->len; i++)
         json_object_array_add(strands, strandJSON(plan->strands->pdata[i]));
+    for (i = 0; i < plan->steps->len; i++)
+        json_object_array_add(steps, strandJSON(plan->steps->pdata[i]));
     json_object_object_add(root, "pairs", pairs);
     json_object_object_add(root, "breaks", breaks);
+    json_object_object_add(root, "steps", steps);
     json_object_object_add(root, "stranded", strands);
     json_object_object_add(root, "pins", needsJSON(plan->pins, "pin"));
     json_object_object_add(root, "qemu", needsJSON(plan->qemu, "needed"));

@@ -77,6 +77,7 @@ strandFree(gpointer data)
 {
     virCpregPlanStrand *s = data;
 
+    g_ptr_array_unref(s->accepted);
     g_ptr_array_unref(s->refusals);
     g_free(s);
 }
@@ -99,6 +100,8 @@ virCpregPlanFree(virCpregPlan *plan)
     g_clear_pointer(&plan->pairs, g_ptr_array_unref);
     g_clear_pointer(&plan->breaks, g_ptr_array_unref);
     g_clear_pointer(&plan->strands, g_ptr_array_unref);
+    g_clear_pointer(&plan->steps, g_ptr_array_unref);
+    g_clear_pointer(&plan->moves, g_ptr_array_unref);
     g_clear_pointer(&plan->pins, g_ptr_array_unref);
     g_clear_pointer(&plan->qemu, g_ptr_array_unref);
     g_free(plan);
@@ -348,46 +351,47 @@ computeBreaks(virCpregPlanRun *run)
 
 /*
  * @guest (on @host, starting as @src) against each of @targets (the
- * profiles to judge by, parallel): a strand when none allows.
+ * profiles to judge by, parallel); a strand when none allows.
  */
-static gboolean
-strandCheck(virCpregPlanRun *run, const virCpregPlanGuest *guest,
-            const virCpregPlanHost *host, const virCpregProfile *src,
-            GPtrArray *targets, GPtrArray *profiles, virCpregPlanStrandKind kind,
-            guint phase, GError **error)
+static virCpregPlanStrand *
+moveCheck(virCpregPlanRun *run, const virCpregPlanGuest *guest,
+          const virCpregPlanHost *host, const virCpregProfile *src,
+          GPtrArray *targets, GPtrArray *profiles, virCpregPlanStrandKind kind,
+          guint phase, GError **error)
 {
-    g_autoptr(GPtrArray) refusals = g_ptr_array_new_with_free_func(refusalFree);
-    gboolean uncertain = FALSE;
-    virCpregPlanStrand *s;
+    virCpregPlanStrand *s = g_new0(virCpregPlanStrand, 1);
     guint i;
 
+    s->guest = guest;
+    s->host = host;
+    s->kind = kind;
+    s->phase = phase;
+    s->accepted = g_ptr_array_new();
+    s->refusals = g_ptr_array_new_with_free_func(refusalFree);
+    g_ptr_array_add(run->plan->moves, s);
     for (i = 0; i < targets->len; i++) {
         const virCpregPlanHost *dst = targets->pdata[i];
         virCpregPlanRefusal *r;
         g_autoptr(virCpregVerdict) v = judge(run, src, dst, profiles->pdata[i],
                                              guest->domain, error);
         if (!v)
-            return FALSE;
-        if (allowed(v->kind))
-            return TRUE;
+            return NULL;
+        if (allowed(v->kind)) {
+            g_ptr_array_add(s->accepted, (gpointer)dst);
+            continue;
+        }
         r = g_new0(virCpregPlanRefusal, 1);
         r->dst = dst;
         r->dst_profile = profiles->pdata[i];
         r->rollback = dst == host;
         remedyFind(run, v, dst, guest->domain, &r->remedy);
-        uncertain |= v->kind == VIR_CPREG_VERDICT_UNCERTAIN;
+        s->uncertain |= v->kind == VIR_CPREG_VERDICT_UNCERTAIN;
         r->verdict = g_steal_pointer(&v);
-        g_ptr_array_add(refusals, r);
+        g_ptr_array_add(s->refusals, r);
     }
-    s = g_new0(virCpregPlanStrand, 1);
-    s->guest = guest;
-    s->host = host;
-    s->kind = kind;
-    s->phase = phase;
-    s->uncertain = uncertain;
-    s->refusals = g_steal_pointer(&refusals);
-    g_ptr_array_add(run->plan->strands, s);
-    return TRUE;
+    if (!s->accepted->len)
+        g_ptr_array_add(run->plan->strands, s);
+    return s;
 }
 
 static void
@@ -404,32 +408,50 @@ strandNeeds(virCpregPlan *plan, const virCpregPlanStrand *s)
     }
 }
 
-/* Each guest, in each phase, onto any other host: a strand for each
- * phase with none. */
+/* @guest of hosts[@x] in @phase, onto any other host. */
+static gboolean
+evacuate(virCpregPlanRun *run, guint x, const virCpregPlanGuest *guest,
+         guint phase, GError **error)
+{
+    GPtrArray *hosts = run->plan->fleet->hosts;
+    g_autoptr(GPtrArray) targets = g_ptr_array_new();
+    g_autoptr(GPtrArray) profiles = g_ptr_array_new();
+    guint h;
+
+    for (h = 0; h < hosts->len; h++) {
+        if (h == x)
+            continue;
+        g_ptr_array_add(targets, hosts->pdata[h]);
+        g_ptr_array_add(profiles, (gpointer)virCpregPlanProfileIn(hosts->pdata[h], phase));
+    }
+    return moveCheck(run, guest, hosts->pdata[x], guest->profile, targets, profiles,
+                     VIR_CPREG_PLAN_NO_EVACUATION, phase, error) != NULL;
+}
+
+/* Each guest in each phase; then the steps: each upgraded host emptied
+ * in the phase before its upgrade, in the upgrade's order. */
 static gboolean
 computeEvacuation(virCpregPlanRun *run, GError **error)
 {
     virCpregPlan *plan = run->plan;
     GPtrArray *hosts = plan->fleet->hosts;
-    guint x, g, p, h;
+    guint x, g, p, u, m;
 
     for (x = 0; x < hosts->len; x++) {
         const virCpregPlanHost *host = hosts->pdata[x];
         for (g = 0; g < host->guests->len; g++) {
             for (p = 0; p < plan->nphases; p++) {
-                g_autoptr(GPtrArray) targets = g_ptr_array_new();
-                g_autoptr(GPtrArray) profiles = g_ptr_array_new();
-                const virCpregPlanGuest *guest = host->guests->pdata[g];
-                for (h = 0; h < hosts->len; h++) {
-                    if (h == x)
-                        continue;
-                    g_ptr_array_add(targets, hosts->pdata[h]);
-                    g_ptr_array_add(profiles, (gpointer)virCpregPlanProfileIn(hosts->pdata[h], p));
-                }
-                if (!strandCheck(run, guest, host, guest->profile, targets, profiles,
-                                 VIR_CPREG_PLAN_NO_EVACUATION, p, error))
+                if (!evacuate(run, x, host->guests->pdata[g], p, error))
                     return FALSE;
             }
+        }
+    }
+    for (u = 0; u < plan->fleet->upgrade->len; u++) {
+        const virCpregPlanHost *host = plan->fleet->upgrade->pdata[u];
+        for (m = 0; m < plan->moves->len; m++) {
+            virCpregPlanStrand *s = plan->moves->pdata[m];
+            if (s->host == host && s->phase + 1 == host->step)
+                g_ptr_array_add(plan->steps, s);
         }
     }
     return TRUE;
@@ -466,8 +488,8 @@ computeReturn(virCpregPlanRun *run, GError **error)
             g_ptr_array_add(profiles, other->current);
         }
         for (g = 0; g < host->guests->len; g++) {
-            if (!strandCheck(run, host->guests->pdata[g], host, host->predicted,
-                             targets, profiles, VIR_CPREG_PLAN_NO_RETURN, host->step, error))
+            if (!moveCheck(run, host->guests->pdata[g], host, host->predicted,
+                           targets, profiles, VIR_CPREG_PLAN_NO_RETURN, host->step, error))
                 return FALSE;
         }
     }
@@ -515,7 +537,9 @@ virCpregPlanCompute(virCpregPlanFleet *fleet, virCpregPolicy *policy,
     plan->nphases = fleet->upgrade->len + 1;
     plan->pairs = g_ptr_array_new_with_free_func(pairFree);
     plan->breaks = g_ptr_array_new();
-    plan->strands = g_ptr_array_new_with_free_func(strandFree);
+    plan->moves = g_ptr_array_new_with_free_func(strandFree);
+    plan->strands = g_ptr_array_new();
+    plan->steps = g_ptr_array_new();
     plan->pins = g_ptr_array_new_with_free_func(needFree);
     plan->qemu = g_ptr_array_new_with_free_func(needFree);
     if (!computePairs(&run, error) || !computeEvacuation(&run, error) ||

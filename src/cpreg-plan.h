@@ -108,13 +108,16 @@ typedef struct {
     virCpregPlanRemedy remedy;
 } virCpregPlanRefusal;
 
+/* A guest's move out of its host in one phase (no-evacuation), or back
+ * from its upgraded host (no-return): a strand when nobody takes it. */
 typedef struct {
     const virCpregPlanGuest *guest;
     const virCpregPlanHost *host;
     virCpregPlanStrandKind kind;
-    guint phase;                /* the first phase it is stranded in */
+    guint phase;
     gboolean uncertain;         /* some host's answer is only uncertain */
-    GPtrArray *refusals;        /* virCpregPlanRefusal, one per other host */
+    GPtrArray *accepted;        /* const virCpregPlanHost *: who takes it */
+    GPtrArray *refusals;        /* virCpregPlanRefusal: who does not */
 } virCpregPlanStrand;
 
 /* A pin or a QEMU release, and what it fixes ("trixie → sid", guests). */
@@ -130,7 +133,12 @@ typedef struct {
     GPtrArray *pairs;               /* virCpregPlanPair, every phase */
     GPtrArray *breaks;              /* virCpregPlanPair *: allowed now,
                                      * refused in this (its first) phase */
-    GPtrArray *strands;             /* virCpregPlanStrand */
+    GPtrArray *moves;               /* virCpregPlanStrand: every move judged */
+    GPtrArray *strands;             /* virCpregPlanStrand * into moves:
+                                     * those nobody takes */
+    GPtrArray *steps;               /* virCpregPlanStrand * into moves:
+                                     * emptying each host before its
+                                     * upgrade, in order */
     GPtrArray *pins;                /* virCpregPlanNeed */
     GPtrArray *qemu;                /* virCpregPlanNeed */
     gboolean vetoed;                /* something breaks or strands for sure */
