@@ -378,6 +378,22 @@ loadGuest(virCpregPlanFleet *fleet, virCpregPlanHost *h, const char *name,
     return TRUE;
 }
 
+/* Every entry of guests/ is a host's: a typo would hide its guests. */
+static gboolean
+checkGuestDirs(const virCpregPlanFleet *fleet, const char *top, GError **error)
+{
+    g_autoptr(GDir) d = g_dir_open(top, 0, error);
+    const char *entry;
+
+    if (!d)
+        return FALSE;
+    while ((entry = g_dir_read_name(d))) {
+        if (!virCpregPlanFleetHost(fleet, entry))
+            return fleetError(error, _("fleet: guests/%s is not a host of hosts/"), entry);
+    }
+    return TRUE;
+}
+
 static gboolean
 loadGuests(virCpregPlanFleet *fleet, GError **error)
 {
@@ -410,7 +426,7 @@ loadGuests(virCpregPlanFleet *fleet, GError **error)
         }
         total += names->len;
     }
-    return TRUE;
+    return checkGuestDirs(fleet, top, error);
 }
 
 /* Every host's profile is of one vCPU configuration. */
