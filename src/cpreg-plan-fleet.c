@@ -168,18 +168,24 @@ static gboolean
 findProfile(const virCpregPlanFleet *fleet, const char *sub, const char *name,
             char **found, GError **error)
 {
+    g_autofree char *subdir = g_build_filename(fleet->dir, sub, NULL);
     size_t i;
+    int kind = entryKind(subdir, sub, error);
 
     *found = NULL;
+    if (kind <= 0)
+        return kind == 0;
+    if (kind != 'd')
+        return fleetError(error, _("fleet: %s is not a directory"), sub);
     for (i = 0; i < G_N_ELEMENTS(profileExts); i++) {
         g_autofree char *rel = g_strconcat(sub, "/", name, profileExts[i], NULL);
         g_autofree char *path = g_build_filename(fleet->dir, rel, NULL);
-        int kind = entryKind(path, rel, error);
-        if (kind < 0)
+        int fkind = entryKind(path, rel, error);
+        if (fkind < 0)
             return FALSE;
-        if (!kind)
+        if (!fkind)
             continue;
-        if (kind != 'f' || *found) {
+        if (fkind != 'f' || *found) {
             g_clear_pointer(found, g_free);
             return fleetError(error, _("fleet: host '%1$s' has more than one profile in %2$s/, or one that is not a file"),
                               name, sub);

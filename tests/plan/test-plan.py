@@ -154,6 +154,11 @@ def hostile(virt_cpreg, env, tmp, good):
     open(os.path.join(d, "guests", "sid", "vm-sid.xml"), "w").write(
         "<domain type='kvm'><name>x</name></domain>")
     cases.append(("an unstamped guest", ["--fleet", d, "--upgrade", "trixie"], "stamp it"))
+    d = os.path.join(tmp, "h7")
+    subprocess.run(["cp", "-r", good, d], check=True)
+    os.rename(os.path.join(d, "predicted"), os.path.join(tmp, "elsewhere"))
+    os.symlink(os.path.join(tmp, "elsewhere"), os.path.join(d, "predicted"))
+    cases.append(("predicted/ a symlink out", ["--fleet", d, "--upgrade", "trixie"], "symbolic link"))
     cases.append(("unknown host", ["--fleet", good, "--upgrade", "nosuch"], "not a host"))
     d = os.path.join(tmp, "h4")
     subprocess.run(["cp", "-r", good, d], check=True)
