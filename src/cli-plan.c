@@ -20,14 +20,28 @@
 
 typedef struct {
     const char *kernel;             /* --kernel IMAGE, or NULL */
-    virCpregProfile *to;            /* --kernel-profile: the new kernel
-                                     * emulated, or NULL */
+    virCpregProfile *to;            /* the new kernel emulated: from
+                                     * --kernel-profile, or IMAGE's probe */
 } virCpregPlanPredictCtx;
+
+/*
+ * An emulated probe of @image for @host's vCPU configuration, on the
+ * emulator's default CPU (the same for every probe of a plan). This
+ * build has no emulator: virCpregEmulProbe replaces this body.
+ */
+static virCpregProfile *
+emulProbe(const char *image G_GNUC_UNUSED, const virCpregPlanHost *host G_GNUC_UNUSED,
+          GError **error)
+{
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED, "%s",
+                _("this build cannot boot a kernel image: give the host's predicted profile as predicted/NAME.regs in the fleet directory"));
+    return NULL;
+}
 
 /*
  * The host's measured profile plus the delta from @from (its current
  * kernel, emulated) to @to (the new one, on the same emulated CPU).
- * This build has no predictor: `virt-cpreg predict` replaces this body.
+ * This build has no predictor: virCpregPredict replaces this body.
  */
 static virCpregProfile *
 predictDelta(const virCpregPlanHost *host G_GNUC_UNUSED,
@@ -39,19 +53,22 @@ predictDelta(const virCpregPlanHost *host G_GNUC_UNUSED,
     return NULL;
 }
 
-/* The emulated probe of @host's current kernel: fleet.conf kernel-profile=. */
+/* The emulated probe of @host's current kernel: fleet.conf
+ * kernel-profile=, else kernel-image= booted. */
 static virCpregProfile *
 baselineProbe(const virCpregPlanHost *host, GError **error)
 {
     if (host->kernel_profile)
         return virCpregProfileLoad(host->kernel_profile, error);
+    if (host->kernel_image)
+        return emulProbe(host->kernel_image, host, error);
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT, "%s",
-                _("no predicted profile (predicted/NAME.regs) and no emulated probe of its current kernel (fleet.conf kernel-profile=)"));
+                _("no predicted profile (predicted/NAME.regs) and nothing to emulate its current kernel from (fleet.conf kernel-image= or kernel-profile=)"));
     return NULL;
 }
 
 /* virCpregPlanPredictFunc: predicted/NAME.regs as given, else the
- * prediction from the emulated probes. */
+ * prediction from the emulated probes of the host's kernel and the new. */
 static virCpregProfile *
 planPredict(const virCpregPlanHost *host, gpointer opaque, GError **error)
 {
@@ -60,12 +77,13 @@ planPredict(const virCpregPlanHost *host, gpointer opaque, GError **error)
 
     if (host->predicted_file)
         return virCpregProfileLoad(host->predicted_file, error);
-    if (!ctx->to) {
+    if (!ctx->to && !ctx->kernel) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE, "%s",
-                    _("no predicted profile (predicted/NAME.regs) and no emulated probe of the new kernel (--kernel-profile)"));
+                    _("no predicted profile (predicted/NAME.regs), and no new kernel to emulate (--kernel or --kernel-profile)"));
         return NULL;
     }
-    if (!(from = baselineProbe(host, error)))
+    if ((!ctx->to && !(ctx->to = emulProbe(ctx->kernel, host, error))) ||
+        !(from = baselineProbe(host, error)))
         return NULL;
     return predictDelta(host, from, ctx->to, error);
 }

@@ -164,6 +164,10 @@ def hostile(virt_cpreg, env, tmp, good):
     subprocess.run(["cp", "-r", good, d], check=True)
     os.unlink(os.path.join(d, "predicted", "trixie.regs"))
     cases.append(("no predicted profile", ["--fleet", d, "--upgrade", "trixie"], "predicted"))
+    # no image to boot (and, until probe --kernel is merged, no emulator):
+    # a refusal, never a guess
+    cases.append(("no kernel image", ["--fleet", d, "--upgrade", "trixie", "--kernel",
+                                      os.path.join(tmp, "nonexistent")], "virt-cpreg"))
     cases.append(("no --fleet", ["--upgrade", "trixie"], "--fleet"))
     for what, args, words in cases:
         rc, out, err = plan(virt_cpreg, env, *args)
