@@ -34,6 +34,7 @@ int cliInspect(int argc, char **argv);
 int cliProbe(int argc, char **argv);
 int cliValidate(int argc, char **argv);
 int cliPredict(int argc, char **argv);
+int cliPlan(int argc, char **argv);
 
 int cliFail(GError *error);
 int cliUsage(const char *verb, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

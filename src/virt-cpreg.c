@@ -49,6 +49,11 @@ static const virCpregVerb verbs[] = {
       N_("Exit status: 0 when the profile is predicted, 2 bad usage or input (emulated "
          "profiles of different CPUs or features, or of another kernel than the host's), "
          "4 internal error.") },
+    { "plan", cliPlan, N_("--fleet DIR --upgrade HOST..."),
+      N_("Judge a rolling kernel upgrade before it starts: breaks, stranded guests, pins"),
+      N_("Exit status: 0 when every direction allowed now stays allowed and "
+         "no guest is stranded, 1 when one breaks or a guest is stranded, "
+         "3 when that is only uncertain, 2 bad usage or input.") },
 };
 
 /* A verb's text in the user's language; gettext("") would be the

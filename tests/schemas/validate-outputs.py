@@ -10,7 +10,8 @@ as libvirt does; the lab's domain XMLs; profiles this host's QEMU gives
 under TCG) and validates every output against the verb's schema:
 
     check -> verdict.schema.json    probe -> profile.schema.json
-    VERB  -> VERB.schema.json       (decode diff matrix baseline inspect validate)
+    VERB  -> VERB.schema.json       (decode diff matrix baseline inspect validate
+                                     plan)
 
 It also holds each output to what its exit status says (diff: 1 when the
 profiles differ; check: 0/1/3 by verdict; validate: 1 when a check fails),
@@ -58,6 +59,7 @@ SCHEMA_OF = {
     "inspect": "inspect.schema.json",
     "validate": "validate.schema.json",
     "predict": "predict.schema.json",
+    "plan": "plan.schema.json",
 }
 
 # libvirt's save image formats (qemu_saveimage.h) and their tools
@@ -335,6 +337,19 @@ def run_fleet(r, probes, policies):
         fail("baseline: no host was unreachable")
 
 
+def run_plan(r):
+    """The lab's fleet (tests/plan/fleet.py), upgraded host by host."""
+    sys.path.insert(0, os.path.join(ROOT, "tests", "plan"))
+    import fleet
+    d = fleet.build(r.virt_cpreg, os.path.join(r.tmp, "fleet"),
+                    predicted=[(n, "7.3") for n, _, _ in fleet.HOSTS], env=r.env)
+    for order in (["trixie"], ["bookworm", "trixie", "sid"], ["backports"]):
+        r.run("plan", ["--fleet", d, "--upgrade"] + order)
+    if not any(doc["qemu"] for _, doc, _ in r.outputs["plan"]) and \
+            not any(doc["breaks"] for _, doc, _ in r.outputs["plan"]):
+        fail("plan: no fleet broke")
+
+
 def run_inspect(r, saves):
     for path in [STREAM, SAVE] + saves:
         r.run("inspect", [path])
@@ -431,6 +446,7 @@ def mutations(verb, schema, doc):
         "probe": lambda d: d["identity"].__setitem__("accel", "hvf"),
         "validate": lambda d: d["checks"][0].__setitem__("status", "MAYBE"),
         "predict": lambda d: d["counts"].__setitem__("added", "one"),
+        "plan": lambda d: d["stranded"][0].__setitem__("kind", "lost"),
     }
     b = json.loads(json.dumps(doc))
     enums[verb](b)
@@ -502,6 +518,7 @@ def main():
         run_diff(r, probes, saves)
         run_check(r, probes, domains, policies)
         run_fleet(r, probes, policies)
+        run_plan(r)
         run_inspect(r, saves)
         run_validate(r)
         run_predict(r)
