@@ -75,7 +75,9 @@ gunzip(const guint8 *in, gsize inlen, const char *what, GError **error)
                                                  buf, sizeof(buf), G_CONVERTER_INPUT_AT_END,
                                                  &nread, &nwritten, &err);
         if (r == G_CONVERTER_ERROR) {
-            badImage(error, what, err->message);
+            badImage(error, what,
+                     g_error_matches(err, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) ?
+                     _("the gzip data is truncated") : err->message);
             return NULL;
         }
         pos += nread;

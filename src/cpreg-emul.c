@@ -651,6 +651,7 @@ typedef struct {
     char *release;
     GBytes *initrd;
     char *version;               /* the emulator's */
+    char *digest;                /* SHA-256 of the image and the initramfs */
     char **configs;              /* NULL-terminated */
     guint n;
     virCpregProfile **got;       /* per configuration, from a boot */
@@ -676,6 +677,7 @@ jobClear(EmulJob *job)
     g_clear_pointer(&job->initrd, g_bytes_unref);
     g_free(job->release);
     g_free(job->version);
+    g_free(job->digest);
     g_strfreev(job->configs);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(EmulJob, jobClear);
@@ -801,18 +803,21 @@ jobPrepare(EmulJob *job, const virCpregEmulRequest *req,
         !(job->version = virCpregCacheQemuVersion(cacheDir, job->emulator, error)))
         return FALSE;
     job->initrd = virCpregEmulInitramfs(probe);
+    if (!req->no_cache) {
+        g_autofree char *image = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->image);
+        g_autofree char *initrd = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->initrd);
+        job->digest = g_strdup_printf("image=%s\ninitramfs=%s", image, initrd);
+    }
     return TRUE;
 }
 
+/* What the profile depends on: the kernel, the probe (in the initramfs),
+ * the emulated CPU, the configuration and the emulator. */
 static char *
 jobKey(const EmulJob *job, guint i)
 {
-    g_autofree char *image = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->image);
-    g_autofree char *initrd = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->initrd);
-
-    return g_strdup_printf("emulated-kvm-probe 1\nimage=%s\ncpu=%s\nfeatures=%s\n"
-                           "qemu=%s\ninitramfs=%s\n", image, job->cpu, job->configs[i],
-                           job->version, initrd);
+    return g_strdup_printf("emulated-kvm-probe 1\n%s\ncpu=%s\nfeatures=%s\nqemu=%s\n",
+                           job->digest, job->cpu, job->configs[i], job->version);
 }
 
 virCpregProfile **
@@ -832,7 +837,7 @@ virCpregEmulProbeMany(const virCpregEmulRequest *req,
         return NULL;
     out = g_new0(virCpregProfile *, n + 1);
     for (i = 0; i < n; i++) {
-        g_autofree char *key = jobKey(&job, i);
+        g_autofree char *key = req->no_cache ? NULL : jobKey(&job, i);
         gboolean hit = FALSE;
 
         job.current = i;
