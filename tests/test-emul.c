@@ -271,6 +271,105 @@ testBadPackages(void **state)
     expectImageError(fake, "dpkg-deb");
 }
 
+/* An RPM kernel package, Fedora's layout (lib/modules/RELEASE/vmlinuz),
+ * built with rpmbuild and read through rpm2cpio. */
+static void
+testRpmPackage(void **state)
+{
+    g_autoptr(GByteArray) img = makeImage(BANNER, 1 << 20);
+    g_autofree char *top = g_build_filename(tmpdir, "rpmtop", NULL);
+    g_autofree char *image = writeFile("rpm-vmlinuz", img->data, img->len);
+    g_autofree char *spec = NULL;
+    g_autofree char *specText = NULL;
+    g_autofree char *topdef = g_strdup_printf("_topdir %s", top);
+    g_autofree char *rpmdir = g_build_filename(top, "RPMS", NULL);
+    g_autofree char *rpm = g_build_filename(rpmdir, "kernel-core-test.rpm", NULL);
+    const char *build[] = { "rpmbuild", "-bb", "--nodeps", "--quiet", "--define", topdef,
+                            "--define", "_build_name_fmt kernel-core-test.rpm",
+                            "--define", "__os_install_post %{nil}", NULL, NULL };
+    g_autoptr(GError) err = NULL;
+    g_autofree char *release = NULL;
+    g_autoptr(GBytes) loaded = NULL;
+
+    (void)state;
+    if (!g_find_program_in_path("rpmbuild") || !g_find_program_in_path("rpm2cpio"))
+        skip();
+    specText = g_strdup_printf(
+        "Name: kernel-core-test\nVersion: 1\nRelease: 1\nSummary: t\nLicense: GPL\n"
+        "BuildArch: noarch\n%%description\nt\n%%install\n"
+        "mkdir -p %%{buildroot}/lib/modules/6.1.0-50-arm64 %%{buildroot}/usr/share/doc/t\n"
+        "echo first > %%{buildroot}/usr/share/doc/t/README\n"
+        "cp %s %%{buildroot}/lib/modules/6.1.0-50-arm64/vmlinuz\n"
+        "%%files\n/lib/modules/6.1.0-50-arm64/vmlinuz\n/usr/share/doc/t/README\n", image);
+    spec = writeFile("kernel.spec", (const guint8 *)specText, strlen(specText));
+    build[G_N_ELEMENTS(build) - 2] = spec;
+    run(build);
+    loaded = virCpregEmulImageLoad(rpm, &release, &err);
+    if (!loaded)
+        fail_msg("%s", err->message);
+    assert_string_equal(release, "6.1.0-50-arm64");
+    assert_memory_equal(g_bytes_get_data(loaded, NULL), img->data, img->len);
+
+    /* without rpm2cpio: an error that names it */
+    {
+        g_autofree char *path = g_strdup(g_getenv("PATH"));
+        g_autoptr(GError) e2 = NULL;
+        g_setenv("PATH", "/nonexistent", TRUE);
+        assert_null(virCpregEmulImageRelease(rpm, &e2));
+        g_setenv("PATH", path, TRUE);
+        assert_true(g_error_matches(e2, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED));
+        assert_non_null(strstr(e2->message, "rpm2cpio"));
+    }
+}
+
+/* An EFI zboot image (drivers/firmware/efi/libstub/zboot-header.S):
+ * "MZ", "zimg", the payload's offset and size, "gzip". */
+static void
+testZbootImage(void **state)
+{
+    g_autoptr(GByteArray) img = makeImage(BANNER, 1 << 20);
+    g_autofree char *path = writeFile("zpayload", img->data, img->len);
+    g_autofree char *gz = g_strconcat(path, ".gz", NULL);
+    const char *zip[] = { "gzip", "-9n", path, NULL };
+    g_autofree char *payload = NULL;
+    g_autoptr(GByteArray) zboot = g_byte_array_new();
+    g_autofree char *zpath = NULL;
+    g_autofree char *release = NULL;
+    g_autoptr(GError) err = NULL;
+    guint8 header[4096] = { 'M', 'Z' };
+    guint32 off = GUINT32_TO_LE(sizeof(header)), size;
+    gsize len;
+
+    (void)state;
+    run(zip);
+    assert_true(g_file_get_contents(gz, &payload, &len, NULL));
+    size = GUINT32_TO_LE((guint32)len);
+    memcpy(header + 4, "zimg", 4);
+    memcpy(header + 8, &off, 4);
+    memcpy(header + 12, &size, 4);
+    memcpy(header + 24, "gzip", 4);
+    g_byte_array_append(zboot, header, sizeof(header));
+    g_byte_array_append(zboot, (const guint8 *)payload, (guint)len);
+    zpath = writeFile("vmlinuz.efi", zboot->data, zboot->len);
+    release = virCpregEmulImageRelease(zpath, &err);
+    if (!release)
+        fail_msg("%s", err->message);
+    assert_string_equal(release, "6.1.0-50-arm64");
+
+    /* a payload said to lie past the end, and another compression */
+    size = GUINT32_TO_LE((guint32)len + 1);
+    memcpy(zboot->data + 12, &size, 4);
+    g_free(zpath);
+    zpath = writeFile("past.efi", zboot->data, zboot->len);
+    expectImageError(zpath, "outside");
+    size = GUINT32_TO_LE((guint32)len);
+    memcpy(zboot->data + 12, &size, 4);
+    memcpy(zboot->data + 24, "zstd", 4);
+    g_free(zpath);
+    zpath = writeFile("zstd.efi", zboot->data, zboot->len);
+    expectImageError(zpath, "zstd");
+}
+
 /* ---- the initramfs ---------------------------------------------------------- */
 
 static void
@@ -540,6 +639,8 @@ main(void)
         cmocka_unit_test(testOversized),
         cmocka_unit_test(testDebianPackage),
         cmocka_unit_test(testBadPackages),
+        cmocka_unit_test(testRpmPackage),
+        cmocka_unit_test(testZbootImage),
         cmocka_unit_test(testInitramfs),
         cmocka_unit_test(testInitramfsCpioTool),
         cmocka_unit_test(testConsoleClean),
