@@ -11,6 +11,7 @@
  *   with pmu: the register list and every value equal the fixture's but
  *   the virtual counter's, which moves while the machine runs;
  * - the same again is a cache hit, and takes a fraction of the boot;
+ * - the lab's 6.12, 7.2 and 7.3 the same way, writable masks included;
  * - under Debian 12's QEMU 7.2, -cpu max, the kernel packed as a Debian
  *   package (dpkg-deb): base, pmu and pmu,sve,pauth in one boot, each with
  *   the fixture's register list.
@@ -43,6 +44,7 @@
  * (the virtual counter, moving) and CVAL */
 static const guint64 movingRegs[] = {
     0x603000000013df1aULL,       /* KVM_REG_ARM_TIMER_CNT */
+    0x603000000013df01ULL,       /* KVM_REG_ARM_PTIMER_CNT (6.4+) */
 };
 
 static char *labCache;
@@ -99,6 +101,7 @@ isMoving(guint64 id)
     return FALSE;
 }
 
+/* Values and writable masks (kernels with KVM_ARM_GET_REG_WRITABLE_MASKS). */
 static void
 assertSameValues(const virCpregProfile *got, const virCpregProfile *want)
 {
@@ -114,20 +117,30 @@ assertSameValues(const virCpregProfile *got, const virCpregProfile *want)
         if (g->value != w->value)
             fail_msg("register 0x%" G_GINT64_MODIFIER "x: 0x%" G_GINT64_MODIFIER
                      "x, the fixture has 0x%" G_GINT64_MODIFIER "x", w->id, g->value, w->value);
+        assert_int_equal(g->flags & VIR_CPREG_ENTRY_WRITABLE, w->flags & VIR_CPREG_ENTRY_WRITABLE);
+        if (w->flags & VIR_CPREG_ENTRY_WRITABLE)
+            assert_int_equal(g->writable, w->writable);
         compared++;
     }
     assert_true(compared > 200);
 }
 
 static void
-assertEmulatedIdentity(const virCpregProfile *p, const char *cpu, const char *qemu)
+assertEmulatedIdentityOf(const virCpregProfile *p, const char *kernel, const char *cpu,
+                         const char *qemu)
 {
     g_autofree char *host = g_strdup_printf("QEMU %s TCG -cpu %s, virtualization=on", qemu, cpu);
 
     assert_string_equal(p->ident.source, "emulated-kvm-probe");
-    assert_string_equal(p->ident.kernel, "6.1.0-50-arm64");
+    assert_string_equal(p->ident.kernel, kernel);
     assert_string_equal(p->ident.accel, "kvm");
     assert_string_equal(p->ident.host, host);
+}
+
+static void
+assertEmulatedIdentity(const virCpregProfile *p, const char *cpu, const char *qemu)
+{
+    assertEmulatedIdentityOf(p, "6.1.0-50-arm64", cpu, qemu);
 }
 
 static double
@@ -184,6 +197,54 @@ testNeoverseN1Qemu10(void **state)
            tCold, tWarm, tWarm / tCold);
     /* a wide margin: a hit reads a file, a miss boots a kernel */
     assert_true(tWarm < tCold / 3);
+}
+
+/* The lab's other kernels (6.12, 7.2, 7.3; writable masks from 6.8),
+ * the same way: each equal to its fixture. */
+static void
+testLabKernelsQemu10(void **state)
+{
+    static const char *const series[] = { "6.12", "7.2", "7.3" };
+    g_autofree char *qemu = labPath(LAB_QEMU);
+    const char *const features[] = { "pmu", NULL };
+    size_t i;
+    guint done = 0;
+
+    (void)state;
+    if (!g_file_test(qemu, G_FILE_TEST_IS_EXECUTABLE))
+        skip();
+    for (i = 0; i < G_N_ELEMENTS(series); i++) {
+        g_autofree char *rel = g_strdup_printf("kernels/%s/Image", series[i]);
+        g_autofree char *kernel = labPath(rel);
+        g_autofree char *fx = g_strdup_printf("lab/linux-%s-n1-pmu.regs", series[i]);
+        g_autofree char *fixture = testFixture(fx);
+        g_autofree char *release = NULL;
+        virCpregEmulRequest req = {
+            .image = kernel, .cpu = "neoverse-n1", .features = features, .emulator = qemu,
+        };
+        g_autoptr(virCpregProfile) want = NULL;
+        g_autoptr(virCpregProfile) got = NULL;
+        g_autoptr(GError) err = NULL;
+        gint64 t0;
+
+        if (!g_file_test(kernel, G_FILE_TEST_IS_REGULAR))
+            continue;
+        want = virCpregProfileLoad(fixture, &err);
+        assert_non_null(want);
+        release = virCpregEmulImageRelease(kernel, &err);
+        assert_non_null(release);
+        t0 = g_get_monotonic_time();
+        if (!(got = virCpregEmulProbe(&req, NULL, &err)))
+            fail_msg("%s: %s", series[i], err->message);
+        printf("# kernel %s (%s), QEMU 10.0, -cpu neoverse-n1, pmu: cold %.2f s\n",
+               series[i], release, seconds(t0));
+        assertSameIds(got, want);
+        assertSameValues(got, want);
+        assertEmulatedIdentityOf(got, release, "neoverse-n1", "10.0.2");
+        done++;
+    }
+    if (!done)
+        skip();
 }
 
 /* The real kernel as a Debian package, three configurations in one boot
@@ -334,6 +395,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(testNeoverseN1Qemu10),
+        cmocka_unit_test(testLabKernelsQemu10),
         cmocka_unit_test(testOneQemu72),
         cmocka_unit_test(testDebPackageQemu72),
         cmocka_unit_test(testFeatureNotOffered),
