@@ -413,8 +413,9 @@ cpioFindKernel(Unpack *u, GError **error)
     guint32 mode, size, rdev[2];
 
     while (cpioNext(u, &name, &mode, &size, rdev, error)) {
-        g_autofree char *owned = name;
-        if (S_ISREG(mode) && isKernelMember(name))
+        gboolean kernel = S_ISREG(mode) && isKernelMember(name);
+        g_free(name);
+        if (kernel)
             return readMember(u, size, error);
         if (!cpioSkipData(u, size, error))
             return NULL;
