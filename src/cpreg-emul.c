@@ -833,6 +833,12 @@ virCpregEmulProbeMany(const virCpregEmulRequest *req,
 
     if (cache_hits)
         *cache_hits = 0;
+    if (n == 0 || n > VIR_CPREG_EMUL_CONFIGS_MAX) {
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE,
+                    _("an emulated probe takes 1 to %d vCPU configurations"),
+                    VIR_CPREG_EMUL_CONFIGS_MAX);
+        return NULL;
+    }
     if (!jobPrepare(&job, req, feature_sets, n, &found, error))
         return NULL;
     out = g_new0(virCpregProfile *, n + 1);

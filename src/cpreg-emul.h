@@ -33,8 +33,11 @@ typedef struct {
 virCpregProfile *virCpregEmulProbe(const virCpregEmulRequest *req,
                                    gboolean *cache_hit, GError **error);
 
+/* The probe's bound (CONSOLE_CONFIGS_MAX in src/probe/virt-cpreg-probe.c). */
+#define VIR_CPREG_EMUL_CONFIGS_MAX 16
+
 /* Several vCPU configurations of one kernel in one boot: @feature_sets
- * has @n of them (each NULL-terminated, normalized; NULL: none);
+ * has @n of them (1 to VIR_CPREG_EMUL_CONFIGS_MAX) (each NULL-terminated, normalized; NULL: none);
  * req->features is ignored. Returns @n profiles (in that order) or NULL;
  * *cache_hits (if not NULL) counts the configurations the cache had. */
 virCpregProfile **virCpregEmulProbeMany(const virCpregEmulRequest *req,

@@ -48,6 +48,15 @@ static const guint64 movingRegs[] = {
 };
 
 static char *labCache;
+
+static gboolean
+haveProgram(const char *name)
+{
+    g_autofree char *path = g_find_program_in_path(name);
+
+    return path != NULL;
+}
+
 static char *cacheDir;
 
 static char *
@@ -284,7 +293,7 @@ testDebPackageQemu72(void **state)
 
     (void)state;
     if (!g_file_test(SYSTEM_QEMU, G_FILE_TEST_IS_EXECUTABLE) ||
-        !g_find_program_in_path("dpkg-deb"))
+        !haveProgram("dpkg-deb"))
         skip();
     assert_int_equal(g_mkdir_with_parents(boot, 0755), 0);
     assert_int_equal(g_mkdir_with_parents(debian, 0755), 0);

@@ -36,6 +36,15 @@
 
 static char *tmpdir;
 
+static gboolean
+haveProgram(const char *name)
+{
+    g_autofree char *path = g_find_program_in_path(name);
+
+    return path != NULL;
+}
+
+
 static int
 setupDir(void **state)
 {
@@ -213,7 +222,7 @@ testDebianPackage(void **state)
     size_t i;
 
     (void)state;
-    if (!g_find_program_in_path("dpkg-deb"))
+    if (!haveProgram("dpkg-deb"))
         skip();
     for (i = 0; i < G_N_ELEMENTS(layouts); i++) {
         g_autoptr(GByteArray) img = makeImage(BANNER, 2 << 20);
@@ -260,7 +269,7 @@ testBadPackages(void **state)
     const char *build[] = { "dpkg-deb", "--root-owner-group", "--build", root, deb, NULL };
 
     (void)state;
-    if (!g_find_program_in_path("dpkg-deb"))
+    if (!haveProgram("dpkg-deb"))
         skip();
     assert_int_equal(g_mkdir_with_parents(debian, 0755), 0);
     assert_true(g_file_set_contents(control,
@@ -292,7 +301,7 @@ testRpmPackage(void **state)
     g_autoptr(GBytes) loaded = NULL;
 
     (void)state;
-    if (!g_find_program_in_path("rpmbuild") || !g_find_program_in_path("rpm2cpio"))
+    if (!haveProgram("rpmbuild") || !haveProgram("rpm2cpio"))
         skip();
     specText = g_strdup_printf(
         "Name: kernel-core-test\nVersion: 1\nRelease: 1\nSummary: t\nLicense: GPL\n"
@@ -426,7 +435,7 @@ testInitramfsCpioTool(void **state)
     int status;
 
     (void)state;
-    if (!g_find_program_in_path("cpio"))
+    if (!haveProgram("cpio"))
         skip();
     file = writeFile("initrd.cpio", g_bytes_get_data(cpio, NULL), g_bytes_get_size(cpio));
     cmd = g_strdup_printf("sh -c 'cpio -it --quiet < %s'", file);
