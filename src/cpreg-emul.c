@@ -740,12 +740,16 @@ jobBoot(EmulJob *job, guint from)
     console = bootProbe(job->emulator, job->cpu, job->image, job->initrd,
                         job->configs + from, &err);
     for (i = from; i < job->n; i++) {
+        const virCpregEmulResult *r = console ? g_ptr_array_index(console->results, i - from) : NULL;
+
         if (!console)
             job->errors[i] = g_error_copy(err);
+        else if (!g_str_equal(r->config, job->configs[i]))
+            g_set_error(&job->errors[i], VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
+                        _("the emulated probe answered for '%1$s' where '%2$s' was asked"),
+                        r->config, job->configs[i]);
         else
-            job->got[i] = resultProfile(job, console->release,
-                                        g_ptr_array_index(console->results, i - from),
-                                        &job->errors[i]);
+            job->got[i] = resultProfile(job, console->release, r, &job->errors[i]);
     }
 }
 
@@ -806,7 +810,11 @@ jobPrepare(EmulJob *job, const virCpregEmulRequest *req,
     if (!req->no_cache) {
         g_autofree char *image = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->image);
         g_autofree char *initrd = g_compute_checksum_for_bytes(G_CHECKSUM_SHA256, job->initrd);
-        job->digest = g_strdup_printf("image=%s\ninitramfs=%s", image, initrd);
+        /* the binary's identity too: a rebuild of one version (a
+         * distribution's update) may emulate a CPU otherwise */
+        g_autofree char *binary = virCpregCacheFileKey(job->emulator);
+        job->digest = g_strdup_printf("image=%s\ninitramfs=%s\nemulator=%s", image, initrd,
+                                      binary ? binary : job->emulator);
     }
     return TRUE;
 }
