@@ -9,7 +9,9 @@
  *
  * - under the lab's QEMU 10.0 (the fixtures' emulator), -cpu neoverse-n1
  *   with pmu: the register list and every value equal the fixture's but
- *   the virtual counter's, which moves while the machine runs;
+ *   the virtual counter's, which moves while the machine runs; also from
+ *   Debian's own .deb of that kernel (fetched once, see
+ *   testRealDebianPackage);
  * - the same again is a cache hit, and takes a fraction of the boot;
  * - the lab's 6.12, 7.2 and 7.3 the same way, writable masks included;
  * - under Debian 12's QEMU 7.2, -cpu max, the kernel packed as a Debian
@@ -338,6 +340,111 @@ testDebPackageQemu72(void **state)
     }
 }
 
+/*
+ * Debian's own package of the lab's 6.1 kernel (the name in the lab's
+ * kernels/6.1/package), fetched once with apt-get download and the lab's
+ * private apt configuration (tests/lab/fetch.sh: Debian's archive only,
+ * the system's apt untouched) into $EMUL_DEB_CACHE; skipped when that
+ * cannot be had. Read through dpkg-deb like any package, booted under
+ * QEMU 10.0, equal to the fixture.
+ */
+static char *
+fetchKernelDeb(void)
+{
+    const char *dir = g_getenv("EMUL_DEB_CACHE");
+    g_autofree char *pkgFile = labPath("kernels/6.1/package");
+    g_autofree char *apt = labPath("apt/arm64");
+    g_autofree char *pkg = NULL;
+    g_autofree char *spec = NULL;
+    g_autoptr(GDir) d = NULL;
+    const char *name;
+    int status;
+
+    if (!dir || !g_file_get_contents(pkgFile, &pkg, NULL, NULL))
+        return NULL;
+    g_strstrip(pkg);
+    if (!*pkg || strspn(pkg, "abcdefghijklmnopqrstuvwxyz0123456789.+-") != strlen(pkg))
+        return NULL;
+    g_mkdir_with_parents(dir, 0755);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        g_autofree char *prefix = g_strconcat(pkg, "_", NULL);
+        if ((d = g_dir_open(dir, 0, NULL))) {
+            while ((name = g_dir_read_name(d))) {
+                if (g_str_has_prefix(name, prefix) && g_str_has_suffix(name, "_arm64.deb"))
+                    return g_build_filename(dir, name, NULL);
+            }
+            g_clear_pointer(&d, g_dir_close);
+        }
+        if (attempt == 0) {
+            g_autofree char *o1 = g_strdup_printf("Dir::Etc::SourceList=%s/sources.list", apt);
+            g_autofree char *o2 = g_strdup_printf("Dir::State::Lists=%s/lists", apt);
+            g_autofree char *o3 = g_strdup_printf("Dir::Cache=%s/cache", apt);
+            const char *argv[] = {
+                "timeout", "300", "apt-get", "-q", "-o", o1, "-o", "Dir::Etc::SourceParts=/dev/null",
+                "-o", "Dir::Etc::Preferences=/dev/null", "-o", "Dir::Etc::PreferencesParts=/dev/null",
+                "-o", o2, "-o", o3, "-o", "Acquire::Languages=none",
+                "-o", "APT::Sandbox::User=root", "-o", "APT::Architectures::=arm64",
+                "download", NULL, NULL,
+            };
+            spec = g_strdup_printf("%s:arm64/bookworm", pkg);
+            argv[G_N_ELEMENTS(argv) - 2] = spec;
+            if (!g_file_test(apt, G_FILE_TEST_IS_DIR) ||
+                !g_spawn_sync(dir, (char **)argv, NULL, G_SPAWN_SEARCH_PATH |
+                              G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                              NULL, NULL, NULL, NULL, &status, NULL) ||
+                !g_spawn_check_wait_status(status, NULL))
+                return NULL;
+        }
+    }
+    return NULL;
+}
+
+static void
+testRealDebianPackage(void **state)
+{
+    g_autofree char *deb = NULL;
+    g_autofree char *qemu = labPath(LAB_QEMU);
+    g_autofree char *fixture = testFixture("lab/linux-6.1-n1-pmu.regs");
+    const char *const features[] = { "pmu", NULL };
+    g_autoptr(virCpregProfile) want = NULL;
+    g_autoptr(virCpregProfile) got = NULL;
+    g_autoptr(virCpregProfile) again = NULL;
+    g_autoptr(GError) err = NULL;
+    gboolean hit = TRUE;
+    double tCold, tWarm;
+    gint64 t0;
+
+    (void)state;
+    if (!g_file_test(qemu, G_FILE_TEST_IS_EXECUTABLE) || !haveProgram("dpkg-deb") ||
+        !(deb = fetchKernelDeb()))
+        skip();
+    {
+        virCpregEmulRequest req = {
+            .image = deb, .cpu = "neoverse-n1", .features = features, .emulator = qemu,
+            .no_cache = TRUE,
+        };
+        want = virCpregProfileLoad(fixture, &err);
+        assert_non_null(want);
+        t0 = g_get_monotonic_time();
+        if (!(got = virCpregEmulProbe(&req, &hit, &err)))
+            fail_msg("%s: %s", deb, err->message);
+        tCold = seconds(t0);
+        assertSameIds(got, want);
+        assertSameValues(got, want);
+        assertEmulatedIdentity(got, "neoverse-n1", "10.0.2");
+        /* the cache knows a kernel by its decompressed image: the .deb's
+         * is the lab's Image, which testNeoverseN1Qemu10 probed */
+        req.no_cache = FALSE;
+        t0 = g_get_monotonic_time();
+        again = virCpregEmulProbe(&req, &hit, &err);
+        tWarm = seconds(t0);
+        assert_non_null(again);
+        assert_true(hit);
+        printf("# Debian's %s, QEMU 10.0, -cpu neoverse-n1, pmu: cold %.2f s, cached %.3f s\n",
+               strrchr(deb, '/') + 1, tCold, tWarm);
+    }
+}
+
 /* One configuration, the system's QEMU 7.2: the figure. */
 static void
 testOneQemu72(void **state)
@@ -407,6 +514,7 @@ main(void)
         cmocka_unit_test(testLabKernelsQemu10),
         cmocka_unit_test(testOneQemu72),
         cmocka_unit_test(testDebPackageQemu72),
+        cmocka_unit_test(testRealDebianPackage),
         cmocka_unit_test(testFeatureNotOffered),
     };
     const char *env = g_getenv("LAB_CACHE");
