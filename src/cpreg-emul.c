@@ -368,8 +368,12 @@ configWord(const char *const *features, GError **error)
 static char *
 shownText(const guint8 *data, gsize len)
 {
-    g_autofree char *valid = g_utf8_make_valid((const char *)data, (gssize)MIN(len, MESSAGE_MAX));
+    g_autofree char *valid = NULL;
     char *p;
+
+    if (!data || !len)
+        return g_strdup("");
+    valid = g_utf8_make_valid((const char *)data, (gssize)MIN(len, MESSAGE_MAX));
 
     for (p = valid; *p; p++) {
         if ((guchar)*p < 0x20 || *p == 0x7f)
@@ -644,7 +648,6 @@ bootProbe(const char *emulator, const char *cpu, GBytes *image, GBytes *initrd,
 /* ---- profiles ------------------------------------------------------------- */
 
 typedef struct {
-    const virCpregEmulRequest *req;
     const char *emulator;        /* absolute */
     const char *cpu;
     GBytes *image;
@@ -778,7 +781,6 @@ jobPrepare(EmulJob *job, const virCpregEmulRequest *req,
     g_autofree char *cacheDir = virCpregEmulCacheDir();
     guint i;
 
-    job->req = req;
     job->n = n;
     job->cpu = req->cpu ? req->cpu : DEFAULT_CPU;
     job->emulator = req->emulator;
