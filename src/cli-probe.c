@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "cpreg-domain.h"
+#include "cpreg-emul.h"
 #include "cpreg-hostprobe.h"
 #include "cpreg-error.h"
 #include "cpreg-qemu-probe.h"
@@ -64,6 +65,31 @@ runTrial(virCpregHostProbe *req, const char *trial, const char *output)
     return VIR_CPREG_EXIT_OK;
 }
 
+/* --kernel: the profile of a kernel no host runs yet, measured in an
+ * emulated machine (cpreg-emul.c) */
+static int
+runKernel(const char *image, const char *cpu, const char *const *features,
+          const char *emulator, const char *output)
+{
+    virCpregEmulRequest req = {
+        .image = image, .cpu = cpu, .features = features, .emulator = emulator,
+    };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(virCpregProfile) profile = NULL;
+    gboolean hit;
+
+    if (!(profile = virCpregEmulProbe(&req, &hit, &error)))
+        return cliFail(error);
+    if (output) {
+        if (!virCpregProfileSave(profile, output, &error))
+            return cliFail(error);
+    } else {
+        g_autofree char *json = virCpregProfileToJSON(profile);
+        fputs(json, stdout);
+    }
+    return VIR_CPREG_EXIT_OK;
+}
+
 int
 cliProbe(int argc, char **argv)
 {
@@ -78,6 +104,7 @@ cliProbe(int argc, char **argv)
     g_autofree char *accel = NULL;
     g_autofree char *cpu = NULL;
     g_autofree char *machine = NULL;
+    g_autofree char *kernel = NULL;
     g_autoptr(virCpregDomain) domain = NULL;
     g_auto(GStrv) featlist = NULL;
     g_autofree char *found = NULL;
@@ -96,6 +123,8 @@ cliProbe(int argc, char **argv)
           N_("QEMU's vCPU model (default: host on KVM, max on TCG)"), N_("MODEL") },
         { "machine", 0, 0, G_OPTION_ARG_STRING, &machine,
           N_("QEMU's machine type, the guest's (default: virt, QEMU's newest)"), N_("TYPE") },
+        { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &kernel,
+          N_("probe this arm64 kernel (an Image, a vmlinuz, a Debian or RPM kernel package) in an emulated machine; --cpu is the emulated CPU (default: max)"), N_("IMAGE") },
         { "trial", 0, 0, G_OPTION_ARG_FILENAME, &trial,
           N_("also try writing a source profile's values into a vCPU (--via kvm)"), N_("SOURCE") },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -117,6 +146,8 @@ cliProbe(int argc, char **argv)
         return cliUsage("probe", "%s", _("unexpected argument"));
     if (features && !normalizeFeatures(features, &featlist, &error))
         return cliFail(error);
+    if (kernel && (domainPath || via || accel || machine || trial))
+        return cliUsage("probe", "%s", _("--kernel boots its own emulated machine: it takes no --domain, --via, --accel, --machine or --trial"));
     if (domainPath) {
         if (req.via || req.emulator || req.accel || req.cpu || req.machine)
             return cliUsage("probe", "%s", _("--domain decides --via, --emulator, --accel, --cpu and --machine"));
@@ -133,6 +164,8 @@ cliProbe(int argc, char **argv)
             return cliUsage("probe", _("--emulator: '%s' is not in PATH"), req.emulator);
         req.emulator = found;
     }
+    if (kernel)
+        return runKernel(kernel, req.cpu, req.features, req.emulator, output);
     if (trial)
         return runTrial(&req, trial, output);
     if (!(profile = virCpregHostProbeProfile(&req, &hit, &error)))

@@ -184,15 +184,23 @@ bootId(void)
     return g_strstrip(id);
 }
 
-/* "PREFIX<hash of key and boot>SUFFIX" */
+/* "PREFIX<hash of key and boot>SUFFIX"; the boot left out for an answer
+ * a reboot does not change (@lasting) */
 static char *
-entryName(const char *prefix, const char *key, const char *suffix)
+entryNameFor(const char *prefix, const char *key, const char *suffix,
+             gboolean lasting)
 {
-    g_autofree char *boot = bootId();
+    g_autofree char *boot = lasting ? g_strdup("any") : bootId();
     g_autofree char *full = g_strconcat(key, "\nboot=", boot, NULL);
     g_autofree char *hash = g_compute_checksum_for_string(G_CHECKSUM_SHA256, full, -1);
 
     return g_strdup_printf("%s%.32s%s", prefix, hash, suffix);
+}
+
+static char *
+entryName(const char *prefix, const char *key, const char *suffix)
+{
+    return entryNameFor(prefix, key, suffix, FALSE);
 }
 
 /*
@@ -455,15 +463,15 @@ readProfile(int dirfd, const char *dir, const char *name, gpointer out)
     return *(virCpregProfile **)out != NULL;
 }
 
-virCpregProfile *
-virCpregCacheGet(const char *want, const char *key, virCpregCacheProbeFunc probe,
-                 gpointer opaque, guint timeout_ms, gboolean *hit,
-                 GError **error)
+static virCpregProfile *
+cacheGet(const char *want, const char *key, gboolean lasting,
+         virCpregCacheProbeFunc probe, gpointer opaque, guint timeout_ms,
+         gboolean *hit, GError **error)
 {
     const char *dir = cacheDirPath(want);
     /* a register dump, the form read fastest (JSON in the rare case a dump
      * cannot carry the profile: readers recognise both) */
-    g_autofree char *name = entryName("profile-", key, ".regs");
+    g_autofree char *name = entryNameFor("profile-", key, ".regs", lasting);
     g_autoptr(virCpregProfile) profile = NULL;
     int dirfd = openCacheDir(want);
     int lockfd = -1;
@@ -482,6 +490,22 @@ virCpregCacheGet(const char *want, const char *key, virCpregCacheProbeFunc probe
         close(lockfd);   /* releases the lock */
     close(dirfd);
     return g_steal_pointer(&profile);
+}
+
+virCpregProfile *
+virCpregCacheGet(const char *want, const char *key, virCpregCacheProbeFunc probe,
+                 gpointer opaque, guint timeout_ms, gboolean *hit,
+                 GError **error)
+{
+    return cacheGet(want, key, FALSE, probe, opaque, timeout_ms, hit, error);
+}
+
+virCpregProfile *
+virCpregCacheGetLasting(const char *dir, const char *key,
+                        virCpregCacheProbeFunc probe, gpointer opaque,
+                        guint timeout_ms, gboolean *hit, GError **error)
+{
+    return cacheGet(dir, key, TRUE, probe, opaque, timeout_ms, hit, error);
 }
 
 /* ---- emulator versions ---------------------------------------------------- */

@@ -45,6 +45,14 @@ virCpregProfile *virCpregCacheGet(const char *dir, const char *key,
                                   gpointer opaque, guint timeout_ms,
                                   gboolean *hit, GError **error);
 
+/* Like virCpregCacheGet, for an answer that a reboot does not change (an
+ * emulated probe boots a kernel of its own): the entry is the same in
+ * every boot, so @dir should be a persistent directory. */
+virCpregProfile *virCpregCacheGetLasting(const char *dir, const char *key,
+                                         virCpregCacheProbeFunc probe,
+                                         gpointer opaque, guint timeout_ms,
+                                         gboolean *hit, GError **error);
+
 /* `@emulator --version`'s QEMU version ("7.2.22"), cached in @dir by the
  * binary's identity (path, inode, size, mtime, ctime): a hit runs
  * nothing. Fails only when running it does. */

@@ -53,21 +53,14 @@ static const char *const confineUsers[] = { "libvirt-qemu", "qemu" };
 
 /* -sandbox: everything QEMU's seccomp filter can deny (qemu-options.hx);
  * spawn stays allowed only where the migration needs to run a command */
-#define SANDBOX "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn="
+#define SANDBOX VIR_CPREG_QEMU_SANDBOX
 
 /* What a probe leaves in the temporary directory while it runs:
  * LEFTOVER_PREFIX KIND "-" PID "-p" PID-NAMESPACE "-" XXXXXX */
 #define LEFTOVER_PREFIX "virt-cpreg-"
-static const char *const leftoverKinds[] = { "qemu", "trial" };
+static const char *const leftoverKinds[] = { "qemu", "trial", "emul" };
 
-typedef struct {
-    gboolean drop;               /* root, and a QEMU user exists */
-    uid_t uid;
-    gid_t gid;
-    gid_t groups[64];            /* its supplementary groups (kvm) */
-    int ngroups;
-    pid_t parent;
-} Confine;
+typedef virCpregQemuConfine Confine;
 
 typedef struct {
     GPid pid;
@@ -215,8 +208,8 @@ cpuOption(const virCpregQemuProbeOptions *opts, const char *cpu, GError **error)
  * exists, with its groups (kvm, for /dev/kvm); looked up here, since the
  * child may only make async-signal-safe calls.
  */
-static void
-confineFor(Confine *c)
+void
+virCpregQemuConfineFor(virCpregQemuConfine *c)
 {
     size_t i;
 
@@ -245,8 +238,8 @@ confineFor(Confine *c)
  * the parent-death signal (a change of credentials clears it), and no
  * exec at all if the parent is already gone.
  */
-static void
-confineChild(gpointer opaque)
+void
+virCpregQemuConfineChild(gpointer opaque)
 {
     static const char dropFailed[] = "libvirt-cpreg: cannot switch to the QEMU user\n";
     const Confine *c = opaque;
@@ -290,7 +283,7 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
     devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
     ok = errfd >= 0 && devnull >= 0 &&
          g_spawn_async_with_pipes_and_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                          confineChild, &run->confine,
+                                          virCpregQemuConfineChild, &run->confine,
                                           devnull, devnull, errfd,
                                           NULL, NULL, 0, &run->pid, NULL, NULL,
                                           NULL, &err);
@@ -395,7 +388,7 @@ virCpregQemuProbeRemoveLeftovers(GPid owner)
     struct dirent *e;
     DIR *dir;
 
-    confineFor(&confine);
+    virCpregQemuConfineFor(&confine);
     if (!(dir = opendir(g_get_tmp_dir())))
         return;
     while ((e = readdir(dir))) {
@@ -647,7 +640,7 @@ makeRunDir(QemuRun *run, GError **error)
     g_autofree char *name = virCpregQemuProbeTempName("qemu");
 
     virCpregQemuProbeRemoveLeftovers(0);
-    confineFor(&run->confine);
+    virCpregQemuConfineFor(&run->confine);
     if (!(run->dir = g_dir_make_tmp(name, &err)) ||
         (run->confine.drop && chown(run->dir, run->confine.uid, run->confine.gid) < 0)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,

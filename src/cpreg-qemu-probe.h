@@ -12,6 +12,7 @@
 #pragma once
 
 #include <glib.h>
+#include <sys/types.h>
 
 #include "cpreg-profile.h"
 
@@ -51,6 +52,30 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(virCpregQemuFacts, virCpregQemuFactsClear);
 virCpregProfile *virCpregQemuProbe(const virCpregQemuProbeOptions *opts,
                                    virCpregQemuFacts *facts, GError **error);
 void virCpregQemuProbeRemoveLeftovers(GPid owner);
+
+/*
+ * The least privilege a QEMU the probes start gets (cpreg-qemu-probe.c):
+ * when we are root, the distribution's QEMU user and its groups; its own
+ * process group; SIGKILL when its parent dies. ConfineFor looks the user
+ * up (before the fork), ConfineChild is the GSpawnChildSetupFunc that
+ * applies it (@opaque: the virCpregQemuConfine).
+ */
+typedef struct {
+    gboolean drop;               /* root, and a QEMU user exists */
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[64];            /* its supplementary groups (kvm) */
+    int ngroups;
+    pid_t parent;
+} virCpregQemuConfine;
+
+/* -sandbox: everything QEMU's seccomp filter can deny (qemu-options.hx);
+ * the caller appends spawn=deny or spawn=allow */
+#define VIR_CPREG_QEMU_SANDBOX \
+    "on,obsolete=deny,elevateprivileges=deny,resourcecontrol=deny,spawn="
+
+void virCpregQemuConfineFor(virCpregQemuConfine *c);
+void virCpregQemuConfineChild(gpointer opaque);
 char *virCpregQemuProbeTempName(const char *kind);
 
 G_END_DECLS

@@ -18,11 +18,25 @@
  * Self-contained on purpose: libc and the Linux uapi headers only, so that
  * it links statically and runs in an initramfs or on a bare host.
  *
+ * Console mode: `virt-cpreg-probe --console --config LIST [--config LIST]...`
+ * probes each vCPU configuration in turn (in a child process, so that no
+ * failure of one stops the others) and prints, for each, its stdout and
+ * stderr between marker lines, base64 with their length and checksum, so
+ * that a reader of a serial console with kernel messages in between gets
+ * every byte or knows it did not (see "Console mode" below). As /init (PID 1,
+ * `virt-cpreg probe --kernel` boots it so) it is always in console mode:
+ * it mounts proc, sysfs and devtmpfs (for /dev/kvm), takes its arguments
+ * from the kernel command line (the words after " -- ") and powers the
+ * machine off when done, whatever happened.
+ *
  * Exit status: 0 success; 1 KVM failed unexpectedly; 2 bad usage or input,
  * no usable KVM device, a vCPU feature KVM does not offer, or not arm64.
  */
 
 #define _POSIX_C_SOURCE 200809L
+#ifndef _DEFAULT_SOURCE
+# define _DEFAULT_SOURCE 1          /* mount(2), reboot(2) */
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +49,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/kvm.h>
@@ -1195,6 +1213,7 @@ static void
 usage(FILE *out)
 {
     fputs("Usage: " PROG " [--features LIST] [--trial FILE] [--kvm PATH]\n"
+          "       " PROG " --console --config LIST [--config LIST]... [--kvm PATH]\n"
           "\n"
           "Print this host's KVM register profile of an arm64 vCPU as JSON.\n"
           "\n"
@@ -1204,6 +1223,10 @@ usage(FILE *out)
           "                   '0x<id> 0x<value>') into a fresh vCPU and\n"
           "                   report which ones KVM accepts\n"
           "  --kvm PATH       the KVM device (default /dev/kvm)\n"
+          "  --console        probe each --config LIST (\"base\" or features)\n"
+          "                   and print the results framed for a serial\n"
+          "                   console (always so as PID 1, the initramfs's\n"
+          "                   /init, which then powers off)\n"
           "\n"
           "Exit status: 0 success, 1 KVM failure, 2 bad usage or input,\n"
           "no KVM, unsupported feature or not arm64.\n", out);
@@ -1287,6 +1310,286 @@ probe_main(const struct probe_options *opts, struct trial_file *tf,
     return PROBE_EXIT_OK;
 }
 
+/* ------------------------------------------------------------------------
+ * Console mode: several configurations, framed for a serial console
+ *
+ * Per configuration N (from 1), in order:
+ *
+ *   @@CPREG-BEGIN N LIST@@
+ *   @@CPREG-OUT LEN FNV@@      then the probe's stdout, base64, 64 per line
+ *   @@CPREG-ERR LEN FNV@@      then its stderr, the same way
+ *   @@CPREG-END N STATUS@@
+ *
+ * after one "@@CPREG-BOOTED RELEASE@@" and before one "@@CPREG-DONE@@".
+ * LEN is the decoded length in bytes, FNV the 64-bit FNV-1a hash of the
+ * decoded bytes (16 hex digits), STATUS the probe's exit status (0, 1, 2;
+ * 4 if it died). A reader keeps the base64 lines between a header and the
+ * next marker and drops anything else (kernel messages); a line a kernel
+ * message broke into shows as a wrong length or hash, never as data.
+ */
+#define CONSOLE_CONFIGS_MAX 16
+#define CONSOLE_CAPTURE_MAX (4 * 1024 * 1024)
+#define CONSOLE_B64_LINE 48          /* input bytes per line: 64 characters */
+
+static uint64_t
+fnv1a64(const unsigned char *p, size_t len)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+static void
+base64_line(FILE *out, const unsigned char *p, size_t len)
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t i;
+
+    for (i = 0; i + 2 < len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+        fprintf(out, "%c%c%c%c", abc[v >> 18], abc[(v >> 12) & 63],
+                abc[(v >> 6) & 63], abc[v & 63]);
+    }
+    if (len - i == 1) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        fprintf(out, "%c%c==", abc[v >> 18], abc[(v >> 12) & 63]);
+    } else if (len - i == 2) {
+        uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+        fprintf(out, "%c%c%c=", abc[v >> 18], abc[(v >> 12) & 63], abc[(v >> 6) & 63]);
+    }
+    fputc('\n', out);
+}
+
+static void
+console_block(FILE *out, const char *tag, const unsigned char *p, size_t len)
+{
+    size_t i;
+
+    fprintf(out, "@@CPREG-%s %zu %016" PRIx64 "@@\n", tag, len, fnv1a64(p, len));
+    for (i = 0; i < len; i += CONSOLE_B64_LINE)
+        base64_line(out, p + i, len - i < CONSOLE_B64_LINE ? len - i : CONSOLE_B64_LINE);
+}
+
+/* The contents of the capture file @fd (at most CONSOLE_CAPTURE_MAX). */
+static unsigned char *
+capture_read(int fd, size_t *len)
+{
+    unsigned char *buf = malloc(CONSOLE_CAPTURE_MAX);
+    size_t got = 0;
+
+    *len = 0;
+    if (!buf || lseek(fd, 0, SEEK_SET) < 0) {
+        free(buf);
+        return NULL;
+    }
+    while (got < CONSOLE_CAPTURE_MAX) {
+        ssize_t r = read(fd, buf + got, CONSOLE_CAPTURE_MAX - got);
+
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    *len = got;
+    return buf;
+}
+
+/* An unlinked temporary file for a child's stdout or stderr. */
+static int
+capture_file(void)
+{
+    char path[] = "/tmp/virt-cpreg-probe.XXXXXX";
+    int fd = mkstemp(path);
+
+    if (fd >= 0)
+        unlink(path);
+    return fd;
+}
+
+/* Probes configuration @list in a child: its exit status (4 if it died). */
+static int
+console_run_one(const char *kvm_path, const char *list, int outfd, int errfd)
+{
+    pid_t pid;
+    int status;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid < 0) {
+        probe_error("fork: %s", strerror(errno));
+        return 4;
+    }
+    if (pid == 0) {
+        struct probe_options opts = { kvm_path, NULL, 0 };
+        struct trial_file tf = { NULL, NULL, 0 };
+        struct probe_result res;
+
+        if (dup2(outfd, STDOUT_FILENO) < 0 || dup2(errfd, STDERR_FILENO) < 0)
+            _exit(4);
+        memset(&res, 0, sizeof(res));
+        if (probe_features_parse(list, &opts.features) < 0)
+            _exit(PROBE_EXIT_USAGE);
+        fflush(NULL);
+        _exit(probe_main(&opts, &tf, &res));
+    }
+    while (waitpid(pid, &status, 0) < 0) {
+        if (errno != EINTR)
+            return 4;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 4;
+}
+
+static void
+console_config(FILE *out, const char *kvm_path, unsigned int n, const char *list)
+{
+    int outfd = capture_file();
+    int errfd = capture_file();
+    unsigned char *data;
+    size_t len;
+    int rc = 4;
+
+    if (outfd >= 0 && errfd >= 0)
+        rc = console_run_one(kvm_path, list, outfd, errfd);
+    else
+        probe_error("cannot capture the probe's output: %s", strerror(errno));
+    fprintf(out, "@@CPREG-BEGIN %u %s@@\n", n, list);
+    data = outfd >= 0 ? capture_read(outfd, &len) : NULL;
+    console_block(out, "OUT", data ? data : (const unsigned char *)"", data ? len : 0);
+    free(data);
+    data = errfd >= 0 ? capture_read(errfd, &len) : NULL;
+    console_block(out, "ERR", data ? data : (const unsigned char *)"", data ? len : 0);
+    free(data);
+    fprintf(out, "@@CPREG-END %u %d@@\n", n, rc);
+    fflush(out);
+    if (outfd >= 0)
+        close(outfd);
+    if (errfd >= 0)
+        close(errfd);
+}
+
+/* A configuration word: "base" or a comma-separated list of known names
+ * (checked again by the child; here only so that it may be echoed). */
+static bool
+console_list_valid(const char *list)
+{
+    probe_feature_set set;
+
+    return strlen(list) < 64 && strspn(list, "abcdefghijklmnopqrstuvwxyz,") == strlen(list) &&
+           probe_features_parse(list, &set) == 0;
+}
+
+struct console_options {
+    const char *kvm_path;
+    const char *configs[CONSOLE_CONFIGS_MAX];
+    unsigned int nconfigs;
+};
+
+static int
+console_parse_args(int argc, char **argv, struct console_options *opts)
+{
+    int i;
+
+    opts->kvm_path = "/dev/kvm";
+    opts->nconfigs = 0;
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--console") == 0)
+            continue;
+        if (i + 1 < argc && strcmp(argv[i], "--kvm") == 0) {
+            opts->kvm_path = argv[++i];
+        } else if (i + 1 < argc && strcmp(argv[i], "--config") == 0) {
+            if (!console_list_valid(argv[i + 1]))
+                return -1;
+            if (opts->nconfigs == CONSOLE_CONFIGS_MAX) {
+                probe_error("more than %d configurations", CONSOLE_CONFIGS_MAX);
+                return -1;
+            }
+            opts->configs[opts->nconfigs++] = argv[++i];
+        } else {
+            probe_error("console mode: unexpected argument '%s' (--config LIST, --kvm PATH)",
+                        argv[i]);
+            return -1;
+        }
+    }
+    if (opts->nconfigs == 0) {
+        probe_error("console mode: no --config LIST");
+        return -1;
+    }
+    return 0;
+}
+
+static int
+console_main(int argc, char **argv)
+{
+    struct console_options opts;
+    struct utsname uts;
+    unsigned int i;
+
+    if (uname(&uts) < 0)
+        strcpy(uts.release, "unknown");
+    /* the release is the kernel's: printable, no blanks (strict readers) */
+    printf("@@CPREG-BOOTED %s@@\n", uts.release);
+    if (console_parse_args(argc, argv, &opts) < 0) {
+        printf("@@CPREG-USAGE@@\n@@CPREG-DONE@@\n");
+        fflush(stdout);
+        return PROBE_EXIT_USAGE;
+    }
+    for (i = 0; i < opts.nconfigs; i++)
+        console_config(stdout, opts.kvm_path, i + 1, opts.configs[i]);
+    printf("@@CPREG-DONE@@\n");
+    fflush(stdout);
+    return PROBE_EXIT_OK;
+}
+
+/*
+ * PID 1 in an initramfs: the file systems the probe needs, console mode,
+ * power off. Never returns: PID 1 exiting is a kernel panic (which, with
+ * panic=-1 and QEMU's -no-reboot, also ends the machine).
+ */
+static void __attribute__((noreturn))
+init_main(int argc, char **argv)
+{
+    static const struct {
+        const char *source, *target, *type;
+    } mounts[] = {
+        { "proc", "/proc", "proc" },
+        { "sysfs", "/sys", "sysfs" },
+        { "devtmpfs", "/dev", "devtmpfs" },
+    };
+    size_t i;
+
+    for (i = 0; i < ARRAY_CARDINALITY(mounts); i++) {
+        mkdir(mounts[i].target, 0755);
+        if (mount(mounts[i].source, mounts[i].target, mounts[i].type, 0, NULL) < 0 &&
+            errno != EBUSY)
+            probe_error("mount %s: %s", mounts[i].target, strerror(errno));
+    }
+    mkdir("/tmp", 01777);
+    console_main(argc, argv);
+    sync();
+    reboot(RB_POWER_OFF);
+    for (;;)
+        pause();
+}
+
+static bool
+wants_console(int argc, char **argv)
+{
+    int i;
+
+    for (i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--console") == 0)
+            return true;
+    }
+    return false;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1295,6 +1598,10 @@ main(int argc, char **argv)
     struct probe_result res;
     int rc;
 
+    if (getpid() == 1)
+        init_main(argc, argv);
+    if (wants_console(argc, argv))
+        return console_main(argc, argv);
     memset(&res, 0, sizeof(res));
     if (parse_args(argc, argv, &opts) < 0)
         return PROBE_EXIT_USAGE;

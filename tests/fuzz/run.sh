@@ -16,7 +16,7 @@ set -euo pipefail
 secs=${1:-30}
 shift || true
 names=("$@")
-[ ${#names[@]} -gt 0 ] || names=(hook domain profile policy conf qmp stream saveheader)
+[ ${#names[@]} -gt 0 ] || names=(hook domain profile policy conf qmp stream saveheader emul)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILDDIR:-$src/build-fuzz}
 
