@@ -9,8 +9,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
+#include "cpreg-emul.h"
 #include "cpreg-error.h"
 #include "cpreg-plan.h"
+#include "cpreg-predict.h"
 #include "cpreg-value.h"
 #include "cpreg-verdict-render.h"
 
@@ -20,48 +22,51 @@
 
 typedef struct {
     const char *kernel;             /* --kernel IMAGE, or NULL */
+    const char *cpu;                /* --cpu: the emulated CPU, or NULL (max) */
+    const char *emulator;           /* --emulator, looked up, or NULL */
     virCpregProfile *to;            /* the new kernel emulated: from
                                      * --kernel-profile, or IMAGE's probe */
 } virCpregPlanPredictCtx;
 
 /*
  * An emulated probe of @image for @host's vCPU configuration, on the
- * emulator's default CPU (the same for every probe of a plan). This
- * build has no emulator: virCpregEmulProbe replaces this body.
+ * plan's emulated CPU (the same for every probe of a plan).
  */
 static virCpregProfile *
-emulProbe(const char *image G_GNUC_UNUSED, const virCpregPlanHost *host G_GNUC_UNUSED,
-          GError **error)
+emulProbe(const virCpregPlanPredictCtx *ctx, const char *image,
+          const virCpregPlanHost *host, GError **error)
 {
-    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED, "%s",
-                _("this build cannot boot a kernel image: give the host's predicted profile as predicted/NAME.regs in the fleet directory"));
-    return NULL;
+    virCpregEmulRequest req = {
+        .image = image,
+        .cpu = ctx->cpu,
+        .emulator = ctx->emulator,
+        .features = (const char *const *)host->current->ident.features,
+    };
+
+    return virCpregEmulProbe(&req, NULL, error);
 }
 
 /*
  * The host's measured profile plus the delta from @from (its current
  * kernel, emulated) to @to (the new one, on the same emulated CPU).
- * This build has no predictor: virCpregPredict replaces this body.
  */
 static virCpregProfile *
-predictDelta(const virCpregPlanHost *host G_GNUC_UNUSED,
-             const virCpregProfile *from G_GNUC_UNUSED,
-             const virCpregProfile *to G_GNUC_UNUSED, GError **error)
+predictDelta(const virCpregPlanHost *host, const virCpregProfile *from,
+             const virCpregProfile *to, GError **error)
 {
-    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED, "%s",
-                _("this build cannot predict a profile from emulated probes: give the host's predicted profile as predicted/NAME.regs in the fleet directory"));
-    return NULL;
+    return virCpregPredict(host->current, from, to, NULL, error);
 }
 
 /* The emulated probe of @host's current kernel: fleet.conf
  * kernel-profile=, else kernel-image= booted. */
 static virCpregProfile *
-baselineProbe(const virCpregPlanHost *host, GError **error)
+baselineProbe(const virCpregPlanPredictCtx *ctx, const virCpregPlanHost *host,
+              GError **error)
 {
     if (host->kernel_profile)
         return virCpregProfileLoad(host->kernel_profile, error);
     if (host->kernel_image)
-        return emulProbe(host->kernel_image, host, error);
+        return emulProbe(ctx, host->kernel_image, host, error);
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT, "%s",
                 _("no predicted profile (predicted/NAME.regs) and nothing to emulate its current kernel from (fleet.conf kernel-image= or kernel-profile=)"));
     return NULL;
@@ -82,8 +87,8 @@ planPredict(const virCpregPlanHost *host, gpointer opaque, GError **error)
                     _("no predicted profile (predicted/NAME.regs), and no new kernel to emulate (--kernel or --kernel-profile)"));
         return NULL;
     }
-    if ((!ctx->to && !(ctx->to = emulProbe(ctx->kernel, host, error))) ||
-        !(from = baselineProbe(host, error)))
+    if ((!ctx->to && !(ctx->to = emulProbe(ctx, ctx->kernel, host, error))) ||
+        !(from = baselineProbe(ctx, host, error)))
         return NULL;
     return predictDelta(host, from, ctx->to, error);
 }
@@ -505,6 +510,9 @@ cliPlan(int argc, char **argv)
     g_autofree char *fleetDir = NULL;
     g_autofree char *kernel = NULL;
     g_autofree char *kernelProfile = NULL;
+    g_autofree char *cpu = NULL;
+    g_autofree char *emulator = NULL;
+    g_autofree char *emulatorPath = NULL;
     g_auto(GStrv) upgrade = NULL;
     g_auto(GStrv) policies = NULL;
     g_auto(GStrv) order = NULL;
@@ -513,6 +521,8 @@ cliPlan(int argc, char **argv)
         { "fleet", 0, 0, G_OPTION_ARG_FILENAME, &fleetDir, N_("The fleet directory"), N_("DIR") },
         { "upgrade", 0, 0, G_OPTION_ARG_STRING_ARRAY, &upgrade, N_("A host to upgrade, in order (repeatable; more may follow the options)"), N_("HOST") },
         { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &kernel, N_("The new kernel's image or package"), N_("IMAGE") },
+        { "cpu", 0, 0, G_OPTION_ARG_STRING, &cpu, N_("The emulated CPU of the probes of --kernel and kernel-image= (default: max)"), N_("MODEL") },
+        { "emulator", 0, 0, G_OPTION_ARG_FILENAME, &emulator, N_("The QEMU binary of those probes (default: qemu-system-aarch64)"), N_("PATH") },
         { "kernel-profile", 0, 0, G_OPTION_ARG_FILENAME, &kernelProfile, N_("An emulated probe of the new kernel (instead of booting IMAGE)"), N_("FILE") },
         { "policy", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &policies, N_("A policy file (repeatable)"), N_("FILE") },
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print JSON"), NULL },
@@ -532,6 +542,9 @@ cliPlan(int argc, char **argv)
     if (!*order)
         return cliUsage("plan", "%s", _("--upgrade: name at least one host"));
     ctx.kernel = kernel;
+    ctx.cpu = cpu;
+    if (emulator && !(ctx.emulator = emulatorPath = cliFindEmulator(emulator, &error)))
+        return cliFail(error);
     if ((kernelProfile && !(ctx.to = cliLoadProfile(kernelProfile, TRUE, &error))) ||
         !(fleet = virCpregPlanFleetLoad(fleetDir, &error)) ||
         !virCpregPlanFleetSetUpgrade(fleet, (const char *const *)order, &error) ||

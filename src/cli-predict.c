@@ -9,6 +9,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "cli.h"
+#include "cpreg-emul.h"
 #include "cpreg-error.h"
 #include "cpreg-id.h"
 #include "cpreg-predict.h"
@@ -279,6 +280,44 @@ printJSON(const virCpregProfile *out, const char *output, const virCpregPredictS
     cliPrintJSON(root);
 }
 
+/* The emulated delta's two ends: --kernel and the host's own kernel
+ * (--host-kernel, else /boot/vmlinuz-RELEASE of the host's profile),
+ * probed on the same emulated CPU with the same features. */
+typedef struct {
+    const char *kernel;
+    const char *host_kernel;
+    const char *cpu;
+    const char *features;
+    const char *emulator;
+} virCpregPredictEmulation;
+
+static gboolean
+emulateDelta(const virCpregPredictEmulation *emu, const virCpregProfile *host,
+             virCpregProfile **from, virCpregProfile **to, GError **error)
+{
+    g_auto(GStrv) featlist = NULL;
+    g_autofree char *emulator = NULL;
+    g_autofree char *hostImage = NULL;
+    virCpregEmulRequest req = { .cpu = emu->cpu };
+
+    if (emu->features && !cliParseFeatures(emu->features, &featlist, error))
+        return FALSE;
+    req.features = featlist ? (const char *const *)featlist
+                            : (const char *const *)host->ident.features;
+    if (emu->emulator && !(emulator = cliFindEmulator(emu->emulator, error)))
+        return FALSE;
+    req.emulator = emulator;
+    hostImage = emu->host_kernel ? g_strdup(emu->host_kernel)
+                                 : virCpregPredictHostKernelImage(host, error);
+    if (!hostImage)
+        return FALSE;
+    req.image = emu->kernel;
+    if (!(*to = virCpregEmulProbe(&req, NULL, error)))
+        return FALSE;
+    req.image = hostImage;
+    return (*from = virCpregEmulProbe(&req, NULL, error)) != NULL;
+}
+
 int
 cliPredict(int argc, char **argv)
 {
@@ -286,19 +325,35 @@ cliPredict(int argc, char **argv)
     g_autofree char *fromPath = NULL;
     g_autofree char *toPath = NULL;
     g_autofree char *output = NULL;
+    g_autofree char *kernel = NULL;
+    g_autofree char *hostKernel = NULL;
+    g_autofree char *cpu = NULL;
+    g_autofree char *features = NULL;
+    g_autofree char *emulator = NULL;
     gboolean json = FALSE;
     GOptionEntry entries[] = {
         { "host", 0, 0, G_OPTION_ARG_FILENAME, &hostPath,
           N_("the host's measured profile, under its current kernel"), N_("PROFILE") },
+        { "kernel", 0, 0, G_OPTION_ARG_FILENAME, &kernel,
+          N_("the new kernel (an Image, a vmlinuz, a Debian or RPM kernel package), probed in an emulated machine"), N_("IMAGE") },
+        { "host-kernel", 0, 0, G_OPTION_ARG_FILENAME, &hostKernel,
+          N_("with --kernel: the host's current kernel (default: /boot/vmlinuz-RELEASE, the release of the host's profile)"), N_("IMAGE") },
+        { "cpu", 0, 0, G_OPTION_ARG_STRING, &cpu,
+          N_("with --kernel: the emulated CPU of both probes (default: max)"), N_("MODEL") },
+        { "features", 0, 0, G_OPTION_ARG_STRING, &features,
+          N_("with --kernel: the vCPU features of both probes (default: the host's), those of pmu, sve, pauth the emulated CPU offers"), N_("LIST") },
+        { "emulator", 0, 0, G_OPTION_ARG_FILENAME, &emulator,
+          N_("with --kernel: the QEMU binary (default: qemu-system-aarch64)"), N_("PATH") },
         { "from", 0, 0, G_OPTION_ARG_FILENAME, &fromPath,
-          N_("the emulated profile of the host's current kernel"), N_("EMULATED_A") },
+          N_("instead of --kernel: the emulated profile of the host's current kernel (probe --kernel)"), N_("EMULATED_A") },
         { "to", 0, 0, G_OPTION_ARG_FILENAME, &toPath,
-          N_("the emulated profile of the new kernel (same CPU and features)"), N_("EMULATED_B") },
+          N_("instead of --kernel: the emulated profile of the new kernel (same CPU and features)"), N_("EMULATED_B") },
         { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
           N_("write the predicted profile to FILE (a FILE.regs as a register dump; else JSON)"), N_("FILE") },
         { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print the summary as JSON"), NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
+    virCpregPredictEmulation emu = { 0 };
     g_autoptr(GError) error = NULL;
     g_autoptr(virCpregProfile) host = NULL;
     g_autoptr(virCpregProfile) from = NULL;
@@ -311,17 +366,24 @@ cliPredict(int argc, char **argv)
         return cliFail(error);
     if (argc != 1)
         return cliUsage("predict", "%s", _("unexpected arguments"));
-    if (!hostPath || !toPath)
-        return cliUsage("predict", "%s", _("--host and --to are required"));
-    /* LEAD: --kernel IMAGE probes --to (and --host-kernel, --from) here */
-    if (!fromPath)
+    if (!hostPath || !!kernel == !!toPath)
+        return cliUsage("predict", "%s", _("--host and one of --kernel and --to are required"));
+    if (kernel && fromPath)
+        return cliUsage("predict", "%s", _("--from goes with --to; with --kernel, the host's kernel is --host-kernel"));
+    if (!kernel && (hostKernel || cpu || features || emulator))
+        return cliUsage("predict", "%s", _("--host-kernel, --cpu, --features and --emulator go with --kernel"));
+    if (toPath && !fromPath)
         return cliUsage("predict", "%s", _("--from is required (the emulated profile of the host's kernel)"));
     if (json && !output)
         return cliUsage("predict", "%s", _("--json needs -o FILE: the summary goes to standard output, the profile to FILE"));
-    if (!(host = cliLoadProfile(hostPath, TRUE, &error)) ||
-        !(from = cliLoadProfile(fromPath, TRUE, &error)) ||
-        !(to = cliLoadProfile(toPath, TRUE, &error)) ||
-        !(out = virCpregPredict(host, from, to, &stats, &error)))
+    emu = (virCpregPredictEmulation) { kernel, hostKernel, cpu, features, emulator };
+    if (!(host = cliLoadProfile(hostPath, TRUE, &error)))
+        return cliFail(error);
+    if (kernel ? !emulateDelta(&emu, host, &from, &to, &error)
+               : (!(from = cliLoadProfile(fromPath, TRUE, &error)) ||
+                  !(to = cliLoadProfile(toPath, TRUE, &error))))
+        return cliFail(error);
+    if (!(out = virCpregPredict(host, from, to, &stats, &error)))
         return cliFail(error);
     if (!output) {
         g_autofree char *text = virCpregProfileToJSON(out);

@@ -21,33 +21,6 @@
 #include "cpreg-error.h"
 #include "cpreg-qemu-probe.h"
 
-static gboolean
-normalizeFeatures(const char *list, char ***out, GError **error)
-{
-    g_auto(GStrv) words = g_strsplit_set(list, ",+", -1);
-    g_autoptr(GPtrArray) features = g_ptr_array_new_with_free_func(g_free);
-    guint i;
-
-    for (i = 0; words[i]; i++) {
-        char *f;
-        if (!*g_strstrip(words[i]))
-            continue;
-        if (!(f = virCpregProfileFeaturesNormalize(words[i]))) {
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE,
-                        _("--features: unknown feature '%s' (known: pmu, sve, pauth)"),
-                        words[i]);
-            return FALSE;
-        }
-        if (*f && !g_ptr_array_find_with_equal_func(features, f, g_str_equal, NULL))
-            g_ptr_array_add(features, f);
-        else
-            g_free(f);
-    }
-    g_ptr_array_add(features, NULL);
-    *out = (char **)g_ptr_array_free(g_steal_pointer(&features), FALSE);
-    return TRUE;
-}
-
 /* --trial: the probe's own report (profile and trial results), uncached. */
 static int
 runTrial(virCpregHostProbe *req, const char *trial, const char *output)
@@ -144,7 +117,7 @@ cliProbe(int argc, char **argv)
     req.machine = machine;
     if (argc != 1)
         return cliUsage("probe", "%s", _("unexpected argument"));
-    if (features && !normalizeFeatures(features, &featlist, &error))
+    if (features && !cliParseFeatures(features, &featlist, &error))
         return cliFail(error);
     if (kernel && (domainPath || via || accel || machine || trial))
         return cliUsage("probe", "%s", _("--kernel boots its own emulated machine: it takes no --domain, --via, --accel, --machine or --trial"));
@@ -157,11 +130,9 @@ cliProbe(int argc, char **argv)
     }
     if (featlist)
         req.features = (const char *const *)featlist;
-    /* --emulator NAME is the admin's to look up in PATH; the library never
-     * does */
-    if (!req.from_domain && req.emulator && !g_path_is_absolute(req.emulator)) {
-        if (!(found = g_find_program_in_path(req.emulator)))
-            return cliUsage("probe", _("--emulator: '%s' is not in PATH"), req.emulator);
+    if (!req.from_domain && req.emulator) {
+        if (!(found = cliFindEmulator(req.emulator, &error)))
+            return cliFail(error);
         req.emulator = found;
     }
     if (kernel)

@@ -46,6 +46,8 @@ const char *cliArrow(void);
 virCpregProfile *cliLoadProfile(const char *path, gboolean all,
                                 GError **error);
 char *cliRegisterLabel(guint64 id);
+gboolean cliParseFeatures(const char *list, char ***out, GError **error);
+char *cliFindEmulator(const char *emulator, GError **error);
 virCpregPolicy *cliLoadPolicy(const char *const *files, GError **error);
 void cliPrintJSON(json_object *obj);
 json_object *cliJSONHex(guint64 value);

@@ -159,6 +159,50 @@ cliArrow(void)
 }
 
 /* A profile as QEMU's cpreg list sees it, unless @all. */
+/* --features LIST: the normalized feature words ("ptrauth" is "pauth"),
+ * each once, NULL-terminated. */
+gboolean
+cliParseFeatures(const char *list, char ***out, GError **error)
+{
+    g_auto(GStrv) words = g_strsplit_set(list, ",+", -1);
+    g_autoptr(GPtrArray) features = g_ptr_array_new_with_free_func(g_free);
+    guint i;
+
+    for (i = 0; words[i]; i++) {
+        char *f;
+        if (!*g_strstrip(words[i]))
+            continue;
+        if (!(f = virCpregProfileFeaturesNormalize(words[i]))) {
+            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE,
+                        _("--features: unknown feature '%s' (known: pmu, sve, pauth)"),
+                        words[i]);
+            return FALSE;
+        }
+        if (*f && !g_ptr_array_find_with_equal_func(features, f, g_str_equal, NULL))
+            g_ptr_array_add(features, f);
+        else
+            g_free(f);
+    }
+    g_ptr_array_add(features, NULL);
+    *out = (char **)g_ptr_array_free(g_steal_pointer(&features), FALSE);
+    return TRUE;
+}
+
+/* --emulator NAME is the admin's to look up in PATH; the library never
+ * does. An absolute path is taken as it is. */
+char *
+cliFindEmulator(const char *emulator, GError **error)
+{
+    char *found;
+
+    if (g_path_is_absolute(emulator))
+        return g_strdup(emulator);
+    if (!(found = g_find_program_in_path(emulator)))
+        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_USAGE,
+                    _("--emulator: '%s' is not in PATH"), emulator);
+    return found;
+}
+
 virCpregProfile *
 cliLoadProfile(const char *path, gboolean all, GError **error)
 {
