@@ -548,6 +548,50 @@ def cross_version_matrix(w, res, cases):
     w("")
 
 
+
+def predictions_section(w, path):
+    """The report's section on `virt-cpreg predict` (tests/lab/predict-lab.py),
+    when the run has one."""
+    if not os.path.exists(path):
+        return
+    with open(path) as f:
+        pr = json.load(f)
+    t = pr["totals"]
+    w("## Predicted kernels")
+    w("")
+    w("predict: %d entries exact, %d marked uncertain (%d of them right), %d wrong without a mark;"
+      " verdicts from predicted profiles: %d agree, %d uncertain, %d contradict" % (
+          t["exact"], t["uncertain"], t["uncertain_right"], t["wrong"],
+          t["verdicts_agree"], t["verdicts_uncertain"], t["verdicts_contradicts"]))
+    w("")
+    w("Each kernel step's host (`-cpu max`) predicted by `virt-cpreg predict` from its"
+      " real probe on the older kernel plus the delta of two emulated probes of the"
+      " kernels' images on `-cpu %s` (`tests/lab/predict-lab.py`), compared with the"
+      " real probe of the newer kernel: an entry is exact (listed on both; configuration"
+      " registers: equal value and writable mask), uncertain (marked: its uncertain bits"
+      " cover every difference) or wrong. Guest-state registers count by presence." %
+      pr["emulated_cpu"])
+    w("")
+    w("| step | config | entries | exact | uncertain (right) | wrong | changed by the delta |"
+      " seconds (2 emulated probes, cold or cached) |")
+    w("|---|---|---|---|---|---|---|---|")
+    for s in pr["steps"]:
+        w("| %s → %s | %s | %d | %d | %d (%d) | %d | %d | %.1f |" % (
+            s["from"], s["to"], s["config"],
+            s["exact"] + s["uncertain"] + s["wrong"], s["exact"], s["uncertain"],
+            s["uncertain_right"], s["wrong"], s["predicted"], s["seconds"]))
+        for wid in s["wrong_ids"]:
+            w("|  |  | **wrong**: %s |  |  |  |  |  |" % wid)
+    w("")
+    w("Verdicts with the predicted profile in place of the predicted kernel's real probe"
+      " (offline, as judge.py): agree = vetoes what failed or allows what migrated.")
+    w("")
+    w("| case | outcome | verdict from the prediction | agrees |")
+    w("|---|---|---|---|")
+    for cid, c in sorted(pr["cases"].items()):
+        w("| %s | %s | %s | %s |" % (cid, c["outcome"], short_verdict(c["summary"]) or c["verdict"], c["agree"]))
+    w("")
+
 def cmd_report(path, verdicts_path=None):
     with open(path) as f:
         res = json.load(f)
@@ -609,6 +653,7 @@ def cmd_report(path, verdicts_path=None):
         if not disagree and not uncertain:
             w("- every pair agrees; no offline verdict is uncertain.")
     w("")
+    predictions_section(w, os.path.join(os.path.dirname(path), "predictions.json"))
     w("## Ingredients")
     w("")
     w("| kernel | package | version | uname -r |")

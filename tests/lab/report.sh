@@ -35,4 +35,4 @@ esac
 
 python3 "$HERE/labtool.py" report "$results" ${verdicts:+"$verdicts"} >"$out.tmp"
 mv "$out.tmp" "$out"
-sed -n 's/^\(lab: .*\)/\1/p' "$out"
+sed -n -e 's/^\(lab: .*\)/\1/p' -e 's/^\(predict: .*\)/\1/p' "$out"

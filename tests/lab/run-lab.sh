@@ -126,12 +126,21 @@ python3 "$HERE/labtool.py" collect "$CACHE" "$run" >"$run/results.json"
 judge_rc=0
 python3 "$HERE/judge.py" "$run" "${VIRT_CPREG:?VIRT_CPREG names the virt-cpreg to judge}" \
     >"$run/verdicts.json" || judge_rc=$?
+# predict each kernel step's host from the older kernel (issue 13) and
+# judge the lab's cases again with the predictions
+t3=$(now)
+predict_rc=0
+python3 "$HERE/predict-lab.py" "$run" "$CACHE" "$VIRT_CPREG" \
+    >"$run/predictions.json" 2>"$run/predictions.log" || predict_rc=$?
+t_predict=$(($(now) - t3))
+sed 's/^/predict-lab: /' "$run/predictions.log" >&2
+[ -s "$run/predictions.json" ] || rm -f "$run/predictions.json"
 summary=$("$HERE/report.sh" -v "$run/verdicts.json" "$run/results.json" "$run/REPORT.md")
 [ -z "${LAB_REPORT:-}" ] || cp "$run/REPORT.md" "$LAB_REPORT"
 echo "$summary"
 echo "results: $run/results.json"
 echo "report:  $run/REPORT.md"
-echo "time:    fetch ${t_fetch}s ($cache_state cache), matrix ${t_matrix}s, probe check ${t_probe}s"
+echo "time:    fetch ${t_fetch}s ($cache_state cache), matrix ${t_matrix}s, probe check ${t_probe}s, predictions ${t_predict}s"
 
 # Keep the newest LAB_KEEP_RUNS runs.
 find "$CACHE/runs" -mindepth 1 -maxdepth 1 -type d -name '20*' | sort -r |
@@ -142,6 +151,7 @@ find "$CACHE/runs" -mindepth 1 -maxdepth 1 -type d -name '20*' | sort -r |
 status=0
 [ "$matrix_rc" -eq 0 ] || { log "some boots gave no result"; status=1; }
 [ "$judge_rc" -eq 0 ] || { log "judge.py failed"; status=1; }
+[ "$predict_rc" -eq 0 ] || { log "predict-lab.py: a wrong prediction without a mark, a verdict against a real migration, or no prediction (exit $predict_rc)"; status=1; }
 [ "$probe_rc" -eq 0 ] || { log "the probe does not reproduce the fixtures (verify-probe.sh)"; status=1; }
 python3 - "$run/verdicts.json" <<'EOF' || status=1
 import json, sys

@@ -1,0 +1,251 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""Hold `virt-cpreg predict` to the lab's real kernels.
+
+    predict-lab.py RUN CACHE VIRT_CPREG > predictions.json
+
+For every kernel step K -> K' of the lab (6.1 -> 6.12, 6.12 -> 7.2,
+7.2 -> 7.3) and every probed configuration of the lab's host (the outer
+emulator's `-cpu max`), predict the host on K' from its real probe on K
+plus the delta of two emulated probes of the kernels' images on another
+CPU, `neoverse-n1` (the features it lacks, SVE and pointer
+authentication, left out of its probes):
+
+    virt-cpreg predict --host <K's probe> --host-kernel <K's Image>
+        --kernel <K''s Image> --cpu neoverse-n1 --features <host's & pmu>
+        --emulator <the lab's QEMU>
+
+and compare the prediction with the real probe of K' on the same host:
+
+- every register of either is one entry: exact (listed on both; for a
+  configuration register, the value and writable mask equal), uncertain
+  (marked so: its uncertain bits cover every difference, or its presence
+  is marked uncertain), or wrong (a difference without a mark). Guest
+  state registers (counters, timers, general registers) are compared by
+  presence only: their values are the moment's, not the kernel's.
+  Configuration registers: firmware (KVM_REG_ARM_FW*), the demultiplexed
+  CCSIDRs and the ID space (op0 3, op1 0/1/3, CRn 0), and PMCR_EL0.
+- every lab case whose source or destination kernel is predicted is
+  judged again, offline (judge.py's check), with the prediction in place of
+  that kernel's real probe: it agrees when it vetoes what failed or allows
+  what migrated; "uncertain" is counted apart; a contradiction is an allow
+  of what failed or a veto of what migrated.
+
+Output: {"steps": [...], "cases": {...}, "totals": {...}}; exit 1 when a
+prediction has a wrong entry without a mark or a verdict contradicts a real
+migration, 2 on bad usage.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import judge  # noqa: E402
+from labtool import kernel_key  # noqa: E402
+
+EMULATED_CPU = "neoverse-n1"
+EMULATED_FEATURES = {"pmu"}          # what neoverse-n1 offers of pmu, sve, pauth
+PMCR_EL0 = 0x603000000013dce0
+
+
+def read_env(cache):
+    env = {}
+    with open(os.path.join(cache, "lab.env")) as f:
+        for line in f:
+            line = line.strip()
+            if line and not line.startswith("#") and "=" in line:
+                k, v = line.split("=", 1)
+                env[k] = v.strip('"')
+    return env
+
+
+def is_config_register(i):
+    coproc = (i >> 16) & 0xfff
+    if coproc in (0x11, 0x14, 0x16):       # demux, FW, FW_FEAT
+        return True
+    if coproc != 0x13:
+        return False
+    enc = i & 0xffff
+    op0, op1, crn = enc >> 14, (enc >> 11) & 7, (enc >> 7) & 15
+    return (op0 == 3 and crn == 0 and op1 in (0, 1, 3)) or i == PMCR_EL0
+
+
+def hexval(e, key):
+    v = e.get(key)
+    return int(v, 16) if isinstance(v, str) else None
+
+
+def marks(e):
+    """(uncertain value bits, presence uncertain) of a predicted entry."""
+    unc = hexval(e, "uncertain") or 0
+    return unc, bool(e.get("presence_uncertain"))
+
+
+def entries(path):
+    with open(path) as f:
+        prof = json.load(f)
+    return prof, {int(e["id"], 16): e for e in prof["registers"]}
+
+
+def compare(pred_path, real_path):
+    """Counts of exact, uncertain (right / not) and wrong entries, and the
+    wrong ones."""
+    _, pred = entries(pred_path)
+    _, real = entries(real_path)
+    c = {"exact": 0, "uncertain": 0, "uncertain_right": 0, "wrong": 0,
+         "predicted": 0, "wrong_ids": []}
+    for i in sorted(set(pred) | set(real)):
+        p, r = pred.get(i), real.get(i)
+        unc, presence = marks(p) if p else (0, False)
+        if p and p.get("predicted"):
+            c["predicted"] += 1
+        if p is None or r is None:
+            if p is not None and presence:
+                c["uncertain"] += 1
+            else:
+                c["wrong"] += 1
+                c["wrong_ids"].append("0x%x %s" % (i, "missing" if p is None else "extra"))
+            continue
+        if presence:
+            c["uncertain"] += 1
+            c["uncertain_right"] += 1
+            continue
+        if not is_config_register(i):
+            c["exact"] += 1
+            continue
+        diff = 0
+        for key in ("value", "writable"):
+            a, b = hexval(p, key), hexval(r, key)
+            if (a is None) != (b is None):
+                diff |= ~0
+            elif a is not None:
+                diff |= a ^ b
+        diff &= (1 << 64) - 1
+        if unc:
+            c["uncertain"] += 1
+            if diff & ~unc & ((1 << 64) - 1):
+                # a difference outside the marked bits is still wrong
+                c["uncertain"] -= 1
+                c["wrong"] += 1
+                c["wrong_ids"].append("0x%x value outside its uncertain bits" % i)
+            elif not diff:
+                c["uncertain_right"] += 1
+        elif diff:
+            c["wrong"] += 1
+            c["wrong_ids"].append("0x%x value" % i)
+        else:
+            c["exact"] += 1
+    return c
+
+
+def predict(virt_cpreg, env, host, host_image, image, features, out, cache_dir):
+    cmd = [virt_cpreg, "predict", "--json", "--host", host,
+           "--host-kernel", host_image, "--kernel", image,
+           "--cpu", EMULATED_CPU, "--emulator", env["LAB_QEMU"], "-o", out]
+    if features:
+        cmd += ["--features", ",".join(sorted(features))]
+    penv = dict(os.environ, LC_ALL="C.UTF-8", VIRT_CPREG_EMUL_CACHE_DIR=cache_dir)
+    t0 = time.monotonic()
+    p = subprocess.run(cmd, capture_output=True, text=True, env=penv, timeout=900)
+    seconds = time.monotonic() - t0
+    if p.returncode != 0:
+        raise RuntimeError("%s: exit %d: %s" % (" ".join(cmd), p.returncode, p.stderr.strip()))
+    return json.loads(p.stdout), seconds
+
+
+def judge_with(virt_cpreg, run, res, case, predicted, tmp):
+    """The offline verdict of @case with predicted profiles in place of the
+    real ones of the kernels in @predicted ({(kernel, config): path})."""
+    dq = case.get("destination_qemu", case["qemu"])
+    version = res["qemu"][dq]["version"]
+    a, b, cfg = case["source"], case["destination"], case["config"]
+    machine = case.get("machine", "virt")
+    dst_cfg = case.get("destination_list_config", cfg)
+    cpu = case.get("destination_cpu") or res["configs"][cfg]["cpu"]
+    domain = os.path.join(tmp, "domain-%s-%s.xml" % (cpu, machine))
+    with open(domain, "w") as f:
+        f.write(judge.domain_xml(cpu, machine))
+    profile_cfg = lambda c: "pmu-off" if c == "pmu-off" else "host"  # noqa: E731
+    src = predicted.get((a, profile_cfg(cfg)))
+    dst = predicted.get((b, profile_cfg(dst_cfg)))
+    if not src and not dst:
+        return None
+    suite_a = case.get("source_suite", res["qemu"][case.get("source_qemu", case["qemu"])]["suite"])
+    suite_b = case.get("destination_suite", res["qemu"][dq]["suite"])
+    if not src:
+        src = os.path.join(run, "profiles", suite_a, "%s-%s.json" % (a, cfg))
+        if not os.path.exists(src):
+            src = os.path.join(run, "profiles", suite_a, "%s-host.json" % a)
+    if not dst:
+        dst = os.path.join(run, "profiles", suite_b, "%s-%s.json" % (b, dst_cfg))
+    v = judge.check(virt_cpreg, src, dst, version, domain)
+    failed = case["outcome"] != "migrated"
+    verdict = v["verdict"]
+    if verdict == "uncertain":
+        agree = "uncertain"
+    elif verdict == "error":
+        agree = "error"
+    elif (verdict == "veto") == failed:
+        agree = "agree"
+    else:
+        agree = "contradicts"
+    return {"verdict": verdict, "outcome": case["outcome"], "agree": agree,
+            "summary": v["summary"], "uncertain": v["uncertain"],
+            "predicted": [k for k, p in ((a, src), (b, dst)) if p in predicted.values()]}
+
+
+def main():
+    if len(sys.argv) != 4:
+        print("usage: predict-lab.py RUN CACHE VIRT_CPREG", file=sys.stderr)
+        sys.exit(2)
+    run, cache, virt_cpreg = sys.argv[1:]
+    env = read_env(cache)
+    res = json.load(open(os.path.join(run, "results.json")))
+    kernels = sorted(res["kernels"], key=kernel_key)
+    image = {k: env["LAB_KERNEL_" + k.replace(".", "_")] for k in kernels}
+    emul_cache = os.path.join(cache, "emul")
+    os.makedirs(emul_cache, exist_ok=True)
+    outdir = os.path.join(run, "predicted")
+    os.makedirs(outdir, exist_ok=True)
+
+    steps = []
+    predicted = {}
+    for old, new in zip(kernels, kernels[1:]):
+        for cfg in ("host", "pmu-off"):
+            suite = next(s for s in ("trixie", "sid", "bookworm")
+                         if os.path.exists(os.path.join(run, "profiles", s, "%s-%s.json" % (new, cfg)))
+                         and os.path.exists(os.path.join(run, "profiles", s, "%s-%s.json" % (old, cfg))))
+            host = os.path.join(run, "profiles", suite, "%s-%s.json" % (old, cfg))
+            real = os.path.join(run, "profiles", suite, "%s-%s.json" % (new, cfg))
+            feats = set(res["configs"][cfg]["probe_features"].split(",")) & EMULATED_FEATURES
+            out = os.path.join(outdir, "%s-from-%s-%s.json" % (new, old, cfg))
+            stats, seconds = predict(virt_cpreg, env, host, image[old], image[new],
+                                     feats, out, emul_cache)
+            counts = compare(out, real)
+            predicted[(new, cfg)] = out
+            steps.append({"from": old, "to": new, "config": cfg, "seconds": round(seconds, 1),
+                          "stats": stats, **counts})
+
+    cases = {}
+    with tempfile.TemporaryDirectory(prefix="lab-predict-") as tmp:
+        for case in res["cases"]:
+            j = judge_with(virt_cpreg, run, res, case, predicted, tmp)
+            if j:
+                cases[case["id"]] = j
+
+    totals = {k: sum(s[k] for s in steps)
+              for k in ("exact", "uncertain", "uncertain_right", "wrong", "predicted")}
+    for k in ("agree", "uncertain", "contradicts", "error"):
+        totals["verdicts_" + k] = sum(1 for c in cases.values() if c["agree"] == k)
+    json.dump({"emulated_cpu": EMULATED_CPU, "steps": steps, "cases": cases,
+               "totals": totals}, sys.stdout, indent=1, sort_keys=True)
+    bad = totals["wrong"] or totals["verdicts_contradicts"] or totals["verdicts_error"]
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
