@@ -23,6 +23,26 @@ virCpregEngineUncertain(const virCpregEntry *entry)
 }
 
 /*
+ * Whether @s and @d are the same unknown: one prediction (the same
+ * kernels and emulated CPU) of two hosts with the same CPU (MIDR), with
+ * the same value, marks and writable mask. Whatever the new kernel does
+ * with those bits, it does on both ends alike, so they compare as
+ * measured (a guest moving between two like hosts after the upgrade).
+ */
+gboolean
+virCpregEngineSameUnknown(const virCpregEngine *e, const virCpregEntry *s,
+                          const virCpregEntry *d)
+{
+    const virCpregIdentity *a = &e->src->ident, *b = &e->dst->ident;
+
+    return a->predicted && b->predicted && g_str_equal(a->predicted, b->predicted) &&
+           a->has_midr && b->has_midr && a->midr == b->midr &&
+           s->flags == d->flags && s->value == d->value &&
+           s->value_hi == d->value_hi && s->uncertain == d->uncertain &&
+           s->writable == d->writable;
+}
+
+/*
  * A blocking finding that hangs on uncertain bits of a predicted profile
  * (the field's, or the value's for a finding on the value) is uncertain,
  * and says which rule would have decided. A finding on a register's

@@ -44,6 +44,8 @@ typedef struct {
 } virCpregEngine;
 
 guint64 virCpregEngineUncertain(const virCpregEntry *entry);
+gboolean virCpregEngineSameUnknown(const virCpregEngine *e, const virCpregEntry *s,
+                                   const virCpregEntry *d);
 void virCpregEngineAddUncertain(virCpregEngine *e, virCpregFindingKind kind,
                                 guint64 id, guint64 src, guint64 dst,
                                 const virCpregField *field, const char *why);

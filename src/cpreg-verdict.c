@@ -209,7 +209,8 @@ onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
     guint64 value;
     gboolean known = streamValue(r, s, &value);
     guint before = r->base.findings->len;
-    gboolean marked = ((s->flags | d->flags) & VIR_CPREG_ENTRY_MARKS) != 0;
+    gboolean marked = ((s->flags | d->flags) & VIR_CPREG_ENTRY_MARKS) != 0 &&
+                      !virCpregEngineSameUnknown(&r->base, s, d);
 
     /* the common case: nothing to ask the kernel */
     if (known && (d->flags & VIR_CPREG_ENTRY_VALUE) && value == d->value &&

@@ -232,6 +232,32 @@ testUncertainAllow(void **state G_GNUC_UNUSED)
     assert_int_equal(v2->kind, VIR_CPREG_VERDICT_UNCERTAIN);
 }
 
+/*
+ * The same unknown on both ends: one prediction of two hosts with the same
+ * CPU compares as measured (guests moving between like hosts after the
+ * upgrade); another prediction, or another CPU, on one end stays uncertain.
+ */
+static void
+testSameUnknown(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(virCpregProfile) a = predictLab("7.2", "7.3", "pmu");
+    g_autoptr(virCpregProfile) b = predictLab("7.2", "7.3", "pmu");
+    g_autoptr(virCpregProfile) other = predictLab("6.12", "7.3", "pmu");
+    g_autoptr(virCpregVerdict) same = NULL;
+    g_autoptr(virCpregVerdict) mixed = NULL;
+    g_autoptr(virCpregVerdict) cpu = NULL;
+
+    same = checkLab(a, b, "10.0");
+    assert_int_equal(same->kind, VIR_CPREG_VERDICT_ALLOW);
+    /* 6.12's prediction differs: its uncertain fields are its own */
+    mixed = checkLab(other, b, "10.0");
+    assert_int_equal(mixed->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+    /* another CPU: the same bits may be different hardware */
+    b->ident.midr ^= 1;
+    cpu = checkLab(a, b, "10.0");
+    assert_int_equal(cpu->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+}
+
 /* A site policy's deny or required value met on uncertain bits: uncertain. */
 static void
 testUncertainPolicy(void **state G_GNUC_UNUSED)
@@ -489,6 +515,7 @@ main(void)
         cmocka_unit_test(testVerdictNotFalseAllow),
         cmocka_unit_test(testUncertainDemotes),
         cmocka_unit_test(testUncertainAllow),
+        cmocka_unit_test(testSameUnknown),
         cmocka_unit_test(testUncertainPolicy),
         cmocka_unit_test(testCli),
         cmocka_unit_test(testMarksRoundTrip),
