@@ -38,6 +38,21 @@ runTrial(virCpregHostProbe *req, const char *trial, const char *output)
     return VIR_CPREG_EXIT_OK;
 }
 
+/* A probe's answer: into @output (a .regs as a dump, else JSON), or as
+ * JSON on standard output. */
+static int
+emitProfile(const virCpregProfile *profile, const char *output)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *json = NULL;
+
+    if (output)
+        return virCpregProfileSave(profile, output, &error) ? VIR_CPREG_EXIT_OK : cliFail(error);
+    json = virCpregProfileToJSON(profile);
+    fputs(json, stdout);
+    return VIR_CPREG_EXIT_OK;
+}
+
 /* --kernel: the profile of a kernel no host runs yet, measured in an
  * emulated machine (cpreg-emul.c) */
 static int
@@ -53,14 +68,7 @@ runKernel(const char *image, const char *cpu, const char *const *features,
 
     if (!(profile = virCpregEmulProbe(&req, &hit, &error)))
         return cliFail(error);
-    if (output) {
-        if (!virCpregProfileSave(profile, output, &error))
-            return cliFail(error);
-    } else {
-        g_autofree char *json = virCpregProfileToJSON(profile);
-        fputs(json, stdout);
-    }
-    return VIR_CPREG_EXIT_OK;
+    return emitProfile(profile, output);
 }
 
 int
@@ -141,12 +149,5 @@ cliProbe(int argc, char **argv)
         return runTrial(&req, trial, output);
     if (!(profile = virCpregHostProbeProfile(&req, &hit, &error)))
         return cliFail(error);
-    if (output) {
-        if (!virCpregProfileSave(profile, output, &error))
-            return cliFail(error);
-    } else {
-        g_autofree char *json = virCpregProfileToJSON(profile);
-        fputs(json, stdout);
-    }
-    return VIR_CPREG_EXIT_OK;
+    return emitProfile(profile, output);
 }

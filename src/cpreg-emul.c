@@ -493,27 +493,9 @@ startQemu(EmulRun *run, const char *emulator, const char *cpu,
         "-kernel", run->kernel, "-initrd", run->initrd, "-append", append,
         sandbox ? "-sandbox" : NULL, VIR_CPREG_QEMU_SANDBOX "deny", NULL,
     };
-    g_autoptr(GError) err = NULL;
-    g_autofree char *shown = g_strescape(emulator, NULL);
-    int errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    int devnull = g_open("/dev/null", O_RDONLY | O_CLOEXEC, 0);
-    gboolean ok;
 
-    ok = errfd >= 0 && devnull >= 0 &&
-         g_spawn_async_with_pipes_and_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                          virCpregQemuConfineChild, &run->confine,
-                                          devnull, -1, errfd, NULL, NULL, 0,
-                                          &run->pid, NULL, &run->outfd, NULL, &err);
-    if (errfd >= 0)
-        close(errfd);
-    if (devnull >= 0)
-        close(devnull);
-    if (!ok) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
-                    _("cannot run '%1$s': %2$s"), shown,
-                    err ? err->message : g_strerror(errno));
+    if (!virCpregQemuSpawn(argv, &run->confine, run->errlog, &run->pid, &run->outfd, error))
         return FALSE;
-    }
     run->exited = FALSE;
     return TRUE;
 }

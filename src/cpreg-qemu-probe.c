@@ -272,33 +272,44 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
         "-m", "64", "-smp", smp, "-qmp", qmpopt,
         sandbox ? "-sandbox" : NULL, sandbox, NULL,
     };
+
+    if (!cpuopt ||
+        !virCpregQemuSpawn(argv, &run->confine, run->errlog, &run->pid, NULL, error))
+        return FALSE;
+    run->exited = FALSE;
+    return TRUE;
+}
+
+/*
+ * Starts a QEMU the probes run: confined (@confine), stdin /dev/null, its
+ * stderr into @errlog (a new private file), its stdout a pipe read at
+ * *@outfd, or /dev/null when @outfd is NULL. Not reaped: *@pid is the
+ * caller's to wait for.
+ */
+gboolean
+virCpregQemuSpawn(const char *const *argv, virCpregQemuConfine *confine,
+                  const char *errlog, GPid *pid, int *outfd, GError **error)
+{
     g_autoptr(GError) err = NULL;
-    g_autofree char *shown = g_strescape(emulator, NULL);
-    int errfd, devnull;
+    g_autofree char *shown = g_strescape(argv[0], NULL);
+    int errfd = g_open(errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
     gboolean ok;
 
-    if (!cpuopt)
-        return FALSE;
-    errfd = g_open(run->errlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    devnull = g_open("/dev/null", O_RDWR | O_CLOEXEC, 0);
     ok = errfd >= 0 && devnull >= 0 &&
          g_spawn_async_with_pipes_and_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-                                          virCpregQemuConfineChild, &run->confine,
-                                          devnull, devnull, errfd,
-                                          NULL, NULL, 0, &run->pid, NULL, NULL,
-                                          NULL, &err);
+                                          virCpregQemuConfineChild, confine,
+                                          devnull, outfd ? -1 : devnull, errfd,
+                                          NULL, NULL, 0, pid, NULL, outfd, NULL, &err);
     if (errfd >= 0)
         close(errfd);
     if (devnull >= 0)
         close(devnull);
-    if (!ok) {
+    if (!ok)
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
                     _("cannot run '%1$s': %2$s"), shown,
                     err ? err->message : g_strerror(errno));
-        return FALSE;
-    }
-    run->exited = FALSE;
-    return TRUE;
+    return ok;
 }
 
 /* QEMU exited at once, refusing -sandbox (built without seccomp). */

@@ -76,6 +76,8 @@ typedef struct {
 
 void virCpregQemuConfineFor(virCpregQemuConfine *c);
 void virCpregQemuConfineChild(gpointer opaque);
+gboolean virCpregQemuSpawn(const char *const *argv, virCpregQemuConfine *confine,
+                           const char *errlog, GPid *pid, int *outfd, GError **error);
 char *virCpregQemuProbeTempName(const char *kind);
 
 G_END_DECLS
