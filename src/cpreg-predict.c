@@ -56,10 +56,13 @@ hasMarks(const virCpregProfile *p)
     return FALSE;
 }
 
-/* The emulated CPU, in words: its model, else its MIDR. */
+/* The emulated CPU, in words: the emulated machine (probe --kernel's
+ * "QEMU V TCG -cpu M"), its model, else its MIDR. */
 static char *
 emulatedCpu(const virCpregProfile *p)
 {
+    if (p->ident.host)
+        return g_strdup(p->ident.host);
     if (p->ident.cpu)
         return g_strdup(p->ident.cpu);
     if (p->ident.has_midr)
@@ -70,7 +73,8 @@ emulatedCpu(const virCpregProfile *p)
 static gboolean
 sameEmulatedCpu(const virCpregProfile *a, const virCpregProfile *b)
 {
-    if (g_strcmp0(a->ident.cpu, b->ident.cpu) != 0 || a->ident.has_midr != b->ident.has_midr)
+    if (g_strcmp0(a->ident.cpu, b->ident.cpu) != 0 || g_strcmp0(a->ident.host, b->ident.host) != 0 ||
+        a->ident.has_midr != b->ident.has_midr)
         return FALSE;
     return !a->ident.has_midr || a->ident.midr == b->ident.midr;
 }
