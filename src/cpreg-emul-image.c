@@ -23,6 +23,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -424,13 +426,28 @@ cpioFindKernel(Unpack *u, GError **error)
 }
 
 /* Kills the unpacker when the deadline passes (a hostile package must not
- * keep it busy for ever). */
+ * keep it busy for ever): its whole process group, since dpkg-deb
+ * --fsys-tarfile forks the writers of its stdout. */
 typedef struct {
     GMutex lock;
     GCond cond;
     gboolean stop;
-    GSubprocess *proc;
+    pid_t group;
 } Watchdog;
+
+/* The unpacker's child setup: a process group of its own, for killGroup. */
+static void
+ownGroup(gpointer opaque G_GNUC_UNUSED)
+{
+    setpgid(0, 0);
+}
+
+static void
+killGroup(pid_t group)
+{
+    if (group > 1)
+        kill(-group, SIGKILL);
+}
 
 static gpointer
 watchdogRun(gpointer opaque)
@@ -441,7 +458,7 @@ watchdogRun(gpointer opaque)
     g_mutex_lock(&w->lock);
     while (!w->stop) {
         if (!g_cond_wait_until(&w->cond, &w->lock, end)) {
-            g_subprocess_force_exit(w->proc);
+            killGroup(w->group);
             break;
         }
     }
@@ -460,10 +477,12 @@ unpackKernel(const char *path, const char *const *argv, MemberFinder find,
              GError **error)
 {
     g_autofree char *tool = g_find_program_in_path(argv[0]);
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
     g_autoptr(GSubprocess) proc = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(GBytes) kernel = NULL;
-    Watchdog w = { .proc = NULL };
+    Watchdog w = { .group = 0 };
+    const char *id;
     GThread *thread;
     Unpack u = { .what = path };
     char said[TOOL_STDERR_MAX + 1];
@@ -474,18 +493,26 @@ unpackKernel(const char *path, const char *const *argv, MemberFinder find,
                     _("reading '%1$s' needs %2$s, which is not in PATH"), path, argv[0]);
         return NULL;
     }
-    if (!(proc = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                   G_SUBPROCESS_FLAGS_STDERR_PIPE, &err))) {
+    launcher = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_set_child_setup(launcher, ownGroup, NULL, NULL);
+    if (!(proc = g_subprocess_launcher_spawnv(launcher, argv, &err))) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
                     _("cannot run %1$s: %2$s"), argv[0], err->message);
         return NULL;
     }
     g_mutex_init(&w.lock);
     g_cond_init(&w.cond);
-    w.proc = proc;
+    /* NULL once the tool has ended and been reaped: its writers, if any
+     * are left, end on EPIPE when its stdout closes below */
+    id = g_subprocess_get_identifier(proc);
+    w.group = id ? (pid_t)atoi(id) : 0;
     thread = g_thread_new("cpreg-unpack", watchdogRun, &w);
     u.in = g_subprocess_get_stdout_pipe(proc);
     kernel = find(&u, &err);
+    /* the writers get EPIPE now, so the tool ends and what it said can be
+     * read (while the watchdog still runs) */
+    g_input_stream_close(u.in, NULL, NULL);
     if (!kernel)
         g_input_stream_read_all(g_subprocess_get_stderr_pipe(proc), said, TOOL_STDERR_MAX,
                                 &saidLen, NULL, NULL);
@@ -497,7 +524,7 @@ unpackKernel(const char *path, const char *const *argv, MemberFinder find,
     g_thread_join(thread);
     g_mutex_clear(&w.lock);
     g_cond_clear(&w.cond);
-    g_subprocess_force_exit(proc);
+    killGroup(w.group);
     g_subprocess_wait(proc, NULL, NULL);
     if (kernel)
         return g_steal_pointer(&kernel);

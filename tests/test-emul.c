@@ -280,6 +280,46 @@ testBadPackages(void **state)
     expectImageError(fake, "dpkg-deb");
 }
 
+/* One member of an ar(1) archive: the 60-byte header, the data, padding. */
+static void
+arMember(GByteArray *ar, const char *name, const guint8 *data, gsize len)
+{
+    g_autofree char *hdr = g_strdup_printf("%-16s%-12s%-6s%-6s%-8s%-10" G_GSIZE_FORMAT "`\n",
+                                           name, "0", "0", "0", "100644", len);
+
+    g_byte_array_append(ar, (const guint8 *)hdr, 60);
+    g_byte_array_append(ar, data, (guint)len);
+    if (len % 2)
+        g_byte_array_append(ar, (const guint8 *)"\n", 1);
+}
+
+/* A .deb whose data.tar has a junk header and then megabytes: the reader
+ * refuses the header while dpkg-deb's writers still have data to write.
+ * The tool must end (its stdout closed, its process group killed), not
+ * keep the reader waiting on its stderr. */
+static void
+testJunkDataTar(void **state)
+{
+    g_autoptr(GByteArray) ar = g_byte_array_new();
+    g_autofree guint8 *junk = g_malloc0(2 * 1024 * 1024 + 512);
+    g_autofree char *deb = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *release = NULL;
+
+    (void)state;
+    if (!haveProgram("dpkg-deb"))
+        skip();
+    memset(junk, 'J', 512);
+    g_byte_array_append(ar, (const guint8 *)"!<arch>\n", 8);
+    arMember(ar, "debian-binary", (const guint8 *)"2.0\n", 4);
+    arMember(ar, "control.tar", junk + 512, 10240);
+    arMember(ar, "data.tar", junk, 2 * 1024 * 1024 + 512);
+    deb = writeFile("junk.deb", ar->data, ar->len);
+    release = virCpregEmulImageRelease(deb, &err);
+    assert_null(release);
+    assert_true(g_error_matches(err, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT));
+}
+
 /* An RPM kernel package, Fedora's layout (lib/modules/RELEASE/vmlinuz),
  * built with rpmbuild and read through rpm2cpio. */
 static void
@@ -648,6 +688,7 @@ main(void)
         cmocka_unit_test(testOversized),
         cmocka_unit_test(testDebianPackage),
         cmocka_unit_test(testBadPackages),
+        cmocka_unit_test(testJunkDataTar),
         cmocka_unit_test(testRpmPackage),
         cmocka_unit_test(testZbootImage),
         cmocka_unit_test(testInitramfs),
