@@ -203,6 +203,22 @@ checkUncertain(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d,
                                    e->dfacts->tcg ? "tcg-write-back" : "kvm-set-one-reg");
 }
 
+/* Whether a finding added since @before already decides (blocking or
+ * uncertain): an informational one (a field lowered) leaves the
+ * prediction's uncertain bits to be asked about. */
+static gboolean
+decidedSince(const virCpregEngine *e, guint before)
+{
+    guint i;
+
+    for (i = before; i < e->findings->len; i++) {
+        virCpregSeverity sev = g_array_index(e->findings, virCpregFinding, i).severity;
+        if (sev == VIR_CPREG_SEVERITY_BLOCKING || sev == VIR_CPREG_SEVERITY_UNCERTAIN)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 static void
 onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
 {
@@ -223,7 +239,7 @@ onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
         else
             virCpregKvmCheckWrite(&r->base, s->id, known, value, d);
     }
-    if (marked && r->base.findings->len == before)
+    if (marked && !decidedSince(&r->base, before))
         checkUncertain(r, s, d, known, value);
 }
 

@@ -232,6 +232,26 @@ testUncertainAllow(void **state G_GNUC_UNUSED)
     assert_int_equal(v2->kind, VIR_CPREG_VERDICT_UNCERTAIN);
 }
 
+/* An informational finding on a register (a writable field lowered)
+ * does not settle its uncertain bits: SHA2 still hangs on them. */
+static void
+testUncertainBesideInfo(void **state G_GNUC_UNUSED)
+{
+    g_autoptr(virCpregProfile) src = loadLab("6.12", "n1", "pmu");
+    g_autoptr(virCpregProfile) dst = loadLab("6.12", "n1", "pmu");
+    virCpregEntry *isar0 = (virCpregEntry *)virCpregProfileFind(dst, VIR_CPREG_SYSREG(3, 0, 0, 6, 0));
+    g_autoptr(virCpregVerdict) alone = NULL;
+    g_autoptr(virCpregVerdict) beside = NULL;
+
+    isar0->flags |= VIR_CPREG_ENTRY_PREDICTED;
+    isar0->uncertain = 0xf000;               /* SHA2 */
+    alone = checkLab(src, dst, "10.0");
+    assert_int_equal(alone->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+    isar0->value |= 1ULL << 40;              /* SM3 raised: the source's is lower */
+    beside = checkLab(src, dst, "10.0");
+    assert_int_equal(beside->kind, VIR_CPREG_VERDICT_UNCERTAIN);
+}
+
 /*
  * The same unknown on both ends: one prediction of two hosts with the same
  * CPU compares as measured (guests moving between like hosts after the
@@ -516,6 +536,7 @@ main(void)
         cmocka_unit_test(testUncertainDemotes),
         cmocka_unit_test(testUncertainAllow),
         cmocka_unit_test(testSameUnknown),
+        cmocka_unit_test(testUncertainBesideInfo),
         cmocka_unit_test(testUncertainPolicy),
         cmocka_unit_test(testCli),
         cmocka_unit_test(testMarksRoundTrip),
