@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include "cpreg-engine.h"
+#include "cpreg-knowledge.h"
 #include "cpreg-value.h"
 
 /* The value bits of @entry a prediction cannot vouch for; an uncertain
@@ -25,16 +26,23 @@ virCpregEngineUncertain(const virCpregEntry *entry)
 /*
  * Whether @s and @d are the same unknown: one prediction (the same
  * kernels and emulated CPU) of two hosts with the same CPU (MIDR), with
- * the same value, marks and writable mask. Whatever the new kernel does
- * with those bits, it does on both ends alike, so they compare as
- * measured (a guest moving between two like hosts after the upgrade).
+ * the same value, marks and writable mask, of a register whose value the
+ * CPU's implementation fixes (the ID registers' fields, or guest state).
+ * Whatever the new kernel does with those bits, it does on both ends
+ * alike, so they compare as measured (a guest moving between two like
+ * hosts after the upgrade). Not for what firmware or the SoC decide
+ * beyond the MIDR: mitigation levels, cache geometry, IMPDEF registers,
+ * per-vCPU values.
  */
 gboolean
 virCpregEngineSameUnknown(const virCpregEngine *e, const virCpregEntry *s,
                           const virCpregEntry *d)
 {
     const virCpregIdentity *a = &e->src->ident, *b = &e->dst->ident;
+    const virCpregRegInfo *info = virCpregKnowledgeReg(s->id);
 
+    if (info && info->write != VIR_CPREG_WRITE_ID_FIELDS && info->write != VIR_CPREG_WRITE_STATE)
+        return FALSE;
     return a->predicted && b->predicted && g_str_equal(a->predicted, b->predicted) &&
            a->has_midr && b->has_midr && a->midr == b->midr &&
            s->flags == d->flags && s->value == d->value &&

@@ -364,6 +364,10 @@ predictWritable(virCpregEntry *out, const virCpregEntry *a, const virCpregEntry 
         return;
     }
     if (!ha || !(out->flags & VIR_CPREG_ENTRY_WRITABLE)) {
+        /* the host lacks a mask its own kernel (A) reports: nothing to
+         * vouch for B's on this host */
+        if (ha)
+            out->flags |= VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN;
         out->flags |= VIR_CPREG_ENTRY_WRITABLE;
         out->writable = b->writable;
         return;
