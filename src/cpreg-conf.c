@@ -627,7 +627,8 @@ virCpregConfStampSource(const char *path, virCpregProfile **profile,
         if (!(path = conf->host_profile))
             return TRUE;
     }
-    if (!(loaded = virCpregProfileLoad(path, error)))
+    if (!(loaded = virCpregProfileLoad(path, error)) ||
+        !virCpregProfileRefuseMarks(loaded, path, error))
         return FALSE;
     *profile = virCpregProfileQemuView(loaded);
     return TRUE;

@@ -248,6 +248,7 @@ virCpregHookIncoming(const virCpregConf *conf, const char *op, const char *xml,
     /* the metadata is text out of libxml2: valid UTF-8 already */
     if (!(src = virCpregProfileParseText(_("the domain's metadata"), domain->profile_text,
                                          strlen(domain->profile_text), &error)) ||
+        !virCpregProfileRefuseMarks(src, _("the domain's metadata"), &error) ||
         !(qemu = virCpregHookQemuVersion(conf, domain->emulator, &error)) ||
         !(dst = hostProfileFor(conf, domain, src, &error)) ||
         !(policy = virCpregPolicyLoadAll(virCpregConfPolicyDirs(conf), NULL, &error)))

@@ -64,6 +64,8 @@ virCpregStampDomain(virDomainPtr dom, const virCpregProfile *profile,
     }
     if (!profile && !(profile = probed = virCpregHostProbeDomain(d, cacheDir, error)))
         return FALSE;
+    if (!virCpregProfileRefuseMarks(profile, _("the profile to stamp"), error))
+        return FALSE;
     if (!virCpregDomainCheckFeatures(d, (const char *const *)profile->ident.features,
                                      _("host"), error))
         return FALSE;

@@ -457,6 +457,11 @@ static const HookCase hookCases[] = {
                               "<metadata><cpreg:profile xmlns:cpreg='http://libvirt-cpreg.org/xmlns/metadata/1.0'>"
                               "{\"libvirt-cpreg-profile\": 1, \"identity\": {}, \"registers\": [{\"id\": \"0xzz\"}]}"
                               "</cpreg:profile></metadata></domain>" }),
+    /* a prediction's marks could turn a veto into "uncertain": refused */
+    HOSTILE("predicted-metadata", { .text = "<domain><name>g</name><os><type arch='aarch64'>hvm</type></os>"
+                                    "<metadata><cpreg:profile xmlns:cpreg='http://libvirt-cpreg.org/xmlns/metadata/1.0'>"
+                                    "# vCPU features: pmu\n0x603000000013c039 0x10 predicted uncertain=0xffffffffffffffff\n"
+                                    "</cpreg:profile></metadata></domain>" }),
     /*
      * A destination that hangs (here, a host profile that never arrives)
      * cannot keep libvirtd waiting. The budget counts from exec, which

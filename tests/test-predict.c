@@ -329,6 +329,8 @@ testCli(void **state G_GNUC_UNUSED)
                                            VIRT_CPREG, lab, lab, lab, out);
     g_autofree char *check = g_strdup_printf("%s check --source %s/linux-6.1-max-pmu.regs --dest %s --dest-qemu 11.1",
                                              VIRT_CPREG, lab, out);
+    g_autofree char *domain = testFixture("../golden/domains/host.xml");
+    g_autofree char *stamp = g_strdup_printf("%s stamp --xml %s --profile %s", VIRT_CPREG, domain, out);
     g_autofree char *text = NULL;
     g_autofree char *saved = NULL;
     g_autofree char *verdict = NULL;
@@ -347,6 +349,11 @@ testCli(void **state G_GNUC_UNUSED)
     assert_true(g_spawn_command_line_sync(bad, NULL, &err, &status, NULL));
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
     assert_non_null(strstr(err, "different vCPU features"));
+    /* a prediction never stands for a guest's measured profile */
+    g_clear_pointer(&err, g_free);
+    assert_true(g_spawn_command_line_sync(stamp, NULL, &err, &status, NULL));
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 2);
+    assert_non_null(strstr(err, "cannot stand for a guest's measured one"));
     testRemoveTree(dir);
 }
 
