@@ -250,6 +250,8 @@ uncertainJSON(const virCpregProfile *out)
         json_object_object_add(obj, "fields", fields);
         json_object_object_add(obj, "writable-uncertain",
                                json_object_new_boolean(e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN));
+        json_object_object_add(obj, "presence-uncertain",
+                               json_object_new_boolean(e->flags & VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN));
         json_object_array_add(arr, obj);
     }
     return arr;

@@ -20,19 +20,20 @@ virCpregEngineUncertain(const virCpregEntry *entry)
     if (!entry)
         return 0;
     return entry->uncertain |
-           ((entry->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN) ? ~0ULL : 0);
+           ((entry->flags & (VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN |
+                             VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN)) ? ~0ULL : 0);
 }
 
 /*
  * Whether @s and @d are the same unknown: one prediction (the same
  * kernels and emulated CPU) of two hosts with the same CPU (MIDR), with
  * the same value, marks and writable mask, of a register whose value the
- * CPU's implementation fixes (the ID registers' fields, or guest state).
+ * CPU's implementation fixes (the ID registers' fields, the cache geometry
+ * the kernel derives its CCSIDRs from, or guest state).
  * Whatever the new kernel does with those bits, it does on both ends
  * alike, so they compare as measured (a guest moving between two like
- * hosts after the upgrade). Not for what firmware or the SoC decide
- * beyond the MIDR: mitigation levels, cache geometry, IMPDEF registers,
- * per-vCPU values.
+ * hosts after the upgrade). Not for what firmware decides beyond the
+ * MIDR (mitigation levels), IMPDEF registers or per-vCPU values.
  */
 gboolean
 virCpregEngineSameUnknown(const virCpregEngine *e, const virCpregEntry *s,
@@ -41,7 +42,8 @@ virCpregEngineSameUnknown(const virCpregEngine *e, const virCpregEntry *s,
     const virCpregIdentity *a = &e->src->ident, *b = &e->dst->ident;
     const virCpregRegInfo *info = virCpregKnowledgeReg(s->id);
 
-    if (info && info->write != VIR_CPREG_WRITE_ID_FIELDS && info->write != VIR_CPREG_WRITE_STATE)
+    if (info && info->write != VIR_CPREG_WRITE_ID_FIELDS && info->write != VIR_CPREG_WRITE_STATE &&
+        info->write != VIR_CPREG_WRITE_CACHE)
         return FALSE;
     return a->predicted && b->predicted && g_str_equal(a->predicted, b->predicted) &&
            a->has_midr && b->has_midr && a->midr == b->midr &&
@@ -53,19 +55,33 @@ virCpregEngineSameUnknown(const virCpregEngine *e, const virCpregEntry *s,
 /*
  * A blocking finding that hangs on uncertain bits of a predicted profile
  * (the field's, or the value's for a finding on the value) is uncertain,
- * and says which rule would have decided. A finding on a register's
- * presence stays: a prediction's list is the emulated kernels'; a policy's
- * required value is a value wherever the register is. (Two lookups per
+ * and says which rule would have decided; so is one on a register only
+ * one end lists when that end may not list it at all (a prediction's
+ * PRESENCE_UNCERTAIN). A policy's required value is a value wherever the
+ * register is. (Two lookups per
  * blocking finding on a value: a fleet's fast path stops at its first.)
  */
 static void
 demoteUncertain(const virCpregEngine *e, virCpregFinding *f)
 {
     guint64 bits, doubt;
+    const virCpregEntry *only = NULL;
 
-    if (f->severity != VIR_CPREG_SEVERITY_BLOCKING || !f->id ||
-        (f->kind != VIR_CPREG_FINDING_VALUE && f->kind != VIR_CPREG_FINDING_PIN &&
-         f->rule != VIR_CPREG_RULE_POLICY_VALUE))
+    if (f->severity != VIR_CPREG_SEVERITY_BLOCKING || !f->id)
+        return;
+    /* a register only one end lists, which that end may not list at all */
+    if (f->kind == VIR_CPREG_FINDING_ONLY_SOURCE)
+        only = virCpregProfileFind(e->src, f->id);
+    else if (f->kind == VIR_CPREG_FINDING_ONLY_DEST)
+        only = virCpregProfileFind(e->dst, f->id);
+    if (only && (only->flags & VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN)) {
+        f->why = virCpregRuleGet(f->rule)->name;
+        f->rule = VIR_CPREG_RULE_PREDICTED_UNCERTAIN;
+        f->severity = VIR_CPREG_SEVERITY_UNCERTAIN;
+        return;
+    }
+    if (f->kind != VIR_CPREG_FINDING_VALUE && f->kind != VIR_CPREG_FINDING_PIN &&
+        f->rule != VIR_CPREG_RULE_POLICY_VALUE)
         return;
     bits = f->field ? virCpregFieldMask(f->field) : ~0ULL;
     doubt = virCpregEngineUncertain(virCpregProfileFind(e->src, f->id)) |

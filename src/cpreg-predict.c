@@ -238,6 +238,37 @@ predictIdValue(guint64 id, guint64 h, guint64 a, guint64 b)
     return p;
 }
 
+/*
+ * Has @x, in some field of a feature ID register both list, less than
+ * @y? Then @y's CPU has a feature @x's lacks (or has less of it), and a
+ * register a kernel lists only with that feature may be listed for one
+ * and not the other.
+ */
+static gboolean
+hasLessThan(const virCpregProfile *x, const virCpregProfile *y)
+{
+    guint i;
+    size_t n, k;
+
+    for (i = 0; i < virCpregProfileCount(y); i++) {
+        const virCpregEntry *ey = virCpregProfileEntry(y, i);
+        const virCpregEntry *ex;
+        const virCpregField *fields;
+
+        if (!isFeatureIdReg(ey->id) || !(ey->flags & VIR_CPREG_ENTRY_VALUE) ||
+            !(ex = virCpregProfileFind(x, ey->id)) || !(ex->flags & VIR_CPREG_ENTRY_VALUE))
+            continue;
+        fields = virCpregIdFields(ey->id, &n);
+        for (k = 0; k < n; k++) {
+            const virCpregField *f = &fields[k];
+            if ((f->kind == VIR_CPREG_FIELD_UNSIGNED || f->kind == VIR_CPREG_FIELD_SIGNED) &&
+                fieldCompare(f, virCpregFieldGet(f, ex->value), virCpregFieldGet(f, ey->value)) < 0)
+                return TRUE;
+        }
+    }
+    return FALSE;
+}
+
 /* ---- one register ---------------------------------------------------------- */
 
 /* Is the value of a register the CPU's (so that EB's is not the host's)? */
@@ -438,19 +469,53 @@ predictHostOnly(const virCpregEntry *h, const char *from, const char *to)
     return out;
 }
 
+/* What the walk over the three lists knows of the two CPUs. */
+typedef struct {
+    const char *from;            /* kernel A's release */
+    const char *to;              /* kernel B's */
+    gboolean host_lacks;         /* the emulated CPU has a feature the host lacks */
+    gboolean emulated_lacks;     /* the host has a feature the emulated CPU lacks */
+} virCpregPredictWalk;
+
+/*
+ * A register of the host kernel B stops listing on the emulated CPU: gone,
+ * unless a kernel row between A and B says its listing depends on the CPU
+ * (TCR2_EL1 in 6.13: listed only with FEAT_TCR2) and the host has a
+ * feature the emulated CPU lacks: then kept, its presence and value
+ * uncertain. A change no row knows of is taken as the same for every CPU.
+ */
+static gboolean
+predictDropped(const virCpregEntry *h, const virCpregPredictWalk *w, virCpregEntry *e)
+{
+    if (!h || !w->emulated_lacks || !listingChanges(h->id, w->from, w->to))
+        return FALSE;
+    *e = *h;
+    e->flags |= VIR_CPREG_ENTRY_PREDICTED | VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN;
+    if (h->flags & VIR_CPREG_ENTRY_VALUE)
+        e->uncertain = ~0ULL;
+    if (h->flags & VIR_CPREG_ENTRY_WRITABLE)
+        e->flags |= VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN;
+    return TRUE;
+}
+
 /* The entry of one register in the prediction, by where it is listed;
  * FALSE when it has none. */
 static gboolean
 predictRegister(const virCpregEntry *h, const virCpregEntry *a, const virCpregEntry *b,
-                const char *from, const char *to, virCpregPredictStats *stats,
+                const virCpregPredictWalk *w, virCpregPredictStats *stats,
                 virCpregEntry *e)
 {
     if (a && !b) {
         stats->dropped += h != NULL;          /* the new kernel stops listing it */
-        return FALSE;
+        return predictDropped(h, w, e);
     }
     if (!h && !a) {
+        /* listed by B for the emulated CPU: for the host too, unless a
+         * kernel row says the listing depends on the CPU and the host
+         * lacks a feature the emulated CPU has */
         *e = predictAdded(b);
+        if (w->host_lacks && listingChanges(b->id, w->from, w->to))
+            e->flags |= VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN;
         stats->added++;
         return TRUE;
     }
@@ -458,7 +523,7 @@ predictRegister(const virCpregEntry *h, const virCpregEntry *a, const virCpregEn
         return FALSE;                         /* the host does not have it */
     if (!a) {
         /* the emulated CPU does not have it under the host's kernel */
-        *e = predictHostOnly(h, from, to);
+        *e = predictHostOnly(h, w->from, w->to);
         stats->host_only++;
         return TRUE;
     }
@@ -499,6 +564,7 @@ virCpregPredict(const virCpregProfile *host, const virCpregProfile *from,
     guint ih = 0, ia = 0, ib = 0;
     guint nh = virCpregProfileCount(host), na = virCpregProfileCount(from);
     guint nb = virCpregProfileCount(to);
+    virCpregPredictWalk w = { 0 };
 
     if (!stats)
         stats = &local;
@@ -507,6 +573,10 @@ virCpregPredict(const virCpregProfile *host, const virCpregProfile *from,
         return NULL;
     out = virCpregProfileNew();
     predictIdentity(out, host, from, to);
+    w = (virCpregPredictWalk) {
+        .from = from->ident.kernel, .to = to->ident.kernel,
+        .host_lacks = hasLessThan(host, from), .emulated_lacks = hasLessThan(from, host),
+    };
     /* one walk over the three sorted lists */
     while (ih < nh || ia < na || ib < nb) {
         guint64 id = G_MAXUINT64;
@@ -526,7 +596,7 @@ virCpregPredict(const virCpregProfile *host, const virCpregProfile *from,
         if (ib < nb && virCpregProfileEntry(to, ib)->id == id)
             b = virCpregProfileEntry(to, ib++);
 
-        if (!predictRegister(h, a, b, from->ident.kernel, to->ident.kernel, stats, &e))
+        if (!predictRegister(h, a, b, &w, stats, &e))
             continue;
         stats->uncertain += virCpregEntryUncertain(&e);
         g_array_append_val(out->entries, e);

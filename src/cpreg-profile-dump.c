@@ -5,7 +5,8 @@
  *   # kernel: Linux version 6.12.107+deb13-arm64 (...)
  *   # vCPU features: pmu+sve (...)
  *   0x<id> [0x<value> [0x<writable mask>]] [predicted [uncertain=0x<mask>]
- *                                            [writable-uncertain]]
+ *                                            [writable-uncertain]
+ *                                            [presence-uncertain]]
  *
  * The marks of a prediction are words after the columns, so that a
  * reader that does not know them refuses the line rather than taking a
@@ -150,13 +151,14 @@ splitWords(char *line, char **words, guint max)
 
 /* A register's columns: up to three hexadecimal words, then its marks. */
 #define DUMP_COLUMNS 3
-#define DUMP_MARKS 3
+#define DUMP_MARKS 4
 #define MARK_PREDICTED "predicted"
 #define MARK_UNCERTAIN "uncertain="
 #define MARK_WRITABLE_UNCERTAIN "writable-uncertain"
+#define MARK_PRESENCE_UNCERTAIN "presence-uncertain"
 
 /* The marks of a predicted entry, in this order, each at most once:
- * "predicted [uncertain=0x<mask>] [writable-uncertain]". */
+ * "predicted [uncertain=0x<mask>] [writable-uncertain] [presence-uncertain]". */
 static gboolean
 parseMarks(char **words, guint n, virCpregEntry *e)
 {
@@ -175,6 +177,10 @@ parseMarks(char **words, guint n, virCpregEntry *e)
     if (i < n && g_str_equal(words[i], MARK_WRITABLE_UNCERTAIN)) {
         i++;
         e->flags |= VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN;
+    }
+    if (i < n && g_str_equal(words[i], MARK_PRESENCE_UNCERTAIN)) {
+        i++;
+        e->flags |= VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN;
     }
     return i == n;
 }
@@ -205,7 +211,7 @@ parseRegisterLine(virCpregBuilder *b, char *line, guint lineno,
               (cols == 3 ? VIR_CPREG_ENTRY_WRITABLE : 0);
     if (!parseMarks(words + cols, n - cols, &e)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                    _("%1$s:%2$u: expected the marks 'predicted [uncertain=0x<mask>] [writable-uncertain]' after the register's columns"),
+                    _("%1$s:%2$u: expected the marks 'predicted [uncertain=0x<mask>] [writable-uncertain] [presence-uncertain]' after the register's columns"),
                     b->profile->origin, lineno);
         return FALSE;
     }
@@ -319,6 +325,8 @@ writeMarks(GString *out, const virCpregEntry *e)
     }
     if (e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN)
         g_string_append(out, " " MARK_WRITABLE_UNCERTAIN);
+    if (e->flags & VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN)
+        g_string_append(out, " " MARK_PRESENCE_UNCERTAIN);
 }
 
 /*

@@ -160,11 +160,12 @@ registerPath(char buf[static 32], guint i)
 
 /* A register's members, in the order they are checked. */
 enum { REG_ID, REG_NAME, REG_VALUE, REG_WRITABLE, REG_PREDICTED, REG_UNCERTAIN,
-       REG_WRITABLE_UNCERTAIN, REG_N_MEMBERS };
+       REG_WRITABLE_UNCERTAIN, REG_PRESENCE_UNCERTAIN, REG_N_MEMBERS };
 static const char *const registerKeys[REG_N_MEMBERS] = {
     [REG_ID] = "id", [REG_NAME] = "name", [REG_VALUE] = "value",
     [REG_WRITABLE] = "writable", [REG_PREDICTED] = "predicted",
     [REG_UNCERTAIN] = "uncertain", [REG_WRITABLE_UNCERTAIN] = "writable-uncertain",
+    [REG_PRESENCE_UNCERTAIN] = "presence-uncertain",
 };
 
 /* Finds them in one pass over @reg, not a hash lookup for each key: a
@@ -203,7 +204,8 @@ markMember(json_object *val, const char *key, const char *origin, const char *pa
     return TRUE;
 }
 
-/* "predicted", "uncertain" (a mask of value bits), "writable-uncertain" */
+/* "predicted", "uncertain" (a mask of value bits), "writable-uncertain",
+ * "presence-uncertain" */
 static gboolean
 parseMarks(json_object *m[REG_N_MEMBERS], const char *origin, const char *path,
            virCpregEntry *e, GError **error)
@@ -214,7 +216,9 @@ parseMarks(json_object *m[REG_N_MEMBERS], const char *origin, const char *path,
     if (!markMember(m[REG_PREDICTED], "predicted", origin, path,
                     VIR_CPREG_ENTRY_PREDICTED, e, error) ||
         !markMember(m[REG_WRITABLE_UNCERTAIN], "writable-uncertain", origin, path,
-                    VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN, e, error))
+                    VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN, e, error) ||
+        !markMember(m[REG_PRESENCE_UNCERTAIN], "presence-uncertain", origin, path,
+                    VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN, e, error))
         return FALSE;
     return hexValue(m[REG_UNCERTAIN], "uncertain", origin, path, FALSE, &present,
                     &e->uncertain, &hi, error);
@@ -421,6 +425,8 @@ entryJSON(const virCpregEntry *e)
         json_object_object_add(obj, "uncertain", hexString(e->uncertain, 0, 1));
     if (e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN)
         json_object_object_add(obj, "writable-uncertain", json_object_new_boolean(TRUE));
+    if (e->flags & VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN)
+        json_object_object_add(obj, "presence-uncertain", json_object_new_boolean(TRUE));
     return obj;
 }
 

@@ -25,14 +25,17 @@ typedef enum {
     /* The marks of a prediction (virt-cpreg predict, cpreg-predict.c):
      * the entry's value or writable mask is not measured but predicted;
      * the bits of `uncertain` are those the prediction cannot vouch for.
-     * A predicted entry is present for certain: the register list of a
-     * prediction is the emulated kernels' (see cpreg-predict.c). */
+     * A predicted entry is present for certain unless marked
+     * PRESENCE_UNCERTAIN (see cpreg-predict.c). */
     VIR_CPREG_ENTRY_PREDICTED = 1 << 2,
     /* the predicted writable mask may be wrong in any bit */
     VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN = 1 << 3,
+    /* the new kernel may not list the register at all */
+    VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN = 1 << 4,
 } virCpregEntryFlags;
 
-#define VIR_CPREG_ENTRY_MARKS (VIR_CPREG_ENTRY_PREDICTED | VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN)
+#define VIR_CPREG_ENTRY_MARKS (VIR_CPREG_ENTRY_PREDICTED | VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN | \
+                               VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN)
 
 typedef struct {
     guint64 id;
@@ -50,7 +53,8 @@ typedef struct {
 static inline gboolean
 virCpregEntryUncertain(const virCpregEntry *e)
 {
-    return e->uncertain || (e->flags & VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN);
+    return e->uncertain ||
+           (e->flags & (VIR_CPREG_ENTRY_WRITABLE_UNCERTAIN | VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN));
 }
 
 typedef struct {

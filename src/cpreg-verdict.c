@@ -219,6 +219,32 @@ decidedSince(const virCpregEngine *e, guint before)
     return FALSE;
 }
 
+/*
+ * Both ends list the register, but a prediction says one may not: the
+ * destination then would not know the stream's register (fatal unless
+ * QEMU tolerates it), or, under TCG, would miss it in the stream. Under
+ * KVM a register missing from the stream keeps its reset value.
+ */
+static void
+checkPresence(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
+{
+    virCpregEngine *e = &r->base;
+    const virCpregTolerance *tol;
+
+    if (!((s->flags | d->flags) & VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN) ||
+        virCpregEngineSameUnknown(e, s, d))
+        return;
+    tol = virCpregQemuTolerance(e->qemu, s->id, e->dfacts->tcg);
+    if (tol && tol->how == VIR_CPREG_TOLERATE_NOT_ON_BOTH_ENDS)
+        return;
+    if (d->flags & VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN)
+        virCpregEngineAddUncertain(e, VIR_CPREG_FINDING_ONLY_SOURCE, s->id, s->value, 0, NULL,
+                                   virCpregRuleGet(VIR_CPREG_RULE_QEMU_UNKNOWN)->name);
+    else if (e->dfacts->tcg)
+        virCpregEngineAddUncertain(e, VIR_CPREG_FINDING_ONLY_DEST, d->id, 0, d->value, NULL,
+                                   virCpregRuleGet(VIR_CPREG_RULE_TCG_MISSING_IN_STREAM)->name);
+}
+
 static void
 onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
 {
@@ -241,6 +267,8 @@ onBoth(virCpregRun *r, const virCpregEntry *s, const virCpregEntry *d)
     }
     if (marked && !decidedSince(&r->base, before))
         checkUncertain(r, s, d, known, value);
+    if (marked)
+        checkPresence(r, s, d);
 }
 
 /* ---- the policy --------------------------------------------------------- */
@@ -309,6 +337,42 @@ applyRule(virCpregRun *r, const virCpregPolicyRule *rule, virCpregSide side,
  * One walk over both sorted lists, with a cursor over the policy's
  * sorted rules, in the order cpu_post_load meets the registers.
  */
+/* The entries of a prediction that the new kernel may not list. */
+static guint
+presenceDoubtful(const virCpregProfile *p)
+{
+    guint i, n = 0;
+
+    if (!p->ident.predicted)
+        return 0;
+    for (i = 0; i < virCpregProfileCount(p); i++)
+        n += (virCpregProfileEntry(p, i)->flags & VIR_CPREG_ENTRY_PRESENCE_UNCERTAIN) != 0;
+    return n;
+}
+
+/*
+ * VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0: the
+ * stream's list no longer than the destination's. With a prediction's
+ * doubtful entries, certain only when the fewest the stream may carry
+ * still exceed the most the destination may list.
+ */
+static void
+checkLength(virCpregEngine *e, guint ns, guint nd)
+{
+    guint ds = presenceDoubtful(e->src), dd = presenceDoubtful(e->dst);
+    virCpregFinding *f;
+
+    if (ns - ds > nd) {
+        f = virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK,
+                              VIR_CPREG_FINDING_STREAM, 0, ns, nd, NULL, NULL);
+        f->fix_qemu = fixingQemu(VIR_CPREG_QEMU_NO_LENGTH_CHECK);
+        f->err = e->qemu->length_error;
+    } else if (ns > nd - dd) {
+        virCpregEngineAddUncertain(e, VIR_CPREG_FINDING_STREAM, 0, ns, nd, NULL,
+                                   virCpregRuleGet(VIR_CPREG_RULE_QEMU_LENGTH_CHECK)->name);
+    }
+}
+
 static void
 walk(virCpregRun *r)
 {
@@ -428,13 +492,8 @@ runEngine(virCpregRun *r, const virCpregPolicy *policy)
     g_array_set_size(e->findings, 0);
     e->blocked = FALSE;
     checkMachineType(e);
-    /* VMSTATE_INT32_POSITIVE_LE(cpreg_vmstate_array_len) before 11.0 */
-    if (e->qemu->length_check && ns > nd) {
-        virCpregFinding *f = virCpregEngineAdd(e, VIR_CPREG_RULE_QEMU_LENGTH_CHECK,
-                                               VIR_CPREG_FINDING_STREAM, 0, ns, nd, NULL, NULL);
-        f->fix_qemu = fixingQemu(VIR_CPREG_QEMU_NO_LENGTH_CHECK);
-        f->err = e->qemu->length_error;
-    }
+    if (e->qemu->length_check)
+        checkLength(e, ns, nd);
     walk(r);
     checkPsciPin(r);
     for (i = 0; i < e->findings->len; i++)

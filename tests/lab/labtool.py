@@ -560,9 +560,10 @@ def predictions_section(w, path):
     w("")
     for cpu, t in sorted(pr["totals"].items(), reverse=True):
         w("predict: delta emulated on %s: %d entries exact, %d marked uncertain (%d of them"
-          " right), %d wrong without a mark; verdicts from predicted profiles: %d agree,"
-          " %d uncertain, %d contradict" % (
-              cpu, t["exact"], t["uncertain"], t["uncertain_right"], t["wrong"],
+          " right, %d of them on whether the register is listed), %d wrong without a mark;"
+          " verdicts from predicted profiles: %d agree, %d uncertain, %d contradict" % (
+              cpu, t["exact"], t["uncertain"], t["uncertain_right"],
+              t.get("presence_uncertain", 0), t["wrong"],
               t["verdicts_agree"], t["verdicts_uncertain"], t["verdicts_contradicts"]))
         w("")
     w("Each kernel step's host (`-cpu max`) predicted by `virt-cpreg predict` from its"

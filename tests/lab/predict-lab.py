@@ -90,6 +90,10 @@ def marks(e):
     return hexval(e, "uncertain") or 0, bool(e.get("writable-uncertain"))
 
 
+def presence_uncertain(e):
+    return bool(e and e.get("presence-uncertain"))
+
+
 def entries(path):
     with open(path) as f:
         prof = json.load(f)
@@ -98,16 +102,21 @@ def entries(path):
 
 def compare(pred_path, real_path):
     """Counts of exact, uncertain (right or not) and wrong entries, and the
-    wrong ones. Presence is never marked: a register listed on one side
-    only is wrong."""
+    wrong ones. A register listed on one side only is wrong, unless the
+    prediction marks its presence uncertain."""
     _, pred = entries(pred_path)
     _, real = entries(real_path)
     c = {"exact": 0, "uncertain": 0, "uncertain_right": 0, "wrong": 0,
-         "predicted": 0, "wrong_ids": []}
+         "presence_uncertain": 0, "predicted": 0, "wrong_ids": []}
     for i in sorted(set(pred) | set(real)):
         p, r = pred.get(i), real.get(i)
         if p and p.get("predicted"):
             c["predicted"] += 1
+        if presence_uncertain(p):
+            c["uncertain"] += 1
+            c["presence_uncertain"] += 1
+            c["uncertain_right"] += r is None
+            continue
         if p is None or r is None:
             c["wrong"] += 1
             c["wrong_ids"].append("0x%x %s" % (i, "missing" if p is None else "extra"))
@@ -227,7 +236,8 @@ def main():
                     cases["%s %s" % (cpu, case["id"])] = dict(j, cpu=cpu)
         mine = [st for st in steps if st["cpu"] == cpu]
         t = {k: sum(st[k] for st in mine)
-             for k in ("exact", "uncertain", "uncertain_right", "wrong", "predicted")}
+             for k in ("exact", "uncertain", "uncertain_right", "wrong", "predicted",
+                       "presence_uncertain")}
         for k in ("agree", "uncertain", "contradicts", "error"):
             t["verdicts_" + k] = sum(1 for c in cases.values() if c["cpu"] == cpu and c["agree"] == k)
         totals[cpu] = t
