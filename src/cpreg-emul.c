@@ -557,10 +557,10 @@ awaitExit(EmulRun *run)
 static char *
 qemuSaid(const EmulRun *run)
 {
-    g_autofree char *text = NULL;
     gsize len = 0;
+    g_autofree char *text = virCpregQemuReadLog(run->errlog, MESSAGE_MAX, &len);
 
-    if (!g_file_get_contents(run->errlog, &text, &len, NULL) || !len)
+    if (!text || !len)
         return g_strdup(_("no message"));
     return shownText((const guint8 *)text, len);
 }

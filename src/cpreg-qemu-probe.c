@@ -142,16 +142,48 @@ runClear(QemuRun *run)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(QemuRun, runClear);
 
 /* What QEMU said on stderr, for an error message. */
+/*
+ * What a probe's QEMU wrote into its log @path, at most @max bytes, or
+ * NULL. The log lives in a directory the QEMU user owns: a QEMU the guest
+ * took over could have put a link there, so a link, or anything but a
+ * regular file, is not read.
+ */
+char *
+virCpregQemuReadLog(const char *path, gsize max, gsize *len)
+{
+    g_autofree char *text = g_malloc(max + 1);
+    struct stat st;
+    gsize got = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
+
+    if (fd < 0)
+        return NULL;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return NULL;
+    }
+    while (got < max) {
+        ssize_t n = read(fd, text + got, max - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (gsize)n;
+    }
+    close(fd);
+    text[got] = '\0';
+    *len = got;
+    return g_steal_pointer(&text);
+}
+
 static char *
 qemuStderr(const QemuRun *run)
 {
-    g_autofree char *text = NULL;
-    gsize len;
+    gsize len = 0;
+    g_autofree char *text = virCpregQemuReadLog(run->errlog, STDERR_MAX, &len);
 
-    if (!g_file_get_contents(run->errlog, &text, &len, NULL) || !len)
+    if (!text || !len)
         return g_strdup(_("no message"));
-    if (len > STDERR_MAX)
-        text[STDERR_MAX] = '\0';
     return g_strdup(g_strstrip(text));
 }
 
