@@ -634,8 +634,10 @@ virCpregEmulImageLoad(const char *path, char **release, GError **error)
     }
     if (!raw || !(image = virCpregEmulImageDecode(raw, path, error)))
         return NULL;
-    if (release && !(*release = virCpregEmulImageFindRelease(image, error)))
+    if (release && !(*release = virCpregEmulImageFindRelease(image, error))) {
+        g_prefix_error(error, "%s: ", path);
         return NULL;
+    }
     return g_steal_pointer(&image);
 }
 

@@ -202,6 +202,8 @@ parseEnd(ConsoleParser *p, const char *rest)
 
     if (!p->cur || end == rest || *end != ' ' || n != p->console->results->len)
         return;
+    if (!g_ascii_isdigit(end[1]))
+        return;
     status = g_ascii_strtoull(end + 1, &end, 10);
     if (status > 255 || !g_str_equal(end, "@@"))
         return;
@@ -441,22 +443,25 @@ writePrivate(const char *path, GBytes *data, GError **error)
     gsize len;
     const char *p = g_bytes_get_data(data, &len);
     int fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    gboolean ok = fd >= 0;
+    int err = fd < 0 ? errno : 0;
 
-    while (ok && len) {
+    while (!err && len) {
         ssize_t n = write(fd, p, len);
         if (n < 0 && errno == EINTR)
             continue;
-        ok = n > 0;
-        p += ok ? n : 0;
-        len -= ok ? (gsize)n : 0;
+        if (n <= 0) {
+            err = n < 0 ? errno : EIO;
+            break;
+        }
+        p += n;
+        len -= (gsize)n;
     }
-    if (fd >= 0 && close(fd) < 0)
-        ok = FALSE;
-    if (!ok)
+    if (fd >= 0 && close(fd) < 0 && !err)
+        err = errno;
+    if (err)
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
-                    _("cannot write '%1$s': %2$s"), path, g_strerror(errno));
-    return ok;
+                    _("cannot write '%1$s': %2$s"), path, g_strerror(err));
+    return !err;
 }
 
 /* The private directory (readable by the QEMU user), the kernel and the

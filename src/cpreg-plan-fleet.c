@@ -70,15 +70,30 @@ virCpregPlanFleetFree(virCpregPlanFleet *fleet)
 static gboolean
 fleetError(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* The message of a bad fleet directory: what it quotes of the directory
+ * (names, fleet.conf values) is the directory's, so control characters
+ * are shown as '?' and the whole is bounded. */
+#define FLEET_MESSAGE_MAX 512
+
 static gboolean
 fleetError(GError **error, const char *fmt, ...)
 {
     g_autofree char *msg = NULL;
+    char *p;
     va_list ap;
 
     va_start(ap, fmt);
     msg = g_strdup_vprintf(fmt, ap);
     va_end(ap);
+    for (p = msg; *p; p++) {
+        if ((guchar)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    }
+    if (strlen(msg) > FLEET_MESSAGE_MAX) {
+        /* cut at a character's start, leaving room for the dots */
+        char *cut = g_utf8_find_prev_char(msg, msg + FLEET_MESSAGE_MAX - 3);
+        strcpy(cut ? cut : msg, "...");
+    }
     g_set_error_literal(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT, msg);
     return FALSE;
 }
@@ -134,6 +149,10 @@ virCpregPlanFleetPath(const virCpregPlanFleet *fleet, const char *rel,
     }
     parts = g_strsplit(rel, "/", -1);
     n = g_strv_length(parts);
+    if (!*parts[n - 1] || g_str_equal(parts[n - 1], ".")) {
+        fleetError(error, _("fleet: '%s' is not a file inside the fleet directory"), rel);
+        return NULL;
+    }
     for (i = 0; i < n; i++) {
         g_autofree char *next = NULL;
         int kind;

@@ -1378,10 +1378,11 @@ console_block(FILE *out, const char *tag, const unsigned char *p, size_t len)
 
 /* The contents of the capture file @fd (at most CONSOLE_CAPTURE_MAX). */
 static unsigned char *
-capture_read(int fd, size_t *len)
+capture_read(int fd, size_t *len, bool *truncated)
 {
     unsigned char *buf = malloc(CONSOLE_CAPTURE_MAX);
     size_t got = 0;
+    unsigned char more;
 
     *len = 0;
     if (!buf || lseek(fd, 0, SEEK_SET) < 0) {
@@ -1397,6 +1398,9 @@ capture_read(int fd, size_t *len)
             break;
         got += (size_t)r;
     }
+    /* more than the bound: never a silently shortened profile */
+    if (got == CONSOLE_CAPTURE_MAX && read(fd, &more, 1) == 1)
+        *truncated = true;
     *len = got;
     return buf;
 }
@@ -1453,6 +1457,7 @@ console_config(FILE *out, const char *kvm_path, unsigned int n, const char *list
     int errfd = capture_file();
     unsigned char *data;
     size_t len;
+    bool truncated = false;
     int rc = 4;
 
     if (outfd >= 0 && errfd >= 0)
@@ -1460,12 +1465,14 @@ console_config(FILE *out, const char *kvm_path, unsigned int n, const char *list
     else
         probe_error("cannot capture the probe's output: %s", strerror(errno));
     fprintf(out, "@@CPREG-BEGIN %u %s@@\n", n, list);
-    data = outfd >= 0 ? capture_read(outfd, &len) : NULL;
+    data = outfd >= 0 ? capture_read(outfd, &len, &truncated) : NULL;
     console_block(out, "OUT", data ? data : (const unsigned char *)"", data ? len : 0);
     free(data);
-    data = errfd >= 0 ? capture_read(errfd, &len) : NULL;
+    data = errfd >= 0 ? capture_read(errfd, &len, &truncated) : NULL;
     console_block(out, "ERR", data ? data : (const unsigned char *)"", data ? len : 0);
     free(data);
+    if (truncated && rc == 0)
+        rc = 4;
     fprintf(out, "@@CPREG-END %u %d@@\n", n, rc);
     fflush(out);
     if (outfd >= 0)
