@@ -469,18 +469,8 @@ writePrivate(const char *path, GBytes *data, GError **error)
 static gboolean
 prepareRun(EmulRun *run, GBytes *image, GBytes *initrd, GError **error)
 {
-    g_autoptr(GError) err = NULL;
-    g_autofree char *name = virCpregQemuProbeTempName("emul");
-
-    virCpregQemuProbeRemoveLeftovers(0);
-    virCpregQemuConfineFor(&run->confine);
-    if (!(run->dir = g_dir_make_tmp(name, &err)) ||
-        (run->confine.drop && chown(run->dir, run->confine.uid, run->confine.gid) < 0)) {
-        g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
-                    _("cannot make a temporary directory: %s"),
-                    err ? err->message : g_strerror(errno));
+    if (!(run->dir = virCpregQemuRunDir("emul", &run->confine, error)))
         return FALSE;
-    }
     run->kernel = g_build_filename(run->dir, "Image", NULL);
     run->initrd = g_build_filename(run->dir, "initrd.cpio", NULL);
     run->errlog = g_build_filename(run->dir, "stderr", NULL);

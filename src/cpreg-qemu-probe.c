@@ -673,24 +673,38 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
 }
 
 /*
- * The private directory, named after this process, writable by the QEMU
- * user only when QEMU runs as it.
+ * A probe's private directory, named after @kind and this process (see
+ * virCpregQemuProbeTempName; earlier ones whose process is gone are
+ * removed first), owned by the QEMU user when QEMU runs as it (@confine,
+ * filled in here).
  */
-static gboolean
-makeRunDir(QemuRun *run, GError **error)
+char *
+virCpregQemuRunDir(const char *kind, virCpregQemuConfine *confine, GError **error)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *name = virCpregQemuProbeTempName("qemu");
+    g_autofree char *name = virCpregQemuProbeTempName(kind);
+    g_autofree char *dir = NULL;
 
     virCpregQemuProbeRemoveLeftovers(0);
-    virCpregQemuConfineFor(&run->confine);
-    if (!(run->dir = g_dir_make_tmp(name, &err)) ||
-        (run->confine.drop && chown(run->dir, run->confine.uid, run->confine.gid) < 0)) {
+    virCpregQemuConfineFor(confine);
+    if (!(dir = g_dir_make_tmp(name, &err)) ||
+        (confine->drop && chown(dir, confine->uid, confine->gid) < 0)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INTERNAL,
                     _("cannot make a temporary directory: %s"),
                     err ? err->message : g_strerror(errno));
-        return FALSE;
+        if (dir)
+            g_rmdir(dir);
+        return NULL;
     }
+    return g_steal_pointer(&dir);
+}
+
+/* The scratch probe's directory: its QMP socket, stream and log. */
+static gboolean
+makeRunDir(QemuRun *run, GError **error)
+{
+    if (!(run->dir = virCpregQemuRunDir("qemu", &run->confine, error)))
+        return FALSE;
     run->sock = g_build_filename(run->dir, "qmp.sock", NULL);
     run->stream = g_build_filename(run->dir, "stream", NULL);
     run->errlog = g_build_filename(run->dir, "stderr", NULL);

@@ -76,6 +76,7 @@ typedef struct {
 
 void virCpregQemuConfineFor(virCpregQemuConfine *c);
 void virCpregQemuConfineChild(gpointer opaque);
+char *virCpregQemuRunDir(const char *kind, virCpregQemuConfine *confine, GError **error);
 char *virCpregQemuReadLog(const char *path, gsize max, gsize *len);
 gboolean virCpregQemuSpawn(const char *const *argv, virCpregQemuConfine *confine,
                            const char *errlog, GPid *pid, int *outfd, GError **error);
