@@ -19,10 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
@@ -391,9 +389,7 @@ typedef struct {
     char *kernel;
     char *initrd;
     char *errlog;
-    GPid pid;
-    gboolean exited;
-    int status;
+    virCpregQemuChild child;
     int outfd;
     virCpregQemuConfine confine;
     virCpregDeadline deadline;
@@ -402,16 +398,7 @@ typedef struct {
 static void
 runKill(EmulRun *run)
 {
-    if (run->pid && !run->exited) {
-        kill(-run->pid, SIGKILL);
-        kill(run->pid, SIGKILL);
-        while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
-            ;
-        run->exited = TRUE;
-    }
-    if (run->pid)
-        g_spawn_close_pid(run->pid);
-    run->pid = 0;
+    virCpregQemuChildKill(&run->child, TRUE);
     if (run->outfd >= 0)
         close(run->outfd);
     run->outfd = -1;
@@ -489,10 +476,7 @@ startQemu(EmulRun *run, const char *emulator, const char *cpu,
         sandbox ? "-sandbox" : NULL, VIR_CPREG_QEMU_SANDBOX "deny", NULL,
     };
 
-    if (!virCpregQemuSpawn(argv, &run->confine, run->errlog, &run->pid, &run->outfd, error))
-        return FALSE;
-    run->exited = FALSE;
-    return TRUE;
+    return virCpregQemuSpawn(argv, &run->confine, run->errlog, &run->child, &run->outfd, error);
 }
 
 /* The console until QEMU's end (a moment after the probe's last marker:
@@ -540,12 +524,8 @@ awaitExit(EmulRun *run)
 {
     virCpregDeadline until = virCpregDeadlineIn(POWEROFF_WAIT_MS);
 
-    while (!run->exited && !virCpregDeadlineExpired(until)) {
-        if (waitpid(run->pid, &run->status, WNOHANG) == run->pid)
-            run->exited = TRUE;
-        else
-            g_usleep(10000);
-    }
+    while (virCpregQemuChildRunning(&run->child) && !virCpregDeadlineExpired(until))
+        g_usleep(10000);
     runKill(run);
 }
 

@@ -63,9 +63,7 @@ static const char *const leftoverKinds[] = { "qemu", "trial", "emul" };
 typedef virCpregQemuConfine Confine;
 
 typedef struct {
-    GPid pid;
-    gboolean exited;
-    int status;
+    virCpregQemuChild child;
     char *dir;                   /* private temporary directory */
     char *sock;
     char *stream;
@@ -91,32 +89,39 @@ remainingMs(const QemuRun *run)
     return MIN(virCpregDeadlineRemainingMs(run->deadline), QMP_STEP_MS);
 }
 
+/* Whether @child still runs (reaped, not waited for, once it ended). */
+gboolean
+virCpregQemuChildRunning(virCpregQemuChild *child)
+{
+    if (!child->exited && waitpid(child->pid, &child->status, WNOHANG) == child->pid)
+        child->exited = TRUE;
+    return !child->exited;
+}
+
+/* Kills @child (with @group, what it spawned too: its process group), and
+ * reaps it. */
+void
+virCpregQemuChildKill(virCpregQemuChild *child, gboolean group)
+{
+    if (child->pid && !child->exited) {
+        if (group)
+            kill(-child->pid, SIGKILL);
+        kill(child->pid, SIGKILL);
+        while (waitpid(child->pid, &child->status, 0) < 0 && errno == EINTR)
+            ;
+        child->exited = TRUE;
+    }
+    if (child->pid)
+        g_spawn_close_pid(child->pid);
+    child->pid = 0;
+}
+
 static gboolean
 qemuAlive(gpointer opaque)
 {
     QemuRun *run = opaque;
 
-    if (!run->exited && waitpid(run->pid, &run->status, WNOHANG) == run->pid)
-        run->exited = TRUE;
-    return !run->exited;
-}
-
-/* Kills QEMU (with @group, what it spawned too: its process group), and
- * reaps it. */
-static void
-killQemu(QemuRun *run, gboolean group)
-{
-    if (run->pid && !run->exited) {
-        if (group)
-            kill(-run->pid, SIGKILL);
-        kill(run->pid, SIGKILL);
-        while (waitpid(run->pid, &run->status, 0) < 0 && errno == EINTR)
-            ;
-        run->exited = TRUE;
-    }
-    if (run->pid)
-        g_spawn_close_pid(run->pid);
-    run->pid = 0;
+    return virCpregQemuChildRunning(&run->child);
 }
 
 /* Kills QEMU (if it still runs), reaps it, removes the directory. */
@@ -124,7 +129,7 @@ static void
 runClear(QemuRun *run)
 {
     g_clear_pointer(&run->qmp, virCpregQmpFree);
-    killQemu(run, TRUE);
+    virCpregQemuChildKill(&run->child, TRUE);
     if (run->dir) {
         const char *files[] = { run->sock, run->stream, run->errlog };
         size_t i;
@@ -198,13 +203,13 @@ qemuFailed(QemuRun *run, const char *emulator, GError **prev, GError **error)
 
     while (qemuAlive(run) && !virCpregDeadlineExpired(until))
         g_usleep(5000);
-    if (!run->exited) {
+    if (!run->child.exited) {
         g_propagate_error(error, g_steal_pointer(prev));
         return FALSE;
     }
     said = qemuStderr(run);
     g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_UNSUPPORTED,
-                _("'%1$s' exited (status 0x%2$x): %3$s"), emulator, run->status, said);
+                _("'%1$s' exited (status 0x%2$x): %3$s"), emulator, run->child.status, said);
     g_clear_error(prev);
     return FALSE;
 }
@@ -306,21 +311,20 @@ startQemu(QemuRun *run, const char *emulator, const char *accel,
     };
 
     if (!cpuopt ||
-        !virCpregQemuSpawn(argv, &run->confine, run->errlog, &run->pid, NULL, error))
+        !virCpregQemuSpawn(argv, &run->confine, run->errlog, &run->child, NULL, error))
         return FALSE;
-    run->exited = FALSE;
     return TRUE;
 }
 
 /*
  * Starts a QEMU the probes run: confined (@confine), stdin /dev/null, its
  * stderr into @errlog (a new private file), its stdout a pipe read at
- * *@outfd, or /dev/null when @outfd is NULL. Not reaped: *@pid is the
- * caller's to wait for.
+ * *@outfd, or /dev/null when @outfd is NULL. Not reaped: @child is the
+ * caller's to wait for or kill.
  */
 gboolean
 virCpregQemuSpawn(const char *const *argv, virCpregQemuConfine *confine,
-                  const char *errlog, GPid *pid, int *outfd, GError **error)
+                  const char *errlog, virCpregQemuChild *child, int *outfd, GError **error)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *shown = g_strescape(argv[0], NULL);
@@ -332,7 +336,8 @@ virCpregQemuSpawn(const char *const *argv, virCpregQemuConfine *confine,
          g_spawn_async_with_pipes_and_fds(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
                                           virCpregQemuConfineChild, confine,
                                           devnull, outfd ? -1 : devnull, errfd,
-                                          NULL, NULL, 0, pid, NULL, outfd, NULL, &err);
+                                          NULL, NULL, 0, &child->pid, NULL, outfd, NULL, &err);
+    child->exited = FALSE;
     if (errfd >= 0)
         close(errfd);
     if (devnull >= 0)
@@ -351,7 +356,7 @@ sandboxRefused(QemuRun *run)
     g_autofree char *said = NULL;
 
     qemuAlive(run);
-    if (!run->exited)
+    if (!run->child.exited)
         return FALSE;
     said = qemuStderr(run);
     return strstr(said, "sandbox") || strstr(said, "seccomp");
@@ -652,7 +657,7 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
     run->qmp = virCpregQmpConnect(run->sock, (guint)remainingMs(run), qemuAlive, run, &err);
     if (!run->qmp && sandboxRefused(run)) {
         /* a QEMU without seccomp: the user and the rest still confine it */
-        killQemu(run, TRUE);
+        virCpregQemuChildKill(&run->child, TRUE);
         g_clear_error(&err);
         if (!startQemu(run, emulator, facts->accel, ident->cpu, opts, NULL, error))
             return FALSE;
@@ -668,7 +673,7 @@ runProbe(QemuRun *run, const virCpregQemuProbeOptions *opts,
         return qemuFailed(run, emulator, &err, error);
     /* done with QEMU: the stream is complete */
     g_clear_pointer(&run->qmp, virCpregQmpFree);
-    killQemu(run, FALSE);
+    virCpregQemuChildKill(&run->child, FALSE);
     return TRUE;
 }
 

@@ -76,10 +76,21 @@ typedef struct {
 
 void virCpregQemuConfineFor(virCpregQemuConfine *c);
 void virCpregQemuConfineChild(gpointer opaque);
+/* A QEMU a probe started (virCpregQemuSpawn): not reaped until it is
+ * seen to exit or killed. */
+typedef struct {
+    GPid pid;                    /* 0: none */
+    gboolean exited;
+    int status;                  /* waitpid's, once exited */
+} virCpregQemuChild;
+
+gboolean virCpregQemuChildRunning(virCpregQemuChild *child);
+void virCpregQemuChildKill(virCpregQemuChild *child, gboolean group);
 char *virCpregQemuRunDir(const char *kind, virCpregQemuConfine *confine, GError **error);
 char *virCpregQemuReadLog(const char *path, gsize max, gsize *len);
 gboolean virCpregQemuSpawn(const char *const *argv, virCpregQemuConfine *confine,
-                           const char *errlog, GPid *pid, int *outfd, GError **error);
+                           const char *errlog, virCpregQemuChild *child, int *outfd,
+                           GError **error);
 char *virCpregQemuProbeTempName(const char *kind);
 
 G_END_DECLS
