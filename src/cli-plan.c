@@ -46,17 +46,6 @@ emulProbe(const virCpregPlanPredictCtx *ctx, const char *image,
     return virCpregEmulProbe(&req, NULL, error);
 }
 
-/*
- * The host's measured profile plus the delta from @from (its current
- * kernel, emulated) to @to (the new one, on the same emulated CPU).
- */
-static virCpregProfile *
-predictDelta(const virCpregPlanHost *host, const virCpregProfile *from,
-             const virCpregProfile *to, GError **error)
-{
-    return virCpregPredict(host->current, from, to, NULL, error);
-}
-
 /* The emulated probe of @host's current kernel: fleet.conf
  * kernel-profile=, else kernel-image= booted. */
 static virCpregProfile *
@@ -90,7 +79,9 @@ planPredict(const virCpregPlanHost *host, gpointer opaque, GError **error)
     if ((!ctx->to && !(ctx->to = emulProbe(ctx, ctx->kernel, host, error))) ||
         !(from = baselineProbe(ctx, host, error)))
         return NULL;
-    return predictDelta(host, from, ctx->to, error);
+    /* the host's measured profile plus the delta from its current kernel
+     * to the new one, both emulated on the plan's CPU */
+    return virCpregPredict(host->current, from, ctx->to, NULL, error);
 }
 
 /* ---- text -------------------------------------------------------------------- */

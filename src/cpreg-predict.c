@@ -44,18 +44,6 @@
 
 /* ---- fitting the three profiles together ------------------------------- */
 
-static gboolean
-hasMarks(const virCpregProfile *p)
-{
-    guint i;
-
-    for (i = 0; i < virCpregProfileCount(p); i++) {
-        if (virCpregProfileEntry(p, i)->flags & VIR_CPREG_ENTRY_MARKS)
-            return TRUE;
-    }
-    return FALSE;
-}
-
 /* The emulated CPU, in words: the emulated machine (probe --kernel's
  * "QEMU V TCG -cpu M"), its model, else its MIDR. */
 static char *
@@ -101,7 +89,8 @@ checkFit(const virCpregProfile *host, const virCpregProfile *from,
     g_autofree char *ca = emulatedCpu(from);
     g_autofree char *cb = emulatedCpu(to);
 
-    if (hasMarks(host) || hasMarks(from) || hasMarks(to)) {
+    if (virCpregProfileHasMarks(host) || virCpregProfileHasMarks(from) ||
+        virCpregProfileHasMarks(to)) {
         g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
                     _("a profile is itself predicted: predict from measured and emulated profiles"));
         return FALSE;

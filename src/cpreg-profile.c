@@ -190,6 +190,20 @@ virCpregProfileSetFeatures(virCpregProfile *profile,
 
 /* Do @a and @b describe the same vCPU configuration? The one test of it:
  * profiles of different features are not two ends of a migration. */
+/* Whether any entry of @profile carries a prediction's marks (the
+ * readers admit uncertainty only with "predicted"). */
+gboolean
+virCpregProfileHasMarks(const virCpregProfile *profile)
+{
+    guint i;
+
+    for (i = 0; i < virCpregProfileCount(profile); i++) {
+        if (virCpregProfileEntry(profile, i)->flags & VIR_CPREG_ENTRY_MARKS)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /*
  * A guest's profile is what it started with, measured: a prediction's
  * marks (predict) have no place in a domain's metadata, where they could
@@ -199,18 +213,12 @@ gboolean
 virCpregProfileRefuseMarks(const virCpregProfile *profile, const char *what,
                            GError **error)
 {
-    guint i;
-
-    for (i = 0; i < virCpregProfileCount(profile); i++) {
-        if (virCpregProfileEntry(profile, i)->flags & VIR_CPREG_ENTRY_MARKS ||
-            virCpregProfileEntry(profile, i)->uncertain) {
-            g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
-                        _("%s: a predicted profile (virt-cpreg predict) cannot stand for a guest's measured one"),
-                        what);
-            return FALSE;
-        }
-    }
-    return TRUE;
+    if (!virCpregProfileHasMarks(profile))
+        return TRUE;
+    g_set_error(error, VIR_CPREG_ERROR, VIR_CPREG_ERROR_INPUT,
+                _("%s: a predicted profile (virt-cpreg predict) cannot stand for a guest's measured one"),
+                what);
+    return FALSE;
 }
 
 gboolean

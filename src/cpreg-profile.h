@@ -123,6 +123,7 @@ const virCpregTrial *virCpregProfileFindTrial(const virCpregProfile *profile,
                                               guint64 id);
 const char *virCpregTrialResultToString(virCpregTrialResult result);
 virCpregProfile *virCpregProfileQemuView(const virCpregProfile *profile);
+gboolean virCpregProfileHasMarks(const virCpregProfile *profile);
 gboolean virCpregProfileRefuseMarks(const virCpregProfile *profile, const char *what,
                                     GError **error);
 gboolean virCpregProfileSameFeatures(const virCpregProfile *a,

@@ -184,17 +184,17 @@ def label(v):
     return v["verdict"]
 
 
-def judge_case(run, res, case, virt_cpreg, tmp):
+def offline_inputs(run, res, case, tmp):
+    """What the offline verdict of @case reads: (source probe profile,
+    destination probe profile, the destination QEMU's version, the
+    destination's domain XML, written into @tmp)."""
     # The destination's QEMU is the one the verdicts are about.
-    dq = case.get("destination_qemu", case["qemu"])
-    q = res["qemu"][dq]
-    version = q["version"]
+    q = res["qemu"][case.get("destination_qemu", case["qemu"])]
     suite_a = case.get("source_suite", q["suite"])
     suite_b = case.get("destination_suite", q["suite"])
     a, b, cfg = case["source"], case["destination"], case["config"]
     machine = case.get("machine", "virt")
     dst_cfg = case.get("destination_list_config", cfg)
-    features = res["configs"][cfg]["probe_features"].split(",")
     cpu = case.get("destination_cpu") or res["configs"][cfg]["cpu"]
     domain = os.path.join(tmp, "domain-%s-%s.xml" % (cpu, machine))
     with open(domain, "w") as f:
@@ -206,6 +206,16 @@ def judge_case(run, res, case, virt_cpreg, tmp):
     if not os.path.exists(src_prof):
         src_prof = os.path.join(run, "profiles", suite_a, "%s-host.json" % a)
     dst_prof = os.path.join(run, "profiles", suite_b, "%s-%s.json" % (b, dst_cfg))
+    return src_prof, dst_prof, q["version"], domain
+
+
+def judge_case(run, res, case, virt_cpreg, tmp):
+    q = res["qemu"][case.get("destination_qemu", case["qemu"])]
+    suite_a = case.get("source_suite", q["suite"])
+    a, cfg = case["source"], case["config"]
+    machine = case.get("machine", "virt")
+    features = res["configs"][cfg]["probe_features"].split(",")
+    src_prof, dst_prof, version, domain = offline_inputs(run, res, case, tmp)
     stream_rel = case.get("stream", "streams/%s/%s-%s.mig.gz" % (suite_a, a, cfg))
     why = []
     failed = case["outcome"] != "migrated"

@@ -155,44 +155,28 @@ def predict(virt_cpreg, env, cpu, host, host_image, image, features, out, cache_
 
 
 def judge_with(virt_cpreg, run, res, case, predicted, tmp):
-    """The offline verdict of @case with predicted profiles in place of the
-    real ones of the kernels in @predicted ({(kernel, config): path})."""
-    dq = case.get("destination_qemu", case["qemu"])
-    version = res["qemu"][dq]["version"]
-    a, b, cfg = case["source"], case["destination"], case["config"]
-    machine = case.get("machine", "virt")
-    dst_cfg = case.get("destination_list_config", cfg)
-    cpu = case.get("destination_cpu") or res["configs"][cfg]["cpu"]
-    domain = os.path.join(tmp, "domain-%s-%s.xml" % (cpu, machine))
-    with open(domain, "w") as f:
-        f.write(judge.domain_xml(cpu, machine))
+    """The offline verdict of @case (judge.py's) with predicted profiles in
+    place of the real ones of the kernels in @predicted ({(kernel, probe
+    config): path}), or None when it involves none of them."""
     profile_cfg = lambda c: "pmu-off" if c == "pmu-off" else "host"  # noqa: E731
-    src = predicted.get((a, profile_cfg(cfg)))
-    dst = predicted.get((b, profile_cfg(dst_cfg)))
+    a, b = case["source"], case["destination"]
+    src = predicted.get((a, profile_cfg(case["config"])))
+    dst = predicted.get((b, profile_cfg(case.get("destination_list_config", case["config"]))))
     if not src and not dst:
         return None
-    suite_a = case.get("source_suite", res["qemu"][case.get("source_qemu", case["qemu"])]["suite"])
-    suite_b = case.get("destination_suite", res["qemu"][dq]["suite"])
-    if not src:
-        src = os.path.join(run, "profiles", suite_a, "%s-%s.json" % (a, cfg))
-        if not os.path.exists(src):
-            src = os.path.join(run, "profiles", suite_a, "%s-host.json" % a)
-    if not dst:
-        dst = os.path.join(run, "profiles", suite_b, "%s-%s.json" % (b, dst_cfg))
-    v = judge.check(virt_cpreg, src, dst, version, domain)
+    real_src, real_dst, version, domain = judge.offline_inputs(run, res, case, tmp)
+    v = judge.check(virt_cpreg, src or real_src, dst or real_dst, version, domain)
     failed = case["outcome"] != "migrated"
     verdict = v["verdict"]
-    if verdict == "uncertain":
-        agree = "uncertain"
-    elif verdict == "error":
-        agree = "error"
+    if verdict in ("uncertain", "error"):
+        agree = verdict
     elif (verdict == "veto") == failed:
         agree = "agree"
     else:
         agree = "contradicts"
     return {"verdict": verdict, "outcome": case["outcome"], "agree": agree,
             "summary": v["summary"], "uncertain": v["uncertain"],
-            "predicted": [k for k, p in ((a, src), (b, dst)) if p in predicted.values()]}
+            "predicted": [k for k, p in ((a, src), (b, dst)) if p]}
 
 
 def main():
